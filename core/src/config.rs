@@ -1,0 +1,313 @@
+//! Configuration: one struct, deserializable from JSON.
+//!
+//! Every field has a documented default, so `{}` is a valid configuration.
+//! An unknown key is an error that names it: a typo such as
+//! `"enable_pr_coments"` must not be silently ignored.
+//!
+//! | key | default | meaning |
+//! |-----|---------|---------|
+//! | `provider` | `"auto"` | CI provider: `auto`, `local`, or a registered name |
+//! | `output_dir` | `"test_results"` | where reports and local state are written |
+//! | `history_path` | `".testrelay/history.db"` | SQLite history; `null` turns history off |
+//! | `report_formats` | `["junit","json","html","markdown"]` | reports written at the end of a run |
+//! | `enable_pr_comments` | `true` | post (and update in place) one PR comment |
+//! | `enable_status_updates` | `true` | set the commit/build status |
+//! | `enable_artifacts` | `true` | upload attached artifacts |
+//! | `update_interval_secs` | `60` | at most one live progress update per interval |
+//! | `retry` | see [`RetryPolicy`] | retries of CI API calls |
+//! | `timeouts` | see [`Timeouts`] | network time limits |
+//! | `run_name` | `"testrelay"` | check-run / report title |
+//! | `test_run_id` | none | explicit run key (else derived from the CI build) |
+//! | `api_token` | none | CI API token; never printed, logged or stored |
+//! | `repository` | none | `owner/name` (or the vendor's equivalent) |
+//! | `api_url` | none | API base URL (self-hosted servers, simulator) |
+//! | `commit_sha`, `branch`, `pr_number` | none | override what detection finds |
+//! | `status_context` | `"testrelay"` | commit-status context / check name prefix |
+//! | `comment_budget_bytes` | `65536` | largest PR comment the renderer produces |
+//! | `strict` | `false` | reporting problems fail the harness |
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// A credential. Its `Debug` and `Display` print `***`, and it serializes
+/// as `"***"`, so it cannot leak through logs, reports or error messages.
+/// Use [`Secret::expose`] only where the value goes on the wire.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a credential.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The credential itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str("***")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Secret, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
+
+/// A report file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportFormat {
+    /// `junit.xml`.
+    Junit,
+    /// `results.json` (CTRF) and `run.json` (the TestRunResult).
+    Json,
+    /// `report.html`, one self-contained file.
+    Html,
+    /// `summary.md`, the text a PR comment or job summary shows.
+    Markdown,
+}
+
+impl ReportFormat {
+    /// Every format, in the default order.
+    pub const ALL: [ReportFormat; 4] = [
+        ReportFormat::Junit,
+        ReportFormat::Json,
+        ReportFormat::Html,
+        ReportFormat::Markdown,
+    ];
+}
+
+/// How CI API calls are retried.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryPolicy {
+    /// Attempts in all, including the first (default 5).
+    pub max_attempts: u32,
+    /// First backoff in milliseconds before jitter (default 500).
+    pub initial_backoff_ms: u64,
+    /// Largest backoff in milliseconds (default 30000).
+    pub max_backoff_ms: u64,
+    /// Wait after a secondary rate limit that gave no Retry-After (default 60).
+    pub secondary_rate_limit_wait_secs: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            initial_backoff_ms: 500,
+            max_backoff_ms: 30_000,
+            secondary_rate_limit_wait_secs: 60,
+        }
+    }
+}
+
+/// Network time limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Timeouts {
+    /// Connecting to the API (default 10 s).
+    pub connect_secs: u64,
+    /// Waiting for a response (default 30 s).
+    pub read_secs: u64,
+    /// One request from start to end, retries excluded (default 60 s).
+    pub request_secs: u64,
+    /// `finish()` as a whole when the caller gives no timeout (default 120 s).
+    pub finish_secs: u64,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect_secs: 10,
+            read_secs: 30,
+            request_secs: 60,
+            finish_secs: 120,
+        }
+    }
+}
+
+/// The whole configuration. See the module docs for the key table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// CI provider name (`auto`, `local`, `github`, ...).
+    pub provider: String,
+    /// Where reports and local provider state go.
+    pub output_dir: PathBuf,
+    /// SQLite history file; `None` disables history.
+    pub history_path: Option<PathBuf>,
+    /// Reports written when a run finishes.
+    pub report_formats: Vec<ReportFormat>,
+    /// Post one PR comment and update it in place.
+    pub enable_pr_comments: bool,
+    /// Set the commit/build status.
+    pub enable_status_updates: bool,
+    /// Upload attached artifacts.
+    pub enable_artifacts: bool,
+    /// Minimum seconds between live progress updates.
+    pub update_interval_secs: u64,
+    /// Retry policy for CI API calls.
+    pub retry: RetryPolicy,
+    /// Network time limits.
+    pub timeouts: Timeouts,
+    /// Display name of the run.
+    pub run_name: String,
+    /// Explicit run key.
+    pub test_run_id: Option<String>,
+    /// CI API token.
+    pub api_token: Option<Secret>,
+    /// Repository (`owner/name`).
+    pub repository: Option<String>,
+    /// API base URL.
+    pub api_url: Option<String>,
+    /// Head commit override.
+    pub commit_sha: Option<String>,
+    /// Branch override.
+    pub branch: Option<String>,
+    /// PR / MR number override.
+    pub pr_number: Option<u64>,
+    /// Commit-status context.
+    pub status_context: String,
+    /// Largest PR comment body in bytes.
+    pub comment_budget_bytes: usize,
+    /// Reporting problems fail the harness.
+    pub strict: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            provider: "auto".into(),
+            output_dir: PathBuf::from("test_results"),
+            history_path: Some(PathBuf::from(".testrelay/history.db")),
+            report_formats: ReportFormat::ALL.to_vec(),
+            enable_pr_comments: true,
+            enable_status_updates: true,
+            enable_artifacts: true,
+            update_interval_secs: 60,
+            retry: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
+            run_name: "testrelay".into(),
+            test_run_id: None,
+            api_token: None,
+            repository: None,
+            api_url: None,
+            commit_sha: None,
+            branch: None,
+            pr_number: None,
+            status_context: "testrelay".into(),
+            comment_budget_bytes: 65_536,
+            strict: false,
+        }
+    }
+}
+
+impl Config {
+    /// Parses a JSON object; missing keys take their defaults.
+    ///
+    /// Errors: `Configuration` naming an unknown key, a wrong type or bad
+    /// JSON, with line and column.
+    pub fn from_json(json: &str) -> Result<Config> {
+        let config: Config = serde_json::from_str(json).map_err(|e| {
+            Error::new(
+                ErrorKind::Configuration,
+                format!("invalid configuration: {e}"),
+            )
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks values that parse but make no sense.
+    ///
+    /// Errors: `Configuration` naming the key.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |msg: &str| Err(Error::new(ErrorKind::Configuration, msg.to_string()));
+        if self.provider.trim().is_empty() {
+            return bad("`provider` is empty; use \"auto\", \"local\" or a CI name");
+        }
+        if self.retry.max_attempts == 0 {
+            return bad("`retry.max_attempts` must be at least 1");
+        }
+        if self.output_dir.as_os_str().is_empty() {
+            return bad("`output_dir` is empty");
+        }
+        if self.comment_budget_bytes < 256 {
+            return bad("`comment_budget_bytes` must be at least 256");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_object_gives_documented_defaults() {
+        let c = Config::from_json("{}").unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.provider, "auto");
+        assert_eq!(c.output_dir, PathBuf::from("test_results"));
+        assert_eq!(c.history_path, Some(PathBuf::from(".testrelay/history.db")));
+        assert_eq!(c.report_formats, ReportFormat::ALL.to_vec());
+        assert_eq!(c.update_interval_secs, 60);
+        assert!(c.enable_pr_comments && c.enable_status_updates && c.enable_artifacts);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Config::from_json(r#"{"enable_pr_coments": false}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Configuration);
+        assert!(err.to_string().contains("enable_pr_coments"), "{err}");
+        let err = Config::from_json(r#"{"retry": {"max_attempt": 3}}"#).unwrap_err();
+        assert!(err.to_string().contains("max_attempt"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_and_bad_values_are_errors() {
+        let err = Config::from_json(r#"{"update_interval_secs": "soon"}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Configuration);
+        let err = Config::from_json(r#"{"retry": {"max_attempts": 0}}"#).unwrap_err();
+        assert!(err.to_string().contains("max_attempts"));
+        let err = Config::from_json(r#"{"report_formats": ["pdf"]}"#).unwrap_err();
+        assert!(err.to_string().contains("pdf"));
+        let c = Config::from_json(r#"{"history_path": null}"#).unwrap();
+        assert_eq!(c.history_path, None);
+    }
+
+    #[test]
+    fn token_never_shows() {
+        let c = Config::from_json(r#"{"api_token": "ghp_supersecret123"}"#).unwrap();
+        assert_eq!(c.api_token.as_ref().unwrap().expose(), "ghp_supersecret123");
+        let debug = format!("{c:?}");
+        let json = serde_json::to_string(&c).unwrap();
+        let display = format!("{}", c.api_token.as_ref().unwrap());
+        for text in [debug, json, display] {
+            assert!(!text.contains("supersecret"), "{text}");
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! testrelay: report test results from any harness straight into the CI/CD
+//! system it runs under, and keep a local history of runs.
+//!
+//! The public API is re-exported here; see the README for a tour.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod time;
+
+pub use config::{Config, ReportFormat, RetryPolicy, Secret, Timeouts};
+pub use error::{Error, ErrorKind, Result};
+pub use model::{
+    Attempt, CaseStatus, Counts, Metric, RunStatus, SuiteInfo, TestCase, TestRun, TestRunResult,
+};
