@@ -6,7 +6,9 @@
 
 pub mod config;
 pub mod error;
+pub mod history;
 pub mod model;
+pub mod report;
 pub mod time;
 
 pub use config::{Config, ReportFormat, RetryPolicy, Secret, Timeouts};

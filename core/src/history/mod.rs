@@ -1,0 +1,1 @@
+//! The local SQLite history of runs, test cases and performance metrics.
