@@ -6,8 +6,10 @@
 
 pub mod config;
 pub mod error;
+pub mod fsutil;
 pub mod history;
 pub mod model;
+pub mod provider;
 pub mod report;
 pub mod time;
 

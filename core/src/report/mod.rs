@@ -1,2 +1,3 @@
 //! Reports: JUnit XML in and out, JSON (CTRF and TestRunResult), Markdown,
 //! HTML, and the merging of shard reports.
+pub mod aggregate;
