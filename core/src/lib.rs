@@ -9,6 +9,7 @@ pub mod error;
 pub mod fsutil;
 pub mod history;
 pub mod model;
+pub mod pool;
 pub mod provider;
 pub mod report;
 pub mod time;

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what the test suites need beyond Rust: xmllint (schema checks of
+# our JUnit output) and junitparser (a reference JUnit reader). Safe to run
+# again: it installs only what is missing.
+set -euo pipefail
+
+need_apt=()
+command -v xmllint >/dev/null 2>&1 || need_apt+=(libxml2-utils)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "testrelay tests need these Debian packages: ${need_apt[*]} (install them, then rerun)" >&2
+    exit 1
+  fi
+fi
+
+if ! python3 -c 'import junitparser' >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check 'junitparser==5.0.3'
+fi
