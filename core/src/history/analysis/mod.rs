@@ -6,3 +6,4 @@
 //! inputs.
 
 pub mod stats;
+pub mod trends;
