@@ -5,5 +5,6 @@
 //! modules compute on them, so every result can be tested with hand-made
 //! inputs.
 
+pub mod diff;
 pub mod stats;
 pub mod trends;
