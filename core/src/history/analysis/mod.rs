@@ -6,5 +6,6 @@
 //! inputs.
 
 pub mod diff;
+pub mod flaky;
 pub mod stats;
 pub mod trends;
