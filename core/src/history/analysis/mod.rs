@@ -7,5 +7,6 @@
 
 pub mod diff;
 pub mod flaky;
+pub mod split;
 pub mod stats;
 pub mod trends;
