@@ -1,0 +1,12 @@
+//! Pure analysis over history data: statistics, performance trends, run
+//! diffs, flakiness scores and timing-based shard splitting.
+//!
+//! Nothing here touches SQLite: the store selects plain rows and these
+//! modules compute on them, so every result can be tested with hand-made
+//! inputs.
+
+pub mod diff;
+pub mod flaky;
+pub mod split;
+pub mod stats;
+pub mod trends;
