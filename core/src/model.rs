@@ -529,10 +529,10 @@ mod tests {
         let leaf = prop_oneof![
             Just(serde_json::Value::Null),
             any::<bool>().prop_map(serde_json::Value::Bool),
-            any::<i64>().prop_map(|i| serde_json::Value::from(i)),
+            any::<i64>().prop_map(serde_json::Value::from),
             any::<f64>()
                 .prop_filter("finite", |f| f.is_finite())
-                .prop_map(|f| serde_json::Value::from(f)),
+                .prop_map(serde_json::Value::from),
             ".*".prop_map(serde_json::Value::String),
         ];
         leaf.prop_recursive(3, 16, 4, |inner| {
