@@ -203,9 +203,9 @@ fn tags(html: &str) -> Vec<Tag<'_>> {
 const VOID: &[&str] = &["!doctype", "meta", "input"];
 const ALLOWED: &[&str] = &[
     "!doctype", "html", "head", "meta", "title", "style", "body", "main", "header", "h1", "h2",
-    "h3", "p", "span", "b", "time", "code", "div", "details", "summary", "dl", "dt", "dd", "input",
-    "label", "section", "article", "pre", "table", "thead", "tbody", "tr", "th", "td", "svg", "g",
-    "title", "text", "rect", "script",
+    "h3", "p", "span", "small", "b", "time", "code", "div", "details", "summary", "dl", "dt", "dd",
+    "input", "label", "section", "article", "pre", "table", "thead", "tbody", "tr", "th", "td",
+    "svg", "g", "title", "text", "rect", "script",
 ];
 
 /// Every element is known, closed, and properly nested.
@@ -351,7 +351,17 @@ fn counts_match_the_run() {
     }
     assert!(html.contains("<span class=\"n\">1m 37s</span><span class=\"l\">duration</span>"));
     assert!(html.contains("<span class=\"badge f\">failed</span>"));
-    assert!(html.contains("Started <time>2026-11-21T23:18:24.123Z</time>"));
+    assert!(html.contains(
+        "<span>Started <time datetime=\"2026-11-21T23:18:24.123Z\">2026-11-21 23:18:24 UTC</time></span>"
+    ));
+    assert!(html.contains(
+        "<p class=\"where\">Host <code>runner-7</code> \u{b7} Started \
+         <time datetime=\"2026-11-21T23:18:30\">2026-11-21 23:18:30 UTC</time></p>"
+    ));
+    // Skip reasons are shown under the name.
+    assert!(html.contains(
+        "<tr class=\"s\"><td>tests.api.test_admin.test_purge<small>requires admin credentials</small></td>"
+    ));
     assert!(html.contains("<h2>Failures <span class=\"muted\">(3)</span></h2>"));
     assert_eq!(html.matches("<article class=\"case f\">").count(), 2);
     assert_eq!(html.matches("<article class=\"case e\">").count(), 1);
@@ -387,6 +397,18 @@ fn empty_run_renders() {
     assert!(html.contains("No failed or errored tests."));
     assert!(!html.contains("id=\"slowest\""));
     assert!(!html.contains("id=\"suites\""));
+}
+
+#[test]
+fn unparsable_timestamps_are_shown_as_given() {
+    let run = TestRun {
+        started_at: Some("yesterday <noon>".into()),
+        ..TestRun::default()
+    };
+    let html = render(&run);
+    assert!(html.contains(
+        "Started <time datetime=\"yesterday &lt;noon&gt;\">yesterday &lt;noon&gt;</time>"
+    ));
 }
 
 #[test]

@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{CaseStatus, Counts, RunStatus, SuiteInfo, TestCase, TestRun};
+use crate::time::{format_rfc3339, parse_timestamp};
 
 /// Suites with more cases than this list only their failed, errored, flaky
 /// and skipped cases plus the [`SLOWEST_PASSED_LISTED`] slowest passed ones.
@@ -44,6 +45,8 @@ const CHART_LABEL_CHARS: usize = 60;
 const MESSAGE_LIMIT: usize = 4 * 1024;
 /// Bytes shown of a stack trace.
 const TRACE_LIMIT: usize = 16 * 1024;
+/// Bytes shown of a skip reason in a suite table.
+const SKIP_REASON_LIMIT: usize = 200;
 /// Bytes shown of captured stdout or stderr (the end is kept).
 const OUTPUT_LIMIT: usize = 8 * 1024;
 
@@ -321,16 +324,11 @@ fn write_header<W: Write>(w: &mut W, run: &TestRun, counts: &Counts) -> io::Resu
     )?;
     for (caption, value) in [("Started", &run.started_at), ("Finished", &run.finished_at)] {
         if let Some(value) = value {
-            write!(w, " <span>{caption} <time>")?;
-            escape(w, value)?;
-            w.write_all(b"</time></span>")?;
+            write!(w, " <span>{caption} ")?;
+            write_time(w, value)?;
+            w.write_all(b"</span>")?;
         }
     }
-    write!(
-        w,
-        " <span>Duration <b>{}</b></span>",
-        Dur(run.duration_seconds)
-    )?;
     if !run.run_key.is_empty() {
         w.write_all(b" <span>Run key <code>")?;
         escape(w, &run.run_key)?;
@@ -363,6 +361,22 @@ fn write_header<W: Write>(w: &mut W, run: &TestRun, counts: &Counts) -> io::Resu
         w.write_all(b"</details>\n")?;
     }
     w.write_all(b"</header>\n")
+}
+
+/// A timestamp as `<time>`: `2026-11-21 23:18:24 UTC` when it parses (see
+/// [`crate::time::parse_timestamp`]), else the text as given.
+fn write_time<W: Write>(w: &mut W, value: &str) -> io::Result<()> {
+    w.write_all(b"<time datetime=\"")?;
+    escape(w, value)?;
+    w.write_all(b"\">")?;
+    match parse_timestamp(value) {
+        Some(ms) => {
+            let utc = format_rfc3339(ms);
+            write!(w, "{} {} UTC", &utc[..10], &utc[11..19])?;
+        }
+        None => escape(w, value)?,
+    }
+    w.write_all(b"</time>")
 }
 
 fn write_properties<W: Write>(
@@ -755,6 +769,17 @@ fn write_suite<W: Write>(w: &mut W, suite: &Suite<'_>) -> io::Result<()> {
         for case in listed {
             write!(w, "<tr class=\"{}\"><td>", status_class(case.status))?;
             write_full_name(w, case)?;
+            if case.status == CaseStatus::Skipped {
+                if let Some(reason) = case.message.as_deref().filter(|m| !m.is_empty()) {
+                    let (shown, cut) = clip_head(reason, SKIP_REASON_LIMIT);
+                    w.write_all(b"<small>")?;
+                    escape(w, shown)?;
+                    if cut > 0 {
+                        w.write_all("\u{2026}".as_bytes())?;
+                    }
+                    w.write_all(b"</small>")?;
+                }
+            }
             writeln!(
                 w,
                 "</td><td>{}</td><td>{}</td></tr>",
@@ -783,12 +808,14 @@ fn write_suite_info<W: Write>(w: &mut W, info: &SuiteInfo) -> io::Result<()> {
         if let Some(host) = &info.hostname {
             w.write_all(b"Host <code>")?;
             escape(w, host)?;
-            w.write_all(b"</code> ")?;
+            w.write_all(b"</code>")?;
         }
         if let Some(timestamp) = &info.timestamp {
-            w.write_all(b"Started <time>")?;
-            escape(w, timestamp)?;
-            w.write_all(b"</time>")?;
+            if info.hostname.is_some() {
+                w.write_all(" \u{b7} ".as_bytes())?;
+            }
+            w.write_all(b"Started ")?;
+            write_time(w, timestamp)?;
         }
         w.write_all(b"</p>\n")?;
     }
@@ -877,6 +904,7 @@ table{width:100%;border-collapse:collapse;margin:6px 0}
 th,td{padding:3px 8px;text-align:left;vertical-align:top;border-bottom:1px solid var(--line)}
 th{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
 td:first-child{overflow-wrap:anywhere}
+td small{display:block;color:var(--muted);font-size:12px}
 .cases td:nth-child(2),.cases td:nth-child(3),.cases th:nth-child(2),.cases th:nth-child(3){width:1%;white-space:nowrap}
 .cases td:nth-child(3){text-align:right;font-variant-numeric:tabular-nums}
 tr.f td:nth-child(2),.st.f{color:var(--f);font-weight:600}
@@ -919,7 +947,7 @@ const SCRIPT: &str = r#"
   var query = document.getElementById("q");
   var checks = box.querySelectorAll("input[type=checkbox]");
   var shown = document.getElementById("shown");
-  var items = null, suites = null, timer = 0;
+  var items = null, suites = null, rows = 0, timer = 0;
   function init() {
     items = [];
     suites = new Map();
@@ -927,13 +955,16 @@ const SCRIPT: &str = r#"
       suites.set(d, { el: d, visible: 0, forced: false });
     });
     document.querySelectorAll("table.cases tbody tr, article.case").forEach(function (el) {
-      var name = el.tagName === "TR" ? el.cells[0] : el.querySelector(".nm");
+      var row = el.tagName === "TR";
+      var name = row ? el.cells[0].firstChild : el.querySelector(".nm");
       items.push({
         el: el,
-        name: name ? name.textContent.toLowerCase() : "",
+        row: row,
+        name: name && (!row || name.nodeType === 3) ? name.textContent.toLowerCase() : "",
         status: el.classList[el.classList.length - 1],
         suite: suites.get(el.closest("details.suite")) || null
       });
+      if (row) rows++;
     });
   }
   function apply() {
@@ -948,7 +979,7 @@ const SCRIPT: &str = r#"
     items.forEach(function (it) {
       var show = on[it.status] === true && (text === "" || it.name.indexOf(text) !== -1);
       if (it.el.hidden === show) it.el.hidden = !show;
-      if (show) {
+      if (show && it.row) {
         count++;
         if (it.suite) it.suite.visible++;
       }
@@ -963,7 +994,7 @@ const SCRIPT: &str = r#"
         s.forced = false;
       }
     });
-    shown.textContent = everything ? "" : count + " of " + items.length + " listed tests shown";
+    shown.textContent = everything ? "" : count + " of " + rows + " listed tests shown";
   }
   query.addEventListener("input", function () {
     clearTimeout(timer);
@@ -1026,6 +1057,19 @@ mod tests {
             sha256_base64("abc"),
             "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
         );
+    }
+
+    #[test]
+    fn chart_labels_keep_the_end_of_long_names() {
+        let label = |case: &TestCase| {
+            let mut out = Vec::new();
+            write_chart_label(&mut out, case).expect("writing to a Vec cannot fail");
+            String::from_utf8(out).expect("labels are UTF-8")
+        };
+        let short = TestCase::new("s", "pkg.C", "t<1>", CaseStatus::Passed);
+        assert_eq!(label(&short), "pkg.C.t&lt;1&gt;");
+        let long = TestCase::new("s", "é".repeat(70), "test_x", CaseStatus::Passed);
+        assert_eq!(label(&long), format!("\u{2026}{}.test_x", "é".repeat(52)));
     }
 
     #[test]
