@@ -10,7 +10,7 @@
 //! Order of the page: header (name, status, timestamps, totals, run
 //! properties), filter bar, failures (each expanded), flaky tests with their
 //! attempts, a chart of the slowest tests, and one collapsed `<details>` per
-//! suite (open when the suite has failures or errors).
+//! suite (open when the suite has failures or errors, within a row budget).
 //!
 //! Every string that comes from a test run goes through one escaping
 //! function, which also drops characters that are not allowed in HTML text
@@ -33,6 +33,10 @@ use crate::time::{format_rfc3339, parse_timestamp};
 const SUITE_LIST_ALL_LIMIT: usize = 500;
 /// Passed cases listed for a suite over [`SUITE_LIST_ALL_LIMIT`].
 const SLOWEST_PASSED_LISTED: usize = 50;
+/// Suites with failures start open while the open suites together list at
+/// most this many rows; laying out tens of thousands of rows takes a browser
+/// tens of seconds.
+const OPEN_ROWS_BUDGET: usize = 1000;
 /// Failures (and, separately, flaky tests) shown in full; the rest are only
 /// rows in their suite's table.
 const DETAILED_CASES_LIMIT: usize = 200;
@@ -61,6 +65,9 @@ const OUTPUT_LIMIT: usize = 8 * 1024;
 ///   and skipped cases and its 50 slowest passed cases, then says how many
 ///   passed tests are not listed and that the JUnit XML or JSON report has
 ///   them all; smaller suites list every case;
+/// - suites with failures or errors start open as long as the open suites
+///   together list at most 1 000 rows; later ones start closed like the
+///   passing suites (their failures are at the top of the page anyway);
 /// - the failures section shows the first 200 failures in full (later ones
 ///   are rows in their suite's table), and the flaky section the first 200
 ///   flaky tests;
@@ -717,13 +724,27 @@ fn write_suites<W: Write>(w: &mut W, suites: &[Suite<'_>]) -> io::Result<()> {
         "<section id=\"suites\">\n<h2>Suites <span class=\"muted\">({})</span></h2>\n",
         suites.len()
     )?;
+    let mut open_rows = 0;
     for suite in suites {
-        write_suite(w, suite)?;
+        let (listed, unlisted) = listed_cases(&suite.cases);
+        let failing = suite.counts.failed + suite.counts.errors > 0;
+        let open = failing && open_rows + listed.len() <= OPEN_ROWS_BUDGET;
+        if open {
+            open_rows += listed.len();
+        }
+        write_suite(w, suite, &listed, unlisted, open)?;
     }
     w.write_all(b"</section>\n")
 }
 
-fn write_suite<W: Write>(w: &mut W, suite: &Suite<'_>) -> io::Result<()> {
+/// One suite as `<details>`: a summary line, then its listed cases.
+fn write_suite<W: Write>(
+    w: &mut W,
+    suite: &Suite<'_>,
+    listed: &[&TestCase],
+    unlisted: usize,
+    open: bool,
+) -> io::Result<()> {
     let c = &suite.counts;
     let failing = c.failed + c.errors > 0;
     let (mark_class, mark) = if failing {
@@ -737,7 +758,7 @@ fn write_suite<W: Write>(w: &mut W, suite: &Suite<'_>) -> io::Result<()> {
         w,
         "<details class=\"suite\"{}>\n<summary><span class=\"badge {mark_class}\">{mark}</span> \
          <span class=\"sn\">",
-        if failing { " open" } else { "" }
+        if open { " open" } else { "" }
     )?;
     write_suite_name(w, suite.name)?;
     write!(w, "</span> <span class=\"sc\">{}", Plural(c.total, "test"))?;
@@ -760,8 +781,7 @@ fn write_suite<W: Write>(w: &mut W, suite: &Suite<'_>) -> io::Result<()> {
     if let Some(info) = suite.info {
         write_suite_info(w, info)?;
     }
-    if !suite.cases.is_empty() {
-        let (listed, unlisted) = listed_cases(&suite.cases);
+    if !listed.is_empty() {
         w.write_all(
             b"<table class=\"cases\"><thead><tr><th>Test</th><th>Status</th>\
               <th>Duration</th></tr></thead><tbody>\n",
@@ -905,7 +925,8 @@ th,td{padding:3px 8px;text-align:left;vertical-align:top;border-bottom:1px solid
 th{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
 td:first-child{overflow-wrap:anywhere}
 td small{display:block;color:var(--muted);font-size:12px}
-.cases td:nth-child(2),.cases td:nth-child(3),.cases th:nth-child(2),.cases th:nth-child(3){width:1%;white-space:nowrap}
+.cases{table-layout:fixed}
+.cases th:nth-child(2),.cases th:nth-child(3){width:96px}
 .cases td:nth-child(3){text-align:right;font-variant-numeric:tabular-nums}
 tr.f td:nth-child(2),.st.f{color:var(--f);font-weight:600}
 tr.e td:nth-child(2),.st.e{color:var(--e);font-weight:600}
@@ -936,8 +957,9 @@ tr[hidden]{display:none}
 "#;
 
 /// The filter: reads names and statuses from the page (no embedded data),
-/// hides rows and cards that do not match, opens suites with matches while
-/// a name is typed, and hides suites with none.
+/// hides rows and cards that do not match, hides suites with no match and,
+/// while a name is typed and at most 1 000 rows match, opens suites with
+/// matches.
 const SCRIPT: &str = r#"
 (function () {
   "use strict";
@@ -947,6 +969,7 @@ const SCRIPT: &str = r#"
   var query = document.getElementById("q");
   var checks = box.querySelectorAll("input[type=checkbox]");
   var shown = document.getElementById("shown");
+  var OPEN_LIMIT = 1000;
   var items = null, suites = null, rows = 0, timer = 0;
   function init() {
     items = [];
@@ -986,7 +1009,7 @@ const SCRIPT: &str = r#"
     });
     suites.forEach(function (s) {
       s.el.hidden = !everything && s.visible === 0;
-      if (text !== "" && s.visible > 0 && !s.el.open) {
+      if (text !== "" && count <= OPEN_LIMIT && s.visible > 0 && !s.el.open) {
         s.el.open = true;
         s.forced = true;
       } else if (text === "" && s.forced) {
@@ -994,7 +1017,8 @@ const SCRIPT: &str = r#"
         s.forced = false;
       }
     });
-    shown.textContent = everything ? "" : count + " of " + rows + " listed tests shown";
+    shown.textContent = everything ? "" : count + " of " + rows + " listed tests shown" +
+      (text !== "" && count > OPEN_LIMIT ? "; open a suite to see its matches" : "");
   }
   query.addEventListener("input", function () {
     clearTimeout(timer);
