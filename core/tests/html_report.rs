@@ -205,7 +205,7 @@ const ALLOWED: &[&str] = &[
     "!doctype", "html", "head", "meta", "title", "style", "body", "main", "header", "h1", "h2",
     "h3", "p", "span", "small", "b", "time", "code", "div", "details", "summary", "dl", "dt", "dd",
     "input", "label", "section", "article", "pre", "table", "thead", "tbody", "tr", "th", "td",
-    "svg", "g", "title", "text", "rect", "script",
+    "svg", "g", "title", "text", "rect", "script", "nav", "a",
 ];
 
 /// Every element is known, closed, and properly nested.
@@ -266,17 +266,16 @@ fn hostile_strings_appear_only_escaped() {
 #[test]
 fn nothing_points_outside_the_document() {
     let html = render(&realistic_run());
+    let mut links = 0;
     for tag in tags(&html) {
         let raw = tag.raw.to_ascii_lowercase();
-        for attr in [
-            " src=",
-            " href=",
-            " xlink:href=",
-            " action=",
-            " srcset=",
-            " poster=",
-        ] {
+        for attr in [" src=", " xlink:href=", " action=", " srcset=", " poster="] {
             assert!(!raw.contains(attr), "external reference in {}", tag.raw);
+        }
+        // Links only jump within the page.
+        for (i, _) in raw.match_indices(" href=") {
+            assert!(raw[i..].starts_with(" href=\"#"), "{}", tag.raw);
+            links += 1;
         }
         assert!(
             !raw.contains("http://") && !raw.contains("https://"),
@@ -285,6 +284,12 @@ fn nothing_points_outside_the_document() {
         );
         assert!(!raw.contains("url("), "{}", tag.raw);
     }
+    assert_eq!(links, 4);
+    assert!(html.contains(
+        "<nav class=\"toc\"><a href=\"#failures\">Failures (3)</a> \
+         <a href=\"#flaky\">Flaky tests (1)</a> <a href=\"#slowest\">Slowest tests</a> \
+         <a href=\"#suites\">Suites (3)</a></nav>"
+    ));
     assert!(!html.contains("<link"));
     assert!(!html.contains("@import"));
     assert!(!html.contains("url("));
@@ -397,6 +402,7 @@ fn empty_run_renders() {
     assert!(html.contains("No failed or errored tests."));
     assert!(!html.contains("id=\"slowest\""));
     assert!(!html.contains("id=\"suites\""));
+    assert!(html.contains("<nav class=\"toc\"><a href=\"#failures\">Failures (0)</a></nav>"));
 }
 
 #[test]
@@ -491,8 +497,14 @@ fn hundred_thousand_cases_stay_under_30_mb() {
     assert_eq!(big_suite_non_passed, 1500);
     assert_eq!(html.matches("<tr class=\"").count(), 75_000 + 1500 + 50);
     assert!(html.contains("<p class=\"note\">23450 more passed tests not listed"));
-    assert!(html.contains("<p class=\"note\">1800 more failures are not shown in full here"));
-    assert!(html.contains("<p class=\"note\">800 more flaky tests are not shown in full here"));
+    assert!(html.contains(
+        "<h2>Failures <span class=\"muted\">(2000)</span></h2>\n<p class=\"note\">The first \
+         200 are shown in full; 1800 more are marked in their suite tables below.</p>"
+    ));
+    assert!(html.contains(
+        "<h2>Flaky tests <span class=\"muted\">(1000)</span></h2>\n<p class=\"note\">The first \
+         200 are shown in full; 800 more are marked in their suite tables below.</p>"
+    ));
     assert_eq!(html.matches("<article class=\"case f\">").count(), 200);
     // Every suite fails, but only the first four (4 x 250 rows) start open.
     assert_eq!(html.matches("<details class=\"suite\" open>").count(), 4);

@@ -2,13 +2,13 @@
 //!
 //! The page needs nothing but itself: styles and the small filter script are
 //! inline, the duration chart is inline SVG, and there are no fonts, images
-//! or links to other documents, so it works opened from a CI artifact through
+//! or links to other documents (only `#fragment` links within the page), so it works opened from a CI artifact through
 //! `file://`. A `Content-Security-Policy` meta tag allows only that one
 //! stylesheet and that one script (by hash) and forbids every fetch, so even
 //! a string that slipped past escaping could neither run nor load anything.
 //!
 //! Order of the page: header (name, status, timestamps, totals, run
-//! properties), filter bar, failures (each expanded), flaky tests with their
+//! properties), links to the sections, filter bar, failures (each expanded), flaky tests with their
 //! attempts, a chart of the slowest tests, and one collapsed `<details>` per
 //! suite (open when the suite has failures or errors, within a row budget).
 //!
@@ -97,12 +97,14 @@ pub fn write_html<W: Write>(run: &TestRun, out: W) -> Result<()> {
 fn render<W: Write>(run: &TestRun, w: &mut W) -> io::Result<()> {
     let counts = run.counts();
     let suites = group_suites(run);
+    let slowest = chart_cases(run);
     write_head(w, run)?;
     write_header(w, run, &counts)?;
+    write_nav(w, &counts, !slowest.is_empty(), suites.len())?;
     write_filter(w, &counts)?;
     write_failures(w, run, &counts)?;
     write_flaky(w, run, &counts)?;
-    write_chart(w, run)?;
+    write_chart(w, &slowest)?;
     write_suites(w, &suites)?;
     w.write_all(b"</main>\n<script>")?;
     w.write_all(SCRIPT.as_bytes())?;
@@ -401,6 +403,30 @@ fn write_properties<W: Write>(
     w.write_all(b"</dl>\n")
 }
 
+/// In-page links to the sections the page has (fragment links only).
+fn write_nav<W: Write>(
+    w: &mut W,
+    counts: &Counts,
+    has_chart: bool,
+    suites: usize,
+) -> io::Result<()> {
+    write!(
+        w,
+        "<nav class=\"toc\"><a href=\"#failures\">Failures ({})</a>",
+        counts.failed + counts.errors
+    )?;
+    if counts.flaky > 0 {
+        write!(w, " <a href=\"#flaky\">Flaky tests ({})</a>", counts.flaky)?;
+    }
+    if has_chart {
+        w.write_all(b" <a href=\"#slowest\">Slowest tests</a>")?;
+    }
+    if suites > 0 {
+        write!(w, " <a href=\"#suites\">Suites ({suites})</a>")?;
+    }
+    w.write_all(b"</nav>\n")
+}
+
 fn write_filter<W: Write>(w: &mut W, counts: &Counts) -> io::Result<()> {
     // Hidden until the script runs, so a page without scripts shows no dead controls.
     w.write_all(
@@ -478,6 +504,14 @@ fn write_failures<W: Write>(w: &mut W, run: &TestRun, counts: &Counts) -> io::Re
         w.write_all(b"<p class=\"none\">No failed or errored tests.</p>\n</section>\n")?;
         return Ok(());
     }
+    if total > DETAILED_CASES_LIMIT as u64 {
+        writeln!(
+            w,
+            "<p class=\"note\">The first {DETAILED_CASES_LIMIT} are shown in full; {} more \
+             are marked in their suite tables below.</p>",
+            total - DETAILED_CASES_LIMIT as u64
+        )?;
+    }
     for case in run.failures().take(DETAILED_CASES_LIMIT) {
         write_card_start(w, case)?;
         if let Some(message) = case.message.as_deref().filter(|m| !m.is_empty()) {
@@ -493,14 +527,6 @@ fn write_failures<W: Write>(w: &mut W, run: &TestRun, counts: &Counts) -> io::Re
         }
         w.write_all(b"</article>\n")?;
     }
-    if total > DETAILED_CASES_LIMIT as u64 {
-        writeln!(
-            w,
-            "<p class=\"note\">{} more failures are not shown in full here; \
-             they are marked in their suite tables below.</p>",
-            total - DETAILED_CASES_LIMIT as u64
-        )?;
-    }
     w.write_all(b"</section>\n")
 }
 
@@ -513,6 +539,14 @@ fn write_flaky<W: Write>(w: &mut W, run: &TestRun, counts: &Counts) -> io::Resul
         "<section id=\"flaky\">\n<h2>Flaky tests <span class=\"muted\">({})</span></h2>\n",
         counts.flaky
     )?;
+    if counts.flaky > DETAILED_CASES_LIMIT as u64 {
+        writeln!(
+            w,
+            "<p class=\"note\">The first {DETAILED_CASES_LIMIT} are shown in full; {} more \
+             are marked in their suite tables below.</p>",
+            counts.flaky - DETAILED_CASES_LIMIT as u64
+        )?;
+    }
     let flaky = run.cases.iter().filter(|c| c.status == CaseStatus::Flaky);
     for case in flaky.take(DETAILED_CASES_LIMIT) {
         write_card_start(w, case)?;
@@ -547,26 +581,28 @@ fn write_flaky<W: Write>(w: &mut W, run: &TestRun, counts: &Counts) -> io::Resul
         )?;
         w.write_all(b"</article>\n")?;
     }
-    if counts.flaky > DETAILED_CASES_LIMIT as u64 {
-        writeln!(
-            w,
-            "<p class=\"note\">{} more flaky tests are not shown in full here; \
-             they are marked in their suite tables below.</p>",
-            counts.flaky - DETAILED_CASES_LIMIT as u64
-        )?;
-    }
     w.write_all(b"</section>\n")
 }
 
 // ---------------------------------------------------------------- chart
 
-/// Horizontal bars for the slowest tests, as inline SVG.
-fn write_chart<W: Write>(w: &mut W, run: &TestRun) -> io::Result<()> {
+/// The cases the chart shows: the slowest, slowest first; none when no case
+/// has a positive, finite duration.
+fn chart_cases(run: &TestRun) -> Vec<&TestCase> {
     let slowest = run.slowest(CHART_BARS);
     let max = slowest.first().map_or(0.0, |c| c.duration_seconds);
-    if !(max.is_finite() && max > 0.0) {
-        return Ok(());
+    if max.is_finite() && max > 0.0 {
+        slowest
+    } else {
+        Vec::new()
     }
+}
+
+/// Horizontal bars for `slowest` (from [`chart_cases`]), as inline SVG.
+fn write_chart<W: Write>(w: &mut W, slowest: &[&TestCase]) -> io::Result<()> {
+    let Some(max) = slowest.first().map(|c| c.duration_seconds) else {
+        return Ok(());
+    };
     const ROW: usize = 22;
     const BAR_X: f64 = 440.0;
     const BAR_MAX: f64 = 430.0;
@@ -904,6 +940,9 @@ line-height:20px;color:#fff;text-transform:uppercase;letter-spacing:.03em;vertic
 .kv dt{color:var(--muted)}.kv dd{margin:0;overflow-wrap:anywhere}
 details>summary{cursor:pointer}
 .props{margin-top:6px;color:var(--muted)}
+.toc{margin:8px 0 0}.toc a{margin-right:14px;color:#0969da;text-decoration:none}
+.toc a:hover{text-decoration:underline}
+section{scroll-margin-top:64px}
 .filter{position:sticky;top:0;z-index:1;display:flex;flex-wrap:wrap;align-items:center;gap:6px 14px;
 margin:16px 0 0;padding:8px 12px;background:#fff;border:1px solid var(--line);border-radius:6px}
 .filter[hidden]{display:none}
@@ -916,6 +955,7 @@ margin:16px 0 0;padding:8px 12px;background:#fff;border:1px solid var(--line);bo
 pre{margin:6px 0;padding:8px 10px;max-height:420px;overflow:auto;white-space:pre-wrap;overflow-wrap:anywhere;
 background:var(--soft);border:1px solid var(--line);border-radius:4px}
 pre.msg{background:#fff5f5;border-color:#f5c2c7;font-weight:600}
+pre.trace{max-height:260px}
 .clip{color:var(--muted);font-style:italic;font-weight:normal}
 .out{margin:4px 0}.out>summary{color:var(--muted)}
 .none{color:var(--p)}
