@@ -2,15 +2,17 @@
 //!
 //! The page needs nothing but itself: styles and the small filter script are
 //! inline, the duration chart is inline SVG, and there are no fonts, images
-//! or links to other documents (only `#fragment` links within the page), so it works opened from a CI artifact through
-//! `file://`. A `Content-Security-Policy` meta tag allows only that one
-//! stylesheet and that one script (by hash) and forbids every fetch, so even
-//! a string that slipped past escaping could neither run nor load anything.
+//! or links to other documents (only `#fragment` links within the page), so
+//! it works opened from a CI artifact through `file://`. A
+//! `Content-Security-Policy` meta tag allows only that one stylesheet and
+//! that one script (by hash) and forbids every fetch, so even a string that
+//! slipped past escaping could neither run nor load anything.
 //!
 //! Order of the page: header (name, status, timestamps, totals, run
-//! properties), links to the sections, filter bar, failures (each expanded), flaky tests with their
-//! attempts, a chart of the slowest tests, and one collapsed `<details>` per
-//! suite (open when the suite has failures or errors, within a row budget).
+//! properties), links to the sections, filter bar, failures (each expanded),
+//! flaky tests with their attempts, a chart of the slowest tests, and one
+//! collapsed `<details>` per suite (open when the suite has failures or
+//! errors, within a row budget).
 //!
 //! Every string that comes from a test run goes through one escaping
 //! function, which also drops characters that are not allowed in HTML text
