@@ -417,6 +417,29 @@ fn unparsable_timestamps_are_shown_as_given() {
     ));
 }
 
+/// A writer that always fails, like a full disk.
+struct FullDisk;
+
+impl std::io::Write for FullDisk {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other("no space left on device"))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn write_failures_are_io_errors() {
+    let err = write_html(&realistic_run(), FullDisk).expect_err("the writer fails");
+    assert_eq!(err.kind(), testrelay::ErrorKind::Io);
+    assert_eq!(
+        err.message(),
+        "writing the HTML report failed: no space left on device; check that the output \
+         location is writable and has free space"
+    );
+}
+
 #[test]
 fn long_output_is_clipped() {
     let mut run = realistic_run();
