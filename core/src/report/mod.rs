@@ -1,3 +1,5 @@
 //! Reports: JUnit XML in and out, JSON (CTRF and TestRunResult), Markdown,
 //! HTML, and the merging of shard reports.
+
 pub mod aggregate;
+pub mod html;
