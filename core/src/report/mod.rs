@@ -1,4 +1,5 @@
 //! Reports: JUnit XML in and out, JSON (CTRF and TestRunResult), Markdown,
 //! HTML, and the merging of shard reports.
 
+pub mod json;
 pub mod junit_writer;
