@@ -3,3 +3,4 @@
 
 pub mod json;
 pub mod junit_writer;
+pub mod markdown;
