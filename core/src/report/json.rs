@@ -30,7 +30,7 @@
 //! an error. Labels that are not strings are kept as their JSON text.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
@@ -45,7 +45,7 @@ pub const CTRF_SPEC_VERSION: &str = "0.0.0";
 const UNNAMED: &str = "(unnamed)";
 
 /// Writes `run` as a CTRF JSON document (pretty-printed, newline at the end)
-/// to `out`.
+/// to `out`, which is buffered internally and flushed before returning.
 ///
 /// `summary.start` is the parsed `started_at` (now when unknown) and
 /// `summary.stop` the parsed `finished_at` (start plus the duration when
@@ -65,7 +65,7 @@ pub fn write_ctrf<W: Write>(run: &TestRun, out: W) -> Result<()> {
 /// Errors: `Parse` when the input is not JSON, not a CTRF document, or a
 /// field has the wrong type; `Io` when reading fails.
 pub fn read_ctrf<R: Read>(input: R, source: &str) -> Result<TestRun> {
-    let doc: CtrfDocument = serde_json::from_reader(input).map_err(|e| {
+    let doc: CtrfDocument = serde_json::from_reader(BufReader::new(input)).map_err(|e| {
         let kind = if e.is_io() {
             ErrorKind::Io
         } else {
@@ -96,14 +96,16 @@ pub fn read_ctrf<R: Read>(input: R, source: &str) -> Result<TestRun> {
 }
 
 /// Writes the run summary ([`TestRun::result`], the `TestRunResult` shape)
-/// as pretty-printed JSON with a newline at the end to `out`.
+/// as pretty-printed JSON with a newline at the end to `out` (buffered
+/// internally, flushed before returning).
 ///
 /// Errors: `Io` when writing to `out` fails.
 pub fn write_run_json<W: Write>(run: &TestRun, out: W) -> Result<()> {
     write_json(&run.result(), out, "run summary JSON")
 }
 
-fn write_json<T: Serialize, W: Write>(value: &T, mut out: W, what: &str) -> Result<()> {
+fn write_json<T: Serialize, W: Write>(value: &T, out: W, what: &str) -> Result<()> {
+    let mut out = BufWriter::new(out);
     let io_error = |e: std::io::Error| {
         Error::new(
             ErrorKind::Io,

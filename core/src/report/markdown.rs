@@ -210,18 +210,16 @@ pub fn status_description(run: &TestRun, max_chars: usize) -> String {
     };
     let short = format!("{prefix}{counts}");
     let full = format!("{short} in {}", format_duration(run.duration_seconds));
-    for candidate in [full, short] {
-        if candidate.chars().count() <= max_chars {
-            return candidate;
-        }
+    if full.chars().count() <= max_chars {
+        return full;
+    }
+    if short.chars().count() <= max_chars {
+        return short;
     }
     if max_chars == 0 {
         return String::new();
     }
-    let mut cut: String = format!("{prefix}{counts}")
-        .chars()
-        .take(max_chars - 1)
-        .collect();
+    let mut cut: String = short.chars().take(max_chars - 1).collect();
     cut.push('…');
     cut
 }
