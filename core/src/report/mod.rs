@@ -3,3 +3,6 @@
 
 pub mod aggregate;
 pub mod html;
+pub mod json;
+pub mod junit_writer;
+pub mod markdown;

@@ -1,0 +1,493 @@
+//! JUnit XML writer.
+//!
+//! The output is always `testsuites > testsuite > testcase`, one
+//! `testsuite` per distinct [`TestCase::suite`] in first-seen order (a case
+//! with an empty suite goes into a suite named after the run). Every
+//! `testcase` has `name`, `classname` (the suite when the case has none) and
+//! `time` in seconds with a dot decimal; every `testsuite` has `timestamp`
+//! and `time`.
+//!
+//! Outcomes:
+//! - failed / errored case: `<failure>` / `<error>` with `message` and `type`
+//!   attributes and the stack trace ([`TestCase::details`]) as the body; each
+//!   earlier failing attempt adds a `<rerunFailure>` / `<rerunError>`.
+//! - flaky (or passed) case with earlier failing attempts: a passing
+//!   testcase with one `<flakyFailure>` / `<flakyError>` per failing attempt
+//!   (Surefire's shape: `message`, `type`, then `stackTrace`, `system-out`,
+//!   `system-err` children). Attempts that passed or were skipped have no
+//!   JUnit form and are left out; attempt durations are not written.
+//! - skipped case: `<skipped message="..">`.
+//!
+//! The model has no exception type, so `type` is the outcome word
+//! (`failure` or `error`).
+//!
+//! Characters that XML 1.0 forbids (C0 controls other than tab, LF and CR,
+//! U+FFFE, U+FFFF) are removed from every attribute and text. Text is written
+//! escaped (not as CDATA), so `]]>` comes out as `]]&gt;`; carriage returns
+//! are written as `&#13;`, and tabs and newlines in attributes as character
+//! references, so they survive a parser's normalization.
+//!
+//! Times: `testcase@time` has up to 6 decimals; `testsuite@time` and
+//! `testsuites@time` have at most 3, as the schema's `SUREFIRE_TIME` pattern
+//! requires. Trailing zeros are trimmed; there is never an exponent.
+
+use std::collections::HashMap;
+use std::io::{BufWriter, Write};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Attempt, CaseStatus, Counts, SuiteInfo, TestCase, TestRun};
+
+/// Which JUnit dialect [`write_junit_with`] produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JunitProfile {
+    /// Everything the model knows: `testcase@file` and `@line`, per-case
+    /// `<properties>`, and the Surefire rerun elements. Read by Jenkins,
+    /// GitLab, Azure and Surefire-aware tools.
+    #[default]
+    Full,
+    /// Only what the `junit-10.xsd` schema (Jenkins xunit, shipped with
+    /// pytest) allows: no `file`/`line` attributes and no per-case
+    /// properties. The rerun/flaky elements stay, because that schema has
+    /// them. The output validates against `junit-10.xsd`.
+    Strict,
+}
+
+/// Writes `run` as JUnit XML ([`JunitProfile::Full`]) to `out`.
+///
+/// `out` is buffered internally and flushed before returning.
+///
+/// Errors: `Io` when writing to `out` fails.
+pub fn write_junit<W: Write>(run: &TestRun, out: W) -> Result<()> {
+    write_junit_with(run, JunitProfile::Full, out)
+}
+
+/// Writes `run` as JUnit XML in the given `profile` to `out`.
+///
+/// See the module docs for the shape. `out` is buffered internally and
+/// flushed before returning.
+///
+/// Errors: `Io` when writing to `out` fails.
+pub fn write_junit_with<W: Write>(run: &TestRun, profile: JunitProfile, out: W) -> Result<()> {
+    let mut xml = Xml {
+        out: BufWriter::new(out),
+    };
+    write_document(&mut xml, run, profile).map_err(|e| {
+        Error::new(
+            ErrorKind::Io,
+            format!("writing JUnit XML failed: {e}; check that the output is writable"),
+        )
+        .with_source(e)
+    })
+}
+
+/// One `testsuite`: its name and its cases in recorded order.
+struct SuiteGroup<'a> {
+    name: &'a str,
+    cases: Vec<&'a TestCase>,
+}
+
+/// Groups the cases by effective suite name, in first-seen order.
+fn group_by_suite(run: &TestRun) -> Vec<SuiteGroup<'_>> {
+    let mut groups: Vec<SuiteGroup<'_>> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for case in &run.cases {
+        let name = if case.suite.is_empty() {
+            run.name.as_str()
+        } else {
+            case.suite.as_str()
+        };
+        let i = *index.entry(name).or_insert_with(|| {
+            groups.push(SuiteGroup {
+                name,
+                cases: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        groups[i].cases.push(case);
+    }
+    groups
+}
+
+fn write_document<W: Write>(
+    xml: &mut Xml<W>,
+    run: &TestRun,
+    profile: JunitProfile,
+) -> std::io::Result<()> {
+    let groups = group_by_suite(run);
+    let counts = run.counts();
+    let suite_times: Vec<f64> = groups
+        .iter()
+        .map(|g| {
+            suite_info(run, g.name)
+                .and_then(|s| s.duration_seconds)
+                .unwrap_or_else(|| g.cases.iter().map(|c| c.duration_seconds).sum())
+        })
+        .collect();
+    let total_time = if run.duration_seconds > 0.0 {
+        run.duration_seconds
+    } else {
+        suite_times.iter().sum()
+    };
+
+    xml.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+    let root_attrs = [
+        ("name", run.name.clone()),
+        ("tests", counts.total.to_string()),
+        ("failures", counts.failed.to_string()),
+        ("errors", counts.errors.to_string()),
+        ("time", seconds(total_time, 3)),
+    ];
+    if groups.is_empty() {
+        return xml.empty(0, "testsuites", &root_attrs);
+    }
+    xml.open(0, "testsuites", &root_attrs)?;
+    let started_fallback = run
+        .started_at
+        .clone()
+        .unwrap_or_else(crate::time::now_rfc3339);
+    for (group, time) in groups.iter().zip(suite_times) {
+        write_suite(xml, run, group, time, &started_fallback, profile)?;
+    }
+    xml.close(0, "testsuites")?;
+    xml.out.flush()
+}
+
+/// The `SuiteInfo` for a suite name, if the run has one.
+fn suite_info<'a>(run: &'a TestRun, name: &str) -> Option<&'a SuiteInfo> {
+    run.suites.iter().find(|s| s.name == name)
+}
+
+fn write_suite<W: Write>(
+    xml: &mut Xml<W>,
+    run: &TestRun,
+    group: &SuiteGroup<'_>,
+    time: f64,
+    started_fallback: &str,
+    profile: JunitProfile,
+) -> std::io::Result<()> {
+    let info = suite_info(run, group.name);
+    let counts = Counts::of(group.cases.iter().copied());
+    let mut attrs = vec![
+        ("name", group.name.to_string()),
+        ("tests", counts.total.to_string()),
+        ("failures", counts.failed.to_string()),
+        ("errors", counts.errors.to_string()),
+        ("skipped", counts.skipped.to_string()),
+        ("time", seconds(time, 3)),
+        (
+            "timestamp",
+            info.and_then(|s| s.timestamp.clone())
+                .unwrap_or_else(|| started_fallback.to_string()),
+        ),
+    ];
+    if let Some(host) = info.and_then(|s| s.hostname.clone()) {
+        attrs.push(("hostname", host));
+    }
+    xml.open(1, "testsuite", &attrs)?;
+    if let Some(info) = info {
+        write_properties(xml, 2, &info.properties)?;
+    }
+    for case in &group.cases {
+        write_case(xml, case, group.name, profile)?;
+    }
+    if let Some(info) = info {
+        write_text_opt(xml, 2, "system-out", info.stdout.as_deref())?;
+        write_text_opt(xml, 2, "system-err", info.stderr.as_deref())?;
+    }
+    xml.close(1, "testsuite")
+}
+
+fn write_properties<W: Write>(
+    xml: &mut Xml<W>,
+    depth: usize,
+    properties: &std::collections::BTreeMap<String, String>,
+) -> std::io::Result<()> {
+    if properties.is_empty() {
+        return Ok(());
+    }
+    xml.open(depth, "properties", &[])?;
+    for (name, value) in properties {
+        xml.empty(
+            depth + 1,
+            "property",
+            &[("name", name.clone()), ("value", value.clone())],
+        )?;
+    }
+    xml.close(depth, "properties")
+}
+
+fn write_case<W: Write>(
+    xml: &mut Xml<W>,
+    case: &TestCase,
+    suite_name: &str,
+    profile: JunitProfile,
+) -> std::io::Result<()> {
+    let classname = if case.classname.is_empty() {
+        suite_name
+    } else {
+        case.classname.as_str()
+    };
+    let mut attrs = vec![
+        ("name", case.name.clone()),
+        ("classname", classname.to_string()),
+        ("time", seconds(case.duration_seconds, 6)),
+    ];
+    let full = profile == JunitProfile::Full;
+    if full {
+        if let Some(file) = &case.file {
+            attrs.push(("file", file.clone()));
+        }
+        if let Some(line) = case.line {
+            attrs.push(("line", line.to_string()));
+        }
+    }
+    let failing_attempts: Vec<&Attempt> = case
+        .attempts
+        .iter()
+        .filter(|a| a.status.is_failure())
+        .collect();
+    let has_children = (full && !case.properties.is_empty())
+        || case.status != CaseStatus::Passed
+        || !failing_attempts.is_empty()
+        || case.stdout.is_some()
+        || case.stderr.is_some();
+    if !has_children {
+        return xml.empty(2, "testcase", &attrs);
+    }
+    xml.open(2, "testcase", &attrs)?;
+    if full {
+        write_properties(xml, 3, &case.properties)?;
+    }
+    match case.status {
+        CaseStatus::Failed | CaseStatus::Error => {
+            let tag = if case.status == CaseStatus::Failed {
+                "failure"
+            } else {
+                "error"
+            };
+            xml.text_element(
+                3,
+                tag,
+                &outcome_attrs(case.message.as_deref(), tag),
+                case.details.as_deref().unwrap_or(""),
+            )?;
+            for attempt in &failing_attempts {
+                write_attempt(xml, "rerun", attempt)?;
+            }
+        }
+        CaseStatus::Skipped => {
+            let attrs: Vec<(&str, String)> = case
+                .message
+                .iter()
+                .map(|m| ("message", m.clone()))
+                .collect();
+            xml.text_element(3, "skipped", &attrs, case.details.as_deref().unwrap_or(""))?;
+        }
+        CaseStatus::Passed | CaseStatus::Flaky => {
+            for attempt in &failing_attempts {
+                write_attempt(xml, "flaky", attempt)?;
+            }
+        }
+    }
+    write_text_opt(xml, 3, "system-out", case.stdout.as_deref())?;
+    write_text_opt(xml, 3, "system-err", case.stderr.as_deref())?;
+    xml.close(2, "testcase")
+}
+
+/// `message` (when known) and `type` attributes of a failure-like element.
+fn outcome_attrs(message: Option<&str>, kind: &str) -> Vec<(&'static str, String)> {
+    let mut attrs = Vec::with_capacity(2);
+    if let Some(m) = message {
+        attrs.push(("message", m.to_string()));
+    }
+    attrs.push(("type", kind.to_string()));
+    attrs
+}
+
+/// Writes one earlier attempt as `<{prefix}Failure>` or `<{prefix}Error>`.
+fn write_attempt<W: Write>(
+    xml: &mut Xml<W>,
+    prefix: &str,
+    attempt: &Attempt,
+) -> std::io::Result<()> {
+    let (suffix, kind) = if attempt.status == CaseStatus::Error {
+        ("Error", "error")
+    } else {
+        ("Failure", "failure")
+    };
+    let tag = format!("{prefix}{suffix}");
+    let attrs = outcome_attrs(attempt.message.as_deref(), kind);
+    let parts = [
+        ("stackTrace", attempt.details.as_deref()),
+        ("system-out", attempt.stdout.as_deref()),
+        ("system-err", attempt.stderr.as_deref()),
+    ];
+    if parts.iter().all(|(_, v)| v.is_none()) {
+        return xml.empty(3, &tag, &attrs);
+    }
+    xml.open(3, &tag, &attrs)?;
+    for (child, value) in parts {
+        write_text_opt(xml, 4, child, value)?;
+    }
+    xml.close(3, &tag)
+}
+
+fn write_text_opt<W: Write>(
+    xml: &mut Xml<W>,
+    depth: usize,
+    tag: &str,
+    text: Option<&str>,
+) -> std::io::Result<()> {
+    match text {
+        Some(t) => xml.text_element(depth, tag, &[], t),
+        None => Ok(()),
+    }
+}
+
+/// Seconds as a plain decimal with at most `decimals` digits after the dot,
+/// trailing zeros trimmed; negative or non-finite values become `0`.
+fn seconds(secs: f64, decimals: usize) -> String {
+    let secs = if secs.is_finite() && secs > 0.0 {
+        secs
+    } else {
+        0.0
+    };
+    let mut s = format!("{secs:.decimals$}");
+    if s.contains('.') {
+        let trimmed = s.trim_end_matches('0').trim_end_matches('.').len();
+        s.truncate(trimmed);
+    }
+    s
+}
+
+/// True for the characters XML 1.0 allows in a document.
+fn is_xml_char(c: char) -> bool {
+    matches!(c,
+        '\t' | '\n' | '\r'
+        | '\u{20}'..='\u{D7FF}'
+        | '\u{E000}'..='\u{FFFD}'
+        | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// Appends `s` to `out`, escaped for XML 1.0 text (`attr == false`) or a
+/// double-quoted attribute value (`attr == true`). Characters XML forbids
+/// are dropped. This is the writer's only escaping function.
+fn escape_into(out: &mut String, s: &str, attr: bool) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if attr => out.push_str("&quot;"),
+            '\t' if attr => out.push_str("&#9;"),
+            '\n' if attr => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c if is_xml_char(c) => out.push(c),
+            _ => {}
+        }
+    }
+}
+
+/// A minimal indenting XML emitter over a buffered writer.
+struct Xml<W: Write> {
+    out: BufWriter<W>,
+}
+
+impl<W: Write> Xml<W> {
+    fn raw(&mut self, s: &str) -> std::io::Result<()> {
+        self.out.write_all(s.as_bytes())
+    }
+
+    /// `  <tag a="v"` (indented), without the closing `>`.
+    fn start_tag(depth: usize, tag: &str, attrs: &[(&str, String)]) -> String {
+        let mut s = String::with_capacity(64);
+        for _ in 0..depth {
+            s.push_str("  ");
+        }
+        s.push('<');
+        s.push_str(tag);
+        for (name, value) in attrs {
+            s.push(' ');
+            s.push_str(name);
+            s.push_str("=\"");
+            escape_into(&mut s, value, true);
+            s.push('"');
+        }
+        s
+    }
+
+    fn open(&mut self, depth: usize, tag: &str, attrs: &[(&str, String)]) -> std::io::Result<()> {
+        let mut s = Self::start_tag(depth, tag, attrs);
+        s.push_str(">\n");
+        self.raw(&s)
+    }
+
+    fn empty(&mut self, depth: usize, tag: &str, attrs: &[(&str, String)]) -> std::io::Result<()> {
+        let mut s = Self::start_tag(depth, tag, attrs);
+        s.push_str("/>\n");
+        self.raw(&s)
+    }
+
+    fn close(&mut self, depth: usize, tag: &str) -> std::io::Result<()> {
+        let mut s = String::with_capacity(tag.len() + 2 * depth + 4);
+        for _ in 0..depth {
+            s.push_str("  ");
+        }
+        s.push_str("</");
+        s.push_str(tag);
+        s.push_str(">\n");
+        self.raw(&s)
+    }
+
+    /// `<tag attrs>text</tag>`, or `<tag attrs/>` when `text` is empty.
+    fn text_element(
+        &mut self,
+        depth: usize,
+        tag: &str,
+        attrs: &[(&str, String)],
+        text: &str,
+    ) -> std::io::Result<()> {
+        if text.is_empty() {
+            return self.empty(depth, tag, attrs);
+        }
+        let mut s = Self::start_tag(depth, tag, attrs);
+        s.push('>');
+        escape_into(&mut s, text, false);
+        s.push_str("</");
+        s.push_str(tag);
+        s.push_str(">\n");
+        self.raw(&s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_are_plain_decimals() {
+        assert_eq!(seconds(1.5, 6), "1.5");
+        assert_eq!(seconds(2.0, 6), "2");
+        assert_eq!(seconds(0.0000012, 6), "0.000001");
+        assert_eq!(seconds(0.0000004, 6), "0");
+        assert_eq!(seconds(1.23456, 3), "1.235");
+        assert_eq!(seconds(1e20, 3), "100000000000000000000");
+        assert_eq!(seconds(-3.0, 3), "0");
+        assert_eq!(seconds(f64::NAN, 3), "0");
+        assert_eq!(seconds(f64::INFINITY, 6), "0");
+    }
+
+    #[test]
+    fn escaping_drops_illegal_characters() {
+        let mut s = String::new();
+        escape_into(
+            &mut s,
+            "a\u{1}b\u{FFFE}\u{FFFF}c\u{1B}[0m]]>&\"\t\n\r",
+            false,
+        );
+        assert_eq!(s, "abc[0m]]&gt;&amp;\"\t\n&#13;");
+        let mut a = String::new();
+        escape_into(&mut a, "x\"<\t\n\r\u{0}", true);
+        assert_eq!(a, "x&quot;&lt;&#9;&#10;&#13;");
+    }
+}

@@ -1,0 +1,536 @@
+//! Markdown for PR comments and job summaries, commit-status descriptions,
+//! and the shared duration format.
+//!
+//! [`render_markdown`] writes, in order: the optional hidden marker comment,
+//! a `## {title}: {status}` heading, a totals table, the failures (full
+//! name, `file:line`, message in a fenced code block), the flaky tests, the
+//! slowest tests, and a link to the full report. The output never exceeds
+//! the byte budget: when not every failure fits, the failures shown are
+//! followed by `… and N more failures.` and nothing else but the link.
+//!
+//! Text from tests can contain anything, so:
+//! - names and paths go into code spans (no HTML, emphasis, links, emoji
+//!   shortcodes or @-mentions are rendered inside them) whose backtick fence
+//!   is longer than any backtick run in the text; newlines become spaces and,
+//!   in table cells, `|` becomes `\|`;
+//! - messages go into fenced code blocks whose fence is longer than any
+//!   backtick run in the message;
+//! - the title is escaped: `&`, `<`, `>` as entities, Markdown punctuation
+//!   with a backslash, newlines as spaces.
+
+use crate::model::{CaseStatus, RunStatus, TestCase, TestRun};
+
+/// Largest message shown per failure, in bytes; longer ones are cut (at a
+/// character boundary) and end with a `…` line.
+const MESSAGE_MAX_BYTES: usize = 4000;
+/// Most message lines shown per failure.
+const MESSAGE_MAX_LINES: usize = 40;
+/// Longest title kept, in bytes (after escaping it may grow).
+const TITLE_MAX_BYTES: usize = 200;
+
+/// What [`render_markdown`] produces and how large it may get.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkdownOptions {
+    /// Largest output in UTF-8 bytes (default 65,536, GitHub's comment
+    /// limit; a check-run summary allows 65,535 characters).
+    pub budget_bytes: usize,
+    /// Link to the full report (an artifact or job page), shown at the end.
+    pub report_url: Option<String>,
+    /// How many of the slowest tests to list (default 5; 0 omits the section).
+    pub slowest: usize,
+    /// Heading text (default `Test results`).
+    pub title: String,
+    /// Hidden HTML comment put first, so a provider can find and update its
+    /// own comment in place, e.g. `<!-- testrelay:run-key -->`. A value that
+    /// is not a single-line HTML comment is wrapped into one (see
+    /// [`marker_comment`]).
+    pub marker: Option<String>,
+}
+
+impl Default for MarkdownOptions {
+    fn default() -> Self {
+        MarkdownOptions {
+            budget_bytes: 65_536,
+            report_url: None,
+            slowest: 5,
+            title: "Test results".to_string(),
+            marker: None,
+        }
+    }
+}
+
+/// Renders `run` as Markdown within `opts.budget_bytes` bytes.
+///
+/// Never fails; an empty run renders its heading and a table of zeros. Only
+/// a budget too small for the heading itself (under about 100 bytes, or a
+/// very long marker) gives a cut-off text.
+pub fn render_markdown(run: &TestRun, opts: &MarkdownOptions) -> String {
+    let budget = opts.budget_bytes;
+    let mut top = String::new();
+    if let Some(marker) = &opts.marker {
+        top.push_str(&marker_comment(marker));
+        top.push('\n');
+    }
+    top.push_str(&format!(
+        "## {}: {}\n",
+        escape_inline(cut_at(&opts.title, TITLE_MAX_BYTES)),
+        status_word(run.status)
+    ));
+    let table = totals_table(run);
+    let link = opts
+        .report_url
+        .as_deref()
+        .map(|url| format!("\n[Full report]({})\n", url_escape(url)))
+        .unwrap_or_default();
+
+    let failures: Vec<&TestCase> = run.failures().collect();
+    let failures_heading = if failures.is_empty() {
+        String::new()
+    } else {
+        format!("\n### Failures ({})\n", failures.len())
+    };
+    let worst_tail = if failures.is_empty() {
+        String::new()
+    } else {
+        more_failures_line(failures.len())
+    };
+    let must_fit = failures_heading.len() + worst_tail.len() + link.len();
+
+    let mut out = top;
+    if out.len() + table.len() + must_fit <= budget {
+        out.push_str(&table);
+    } else if out.len() + must_fit > budget {
+        out.push_str(&failures_heading);
+        out.push_str(&worst_tail);
+        out.push_str(&link);
+        return cut_at(&out, budget).to_string();
+    }
+
+    let mut truncated = false;
+    if !failures.is_empty() {
+        out.push_str(&failures_heading);
+        let blocks: Vec<String> = failures.iter().map(|c| failure_block(c)).collect();
+        let all: usize = blocks.iter().map(String::len).sum();
+        let reserve = if out.len() + all + link.len() <= budget {
+            link.len()
+        } else {
+            worst_tail.len() + link.len()
+        };
+        let mut shown = 0;
+        for block in &blocks {
+            if out.len() + block.len() + reserve > budget {
+                break;
+            }
+            out.push_str(block);
+            shown += 1;
+        }
+        if shown < blocks.len() {
+            truncated = true;
+            out.push_str(&more_failures_line(blocks.len() - shown));
+        }
+    }
+
+    if !truncated {
+        let flaky: Vec<&TestCase> = run
+            .cases
+            .iter()
+            .filter(|c| c.status == CaseStatus::Flaky)
+            .collect();
+        if !flaky.is_empty() {
+            let head = format!(
+                "\n### Flaky tests ({})\n\n| Test | Attempts | Duration |\n|---|---:|---:|\n",
+                flaky.len()
+            );
+            let rows = flaky.iter().map(|c| {
+                format!(
+                    "| {} | {} | {} |\n",
+                    code(&c.full_name(), true),
+                    c.attempts.len() + 1,
+                    format_duration(c.duration_seconds)
+                )
+            });
+            push_table(&mut out, &head, rows, budget - link.len());
+        }
+        let slowest = run.slowest(opts.slowest);
+        if !slowest.is_empty() {
+            let head = "\n### Slowest tests\n\n| Test | Duration |\n|---|---:|\n";
+            let rows = slowest.iter().map(|c| {
+                format!(
+                    "| {} | {} |\n",
+                    code(&c.full_name(), true),
+                    format_duration(c.duration_seconds)
+                )
+            });
+            push_table(&mut out, head, rows, budget - link.len());
+        }
+    }
+    out.push_str(&link);
+    out
+}
+
+/// A one-line summary for a commit status, e.g.
+/// `12 failed, 3 skipped, 1024 passed in 3m 12s`, at most `max_chars`
+/// characters (GitHub allows 140).
+///
+/// Zero counts are left out (`no tests` when the run has none); a run that
+/// did not finish normally is prefixed (`timed out: `, `cancelled: `,
+/// `harness error: `, `running: `, `pending: `). When too long, the duration
+/// goes first, then the text is cut and ends with `…`.
+pub fn status_description(run: &TestRun, max_chars: usize) -> String {
+    let c = run.counts();
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = Vec::new();
+    if c.failed > 0 {
+        parts.push(format!("{} failed", c.failed));
+    }
+    if c.errors > 0 {
+        parts.push(plural(c.errors, "error", "errors"));
+    }
+    if c.flaky > 0 {
+        parts.push(format!("{} flaky", c.flaky));
+    }
+    if c.skipped > 0 {
+        parts.push(format!("{} skipped", c.skipped));
+    }
+    if c.passed > 0 {
+        parts.push(format!("{} passed", c.passed));
+    }
+    let prefix = match run.status {
+        RunStatus::Passed | RunStatus::Failed => "",
+        RunStatus::Error => "harness error: ",
+        RunStatus::Cancelled => "cancelled: ",
+        RunStatus::TimedOut => "timed out: ",
+        RunStatus::Running => "running: ",
+        RunStatus::Pending => "pending: ",
+    };
+    let counts = if parts.is_empty() {
+        "no tests".to_string()
+    } else {
+        parts.join(", ")
+    };
+    let short = format!("{prefix}{counts}");
+    let full = format!("{short} in {}", format_duration(run.duration_seconds));
+    if full.chars().count() <= max_chars {
+        return full;
+    }
+    if short.chars().count() <= max_chars {
+        return short;
+    }
+    if max_chars == 0 {
+        return String::new();
+    }
+    let mut cut: String = short.chars().take(max_chars - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// Formats a duration in seconds for people: `850ms` under a second,
+/// `12.3s` under a minute, `3m 12s` under an hour, `1h 2m 5s` above.
+/// Negative and non-finite values count as 0. Shared by the Markdown and
+/// HTML reports and status descriptions.
+pub fn format_duration(secs: f64) -> String {
+    let secs = if secs.is_finite() && secs > 0.0 {
+        secs
+    } else {
+        0.0
+    };
+    let ms = (secs * 1000.0).round();
+    if ms < 1000.0 {
+        return format!("{}ms", ms as u64);
+    }
+    let tenths = (secs * 10.0).round();
+    if tenths < 600.0 {
+        return format!("{:.1}s", tenths / 10.0);
+    }
+    let total = secs.round() as u64;
+    let (h, m, s) = (total / 3600, total % 3600 / 60, total % 60);
+    if h == 0 {
+        format!("{m}m {s}s")
+    } else {
+        format!("{h}h {m}m {s}s")
+    }
+}
+
+/// The marker as one HTML comment line: a value that already is a
+/// single-line comment (`<!-- ... -->` with no `--` inside) is used as is;
+/// anything else is wrapped as `<!-- value -->` with line breaks, `<`, `>`
+/// and repeated `-` removed, so it can neither end the comment early nor
+/// show up in the rendered text.
+pub fn marker_comment(marker: &str) -> String {
+    if let Some(inner) = marker
+        .strip_prefix("<!--")
+        .and_then(|m| m.strip_suffix("-->"))
+        && !inner.contains("--")
+        && !inner.contains(['\n', '\r', '>'])
+        && !inner.starts_with('-')
+        && !inner.ends_with('-')
+    {
+        return marker.to_string();
+    }
+    let mut inner = String::with_capacity(marker.len());
+    for ch in marker.chars() {
+        match ch {
+            '<' | '>' | '\n' | '\r' => {}
+            '-' if inner.ends_with('-') => {}
+            _ => inner.push(ch),
+        }
+    }
+    format!("<!-- {} -->", inner.trim_matches(|c| c == '-' || c == ' '))
+}
+
+fn status_word(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Pending => "pending",
+        RunStatus::Running => "running",
+        RunStatus::Passed => "passed",
+        RunStatus::Failed => "failed",
+        RunStatus::Error => "harness error",
+        RunStatus::Cancelled => "cancelled",
+        RunStatus::TimedOut => "timed out",
+    }
+}
+
+fn totals_table(run: &TestRun) -> String {
+    let c = run.counts();
+    format!(
+        "\n| Total | Passed | Failed | Errors | Skipped | Flaky | Duration |\n\
+         |---:|---:|---:|---:|---:|---:|---:|\n\
+         | {} | {} | {} | {} | {} | {} | {} |\n",
+        c.total,
+        c.passed,
+        c.failed,
+        c.errors,
+        c.skipped,
+        c.flaky,
+        format_duration(run.duration_seconds)
+    )
+}
+
+fn more_failures_line(n: usize) -> String {
+    let noun = if n == 1 { "failure" } else { "failures" };
+    format!("\n… and {n} more {noun}.\n")
+}
+
+/// One failure: status, full name, location, and the message.
+fn failure_block(case: &TestCase) -> String {
+    let mut s = format!(
+        "\n**{}** {}",
+        case.status.as_str(),
+        code(&case.full_name(), false)
+    );
+    if let Some(file) = &case.file {
+        let location = match case.line {
+            Some(line) => format!("{file}:{line}"),
+            None => file.clone(),
+        };
+        s.push_str(" at ");
+        s.push_str(&code(&location, false));
+    }
+    s.push('\n');
+    let text = case
+        .message
+        .as_deref()
+        .filter(|m| !m.trim().is_empty())
+        .or(case.details.as_deref());
+    if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
+        s.push('\n');
+        s.push_str(&fenced(text));
+    }
+    s
+}
+
+/// Appends `head` and as many `rows` as fit under `limit` bytes; nothing
+/// when not even one row fits.
+fn push_table(out: &mut String, head: &str, rows: impl Iterator<Item = String>, limit: usize) {
+    let mut rows = rows.peekable();
+    match rows.peek() {
+        Some(first) if out.len() + head.len() + first.len() <= limit => {}
+        _ => return,
+    }
+    out.push_str(head);
+    for row in rows {
+        if out.len() + row.len() > limit {
+            break;
+        }
+        out.push_str(&row);
+    }
+}
+
+/// A fenced code block holding `text` (line breaks normalized to `\n`,
+/// cut to [`MESSAGE_MAX_BYTES`] / [`MESSAGE_MAX_LINES`]), fenced with more
+/// backticks than any run inside.
+fn fenced(text: &str) -> String {
+    let normalized = text.replace("\r\n", "\n").replace('\r', "\n");
+    let trimmed = normalized.trim_end_matches('\n');
+    let mut body = cut_at(trimmed, MESSAGE_MAX_BYTES);
+    if let Some((i, _)) = body.match_indices('\n').nth(MESSAGE_MAX_LINES - 1) {
+        body = &body[..i];
+    }
+    let cut = body.len() < trimmed.len();
+    let fence = "`".repeat(longest_backtick_run(body).max(2) + 1);
+    let mut s = String::with_capacity(body.len() + 2 * fence.len() + 8);
+    s.push_str(&fence);
+    s.push('\n');
+    s.push_str(body);
+    if cut {
+        s.push_str("\n…");
+    }
+    s.push('\n');
+    s.push_str(&fence);
+    s.push('\n');
+    s
+}
+
+/// `text` as an inline code span; in a table cell `|` is escaped too.
+fn code(text: &str, in_table: bool) -> String {
+    let mut body: String = text
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    if body.is_empty() {
+        return "(empty)".to_string();
+    }
+    if in_table {
+        body = body.replace('|', "\\|");
+    }
+    let fence = "`".repeat(longest_backtick_run(&body) + 1);
+    let pad = if body.starts_with(['`', ' ']) || body.ends_with(['`', ' ']) {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{body}{pad}{fence}")
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    longest
+}
+
+/// Escapes plain text for a Markdown line: `&`, `<`, `>` as entities,
+/// Markdown punctuation with a backslash, line breaks as spaces.
+fn escape_inline(text: &str) -> String {
+    let mut s = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => s.push_str("&amp;"),
+            '<' => s.push_str("&lt;"),
+            '>' => s.push_str("&gt;"),
+            '\n' | '\r' => s.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' | '$' | '(' | ')' => {
+                s.push('\\');
+                s.push(c);
+            }
+            _ => s.push(c),
+        }
+    }
+    s
+}
+
+/// Percent-encodes what could end or confuse a Markdown link destination.
+fn url_escape(url: &str) -> String {
+    let mut s = String::with_capacity(url.len());
+    for c in url.chars() {
+        if c.is_ascii_alphanumeric() || "-._~:/?#@!$&'*+,;=%".contains(c) {
+            s.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                s.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    s
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a
+/// character boundary.
+fn cut_at(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(format_duration(0.0), "0ms");
+        assert_eq!(format_duration(0.8504), "850ms");
+        assert_eq!(format_duration(0.9996), "1.0s");
+        assert_eq!(format_duration(12.34), "12.3s");
+        assert_eq!(format_duration(59.96), "1m 0s");
+        assert_eq!(format_duration(192.4), "3m 12s");
+        assert_eq!(format_duration(3725.0), "1h 2m 5s");
+        assert_eq!(format_duration(-1.0), "0ms");
+        assert_eq!(format_duration(f64::NAN), "0ms");
+    }
+
+    #[test]
+    fn code_spans_outlast_backticks() {
+        assert_eq!(code("a::b", false), "`a::b`");
+        assert_eq!(code("x `y` z", false), "``x `y` z``");
+        assert_eq!(code("`start", false), "`` `start ``");
+        assert_eq!(code("a|b\nc", true), "`a\\|b c`");
+        assert_eq!(code("a|b", false), "`a|b`");
+        assert_eq!(code("", false), "(empty)");
+    }
+
+    #[test]
+    fn fences_outlast_backticks_and_cut_long_text() {
+        assert_eq!(fenced("x\r\ny\n"), "```\nx\ny\n```\n");
+        assert_eq!(fenced("a ```` b"), "`````\na ```` b\n`````\n");
+        let long = "line\n".repeat(100);
+        let f = fenced(&long);
+        assert_eq!(f.lines().count(), MESSAGE_MAX_LINES + 3);
+        assert!(f.ends_with("line\n…\n```\n"));
+    }
+
+    #[test]
+    fn inline_text_and_urls_are_escaped() {
+        assert_eq!(
+            escape_inline("<b>*x*</b> & [l](u) | `c`\nnext"),
+            "&lt;b&gt;\\*x\\*&lt;/b&gt; &amp; \\[l\\]\\(u\\) \\| \\`c\\` next"
+        );
+        assert_eq!(
+            url_escape("https://x.test/a b)(<é>?q=1&r=2"),
+            "https://x.test/a%20b%29%28%3C%C3%A9%3E?q=1&r=2"
+        );
+    }
+
+    #[test]
+    fn markers_are_single_comments() {
+        assert_eq!(
+            marker_comment("<!-- testrelay:run-key -->"),
+            "<!-- testrelay:run-key -->"
+        );
+        assert_eq!(marker_comment("testrelay:k"), "<!-- testrelay:k -->");
+        assert_eq!(
+            marker_comment("<!-- a --> <script>\n--"),
+            "<!-- !- a - script -->"
+        );
+    }
+
+    #[test]
+    fn cuts_respect_char_boundaries() {
+        assert_eq!(cut_at("aé", 2), "a");
+        assert_eq!(cut_at("aé", 3), "aé");
+        assert_eq!(cut_at("😀", 3), "");
+    }
+}
