@@ -1,0 +1,444 @@
+//! A local simulator of the CI vendors' HTTP APIs, for testing testrelay
+//! without the internet: stateful emulation of the vendor routes with their
+//! real response shapes, a record of every request, and fault injection.
+//!
+//! Rust tests use [`Simulator`] directly; C and Node tests run the
+//! `testrelay-ci-sim` binary, read the port from its first line of output
+//! (`listening on http://127.0.0.1:PORT`) and use the admin routes:
+//! `POST|DELETE /_sim/faults`, `GET|DELETE /_sim/requests`,
+//! `GET /_sim/github/state`, `POST /_sim/github/seed-comments`,
+//! `POST /_sim/github/config` and `POST /_sim/shutdown` (bodies and answers
+//! are described in `src/admin.rs`).
+//!
+//! The simulator binds 127.0.0.1 only. Clients connect to a relay thread
+//! (so that a fault can really drop a connection, see `relay`), which hands
+//! each connection to an internal tiny_http server; a fixed number of
+//! handler threads answer the requests. Each vendor is one module:
+//! [`github`] now.
+#![forbid(unsafe_code)]
+
+mod admin;
+pub mod faults;
+pub mod github;
+pub mod record;
+mod relay;
+mod wire;
+
+use std::io::{self, Read};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
+
+pub use faults::{Fault, FaultKind, Matcher, Trigger};
+pub use github::GithubState;
+pub use record::RecordedRequest;
+
+use relay::RelayControl;
+use wire::Reply;
+
+/// How to start a [`Simulator`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimOptions {
+    /// Port on 127.0.0.1; 0 (the default) lets the system choose.
+    pub port: u16,
+    /// Threads answering requests (default 4; at least 1 is used). A
+    /// `Delay` fault holds one of them for its duration.
+    pub handler_threads: usize,
+    /// Largest request body accepted (default 32 MiB); larger ones get 413.
+    pub max_body_bytes: usize,
+    /// The only GitHub token accepted; any non-empty token when `None`.
+    pub github_token: Option<String>,
+}
+
+impl Default for SimOptions {
+    fn default() -> SimOptions {
+        SimOptions {
+            port: 0,
+            handler_threads: 4,
+            max_body_bytes: 32 << 20,
+            github_token: None,
+        }
+    }
+}
+
+/// Everything the handlers change, under one lock.
+#[derive(Debug, Default)]
+struct State {
+    requests: Vec<RecordedRequest>,
+    faults: faults::FaultBook,
+    github: github::Github,
+}
+
+/// What the simulator's threads share.
+struct Shared {
+    base_url: String,
+    max_body_bytes: usize,
+    handler_threads: usize,
+    state: Mutex<State>,
+    stopping: Mutex<bool>,
+    stop_requested: Condvar,
+    relay: Arc<RelayControl>,
+    server: tiny_http::Server,
+    answered: AtomicU64,
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn is_stopping(&self) -> bool {
+        *self.stopping.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stops accepting work: wakes every handler, stops the relay once what
+    /// is buffered is delivered, and wakes [`Simulator::wait_for_shutdown_request`].
+    fn request_stop(&self) {
+        let mut stopping = self.stopping.lock().unwrap_or_else(PoisonError::into_inner);
+        if !*stopping {
+            *stopping = true;
+            for _ in 0..self.handler_threads {
+                self.server.unblock();
+            }
+            self.relay.stop();
+        }
+        self.stop_requested.notify_all();
+    }
+}
+
+/// A running simulator. Stops on [`Simulator::shutdown`] or when dropped.
+pub struct Simulator {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("url", &self.shared.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    /// Starts a simulator on 127.0.0.1 with a port the system chooses.
+    ///
+    /// # Errors
+    /// When no socket can be bound or a thread cannot be started.
+    pub fn start() -> io::Result<Simulator> {
+        Simulator::start_with(SimOptions::default())
+    }
+
+    /// Starts a simulator with `options`.
+    ///
+    /// # Errors
+    /// When the port is taken, no socket can be bound, or a thread cannot be
+    /// started.
+    pub fn start_with(options: SimOptions) -> io::Result<Simulator> {
+        let listener = TcpListener::bind(("127.0.0.1", options.port))?;
+        let public = listener.local_addr()?;
+        let server = tiny_http::Server::http("127.0.0.1:0")
+            .map_err(|e| io::Error::other(format!("cannot start the internal HTTP server: {e}")))?;
+        let internal = server
+            .server_addr()
+            .to_ip()
+            .ok_or_else(|| io::Error::other("the internal HTTP server has no IP address"))?;
+        let relay = Arc::new(RelayControl::default());
+        let mut state = State::default();
+        state.github.token = options.github_token.clone();
+        let shared = Arc::new(Shared {
+            base_url: format!("http://{public}"),
+            max_body_bytes: options.max_body_bytes,
+            handler_threads: options.handler_threads.max(1),
+            state: Mutex::new(state),
+            stopping: Mutex::new(false),
+            stop_requested: Condvar::new(),
+            relay: Arc::clone(&relay),
+            server,
+            answered: AtomicU64::new(0),
+        });
+        // From here on, dropping `sim` stops whatever has started.
+        let mut sim = Simulator {
+            shared: Arc::clone(&shared),
+            threads: Vec::new(),
+        };
+        sim.threads.push(relay::spawn(listener, internal, relay)?);
+        for i in 0..shared.handler_threads {
+            let shared = Arc::clone(&shared);
+            let handle = thread::Builder::new()
+                .name(format!("ci-sim-handler-{i}"))
+                .spawn(move || serve(&shared))?;
+            sim.threads.push(handle);
+        }
+        Ok(sim)
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT` (no trailing slash).
+    pub fn url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// The port the simulator listens on.
+    pub fn port(&self) -> u16 {
+        self.shared
+            .base_url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Every request received so far (admin routes excepted), in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.state().requests.clone()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        self.shared.state().requests.clear();
+    }
+
+    /// Arms `fault` behind those already armed; returns how many are armed.
+    pub fn inject(&self, fault: Fault) -> usize {
+        self.shared.state().faults.arm(fault)
+    }
+
+    /// Disarms every fault; returns how many were armed.
+    pub fn clear_faults(&self) -> usize {
+        self.shared.state().faults.clear()
+    }
+
+    /// A snapshot of the emulated GitHub's data.
+    pub fn github(&self) -> GithubState {
+        self.shared.state().github.snapshot()
+    }
+
+    /// Sets GitHub's rate-limit window: `remaining` requests until
+    /// `reset_epoch` (Unix seconds), when it refills to 5,000. At 0,
+    /// requests get 403 `API rate limit exceeded` until then.
+    pub fn set_rate_limit(&self, remaining: u64, reset_epoch: u64) {
+        self.shared
+            .state()
+            .github
+            .set_rate_limit(remaining, reset_epoch);
+    }
+
+    /// Accepts only `token` from now on (any non-empty token when `None`).
+    pub fn set_github_token(&self, token: Option<&str>) {
+        self.shared.state().github.token = token.map(str::to_owned);
+    }
+
+    /// Read-only token mode: creating or updating a check run gets 403
+    /// `Resource not accessible by integration`, as on a fork PR.
+    pub fn set_github_read_only(&self, read_only: bool) {
+        self.shared.state().github.read_only = read_only;
+    }
+
+    /// Adds `count` existing comments to issue `issue` of `owner/repo`; with
+    /// `marker`, the last one is ours and starts with the marker. Returns
+    /// their ids.
+    pub fn seed_github_comments(
+        &self,
+        owner: &str,
+        repo: &str,
+        issue: u64,
+        count: u64,
+        marker: Option<&str>,
+    ) -> Vec<u64> {
+        self.shared
+            .state()
+            .github
+            .seed_comments(owner, repo, issue, count, marker)
+    }
+
+    /// Blocks until `POST /_sim/shutdown` (or [`Simulator::shutdown`] from
+    /// another handle) asks the simulator to stop.
+    pub fn wait_for_shutdown_request(&self) {
+        let mut stopping = self
+            .shared
+            .stopping
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        while !*stopping {
+            stopping = self
+                .shared
+                .stop_requested
+                .wait(stopping)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Stops the simulator and waits for its threads. Dropping it does the
+    /// same.
+    pub fn shutdown(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        self.shared.request_stop();
+        for handle in self.threads.drain(..) {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+/// A handler thread: answers requests until the simulator stops.
+fn serve(shared: &Shared) {
+    while let Ok(request) = shared.server.recv() {
+        if shared.is_stopping() {
+            break;
+        }
+        answer(shared, request);
+    }
+}
+
+/// Reads, records and answers one request.
+fn answer(shared: &Shared, mut request: tiny_http::Request) {
+    let (recorded, too_large) = match read_request(&mut request, shared.max_body_bytes) {
+        Ok(read) => read,
+        Err(reply) => return respond(request, reply),
+    };
+    if recorded.path == "/_sim" || recorded.path.starts_with("/_sim/") {
+        let (reply, then_stop) = admin::handle(shared, &recorded);
+        respond(request, reply);
+        if then_stop {
+            shared.request_stop();
+        }
+        return;
+    }
+    let fault = {
+        let mut state = shared.state();
+        state.requests.push(recorded.clone());
+        state.faults.fire(&recorded.method, &recorded.path)
+    };
+    let number = shared.answered.fetch_add(1, Ordering::Relaxed) + 1;
+    match fault {
+        Some(FaultKind::DropConnection) => return drop_connection(shared, request),
+        Some(FaultKind::Status {
+            code,
+            body,
+            headers,
+        }) => {
+            let mut reply = fault_reply(code, body);
+            decorate(shared, &recorded.path, &mut reply, number);
+            for (name, value) in headers {
+                reply.set_header(&name, value);
+            }
+            return respond(request, reply);
+        }
+        Some(FaultKind::Delay(delay)) => thread::sleep(delay),
+        None => {}
+    }
+    let mut reply = if too_large {
+        let mut reply = error_reply(
+            413,
+            &format!(
+                "the request body is larger than the simulator's limit of {} bytes",
+                shared.max_body_bytes
+            ),
+        );
+        reply.set_header("connection", "close");
+        reply
+    } else if github::owns(&recorded.path) {
+        shared.state().github.handle(&recorded, &shared.base_url)
+    } else {
+        error_reply(404, "no vendor emulation serves this path")
+    };
+    decorate(shared, &recorded.path, &mut reply, number);
+    respond(request, reply);
+}
+
+/// The request as recorded (its body cut at `limit` bytes) and whether the
+/// body was longer; the reply to send when the body cannot be read.
+fn read_request(
+    request: &mut tiny_http::Request,
+    limit: usize,
+) -> Result<(RecordedRequest, bool), Reply> {
+    let method = request.method().as_str().to_ascii_uppercase();
+    let (path, query) = wire::split_target(request.url());
+    let headers = request
+        .headers()
+        .iter()
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_ascii_lowercase(),
+                h.value.as_str().to_owned(),
+            )
+        })
+        .collect();
+    let mut body = Vec::new();
+    request
+        .as_reader()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| error_reply(400, &format!("the request body could not be read: {e}")))?;
+    let too_large = body.len() > limit;
+    body.truncate(limit);
+    let recorded = RecordedRequest {
+        method,
+        path,
+        query,
+        headers,
+        body,
+    };
+    Ok((recorded, too_large))
+}
+
+/// The answer of a `Status` fault: `body` as JSON when it parses as JSON,
+/// else as text.
+fn fault_reply(code: u16, body: String) -> Reply {
+    let content_type = if serde_json::from_str::<serde_json::Value>(&body).is_ok() {
+        wire::JSON_TYPE
+    } else {
+        "text/plain; charset=utf-8"
+    };
+    Reply::bytes(code, content_type, body.into_bytes())
+}
+
+/// Adds the headers the vendor owning `path` sends on every response.
+fn decorate(shared: &Shared, path: &str, reply: &mut Reply, number: u64) {
+    if github::owns(path) {
+        shared.state().github.decorate(reply, number);
+    }
+}
+
+/// Cuts the client connection the request came through, without a response.
+fn drop_connection(shared: &Shared, request: tiny_http::Request) {
+    match request.remote_addr().copied() {
+        Some(seen_from) => {
+            shared.relay.cut(seen_from);
+            // tiny_http answers a dropped request with a 500 of its own; the
+            // relay has already closed that connection, so nobody gets it.
+            drop(request);
+        }
+        // Only Unix-socket requests lack an address; the relay uses TCP.
+        None => respond(
+            request,
+            error_reply(500, "the connection has no address to cut"),
+        ),
+    }
+}
+
+/// A JSON error body for the simulator's own (non-vendor) errors.
+fn error_reply(status: u16, message: &str) -> Reply {
+    Reply::json(status, &serde_json::json!({ "message": message }))
+}
+
+fn respond(request: tiny_http::Request, reply: Reply) {
+    let mut response = tiny_http::Response::from_data(reply.body)
+        .with_status_code(tiny_http::StatusCode(reply.status));
+    for (name, value) in &reply.headers {
+        if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            response.add_header(header);
+        }
+    }
+    // A client that went away is not the simulator's error.
+    let _ = request.respond(response);
+}

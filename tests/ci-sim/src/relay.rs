@@ -1,0 +1,281 @@
+//! The socket clients connect to, relaying bytes to the internal tiny_http
+//! server, so that a connection can really be cut.
+//!
+//! tiny_http owns its sockets and can only answer a request: when a request
+//! is dropped unanswered it sends a 500, and a kept-alive connection stays
+//! open. To emulate a dropped connection, clients talk to this relay instead;
+//! each client connection gets one connection to tiny_http, and a handler
+//! asks the relay (by the address tiny_http saw, i.e. the relay's own end of
+//! that connection) to close the client's socket without a response.
+//!
+//! One thread relays every connection with non-blocking sockets, so the
+//! number of threads stays fixed however many clients connect.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+/// Bytes buffered per direction before the relay stops reading that side.
+const BUFFER_CAP: usize = 1 << 20;
+/// Idle passes at the short sleep before the relay sleeps longer.
+const BUSY_PASSES: u32 = 200;
+/// Quiet passes after a stop request before the relay exits, so that an
+/// answer just written by a handler still reaches its client.
+const STOP_QUIET_PASSES: u32 = 3;
+const SHORT_SLEEP: Duration = Duration::from_millis(1);
+const LONG_SLEEP: Duration = Duration::from_millis(5);
+
+/// A request to cut the client connection behind `upstream_local`.
+struct Cut {
+    upstream_local: SocketAddr,
+    done: Sender<()>,
+}
+
+/// Shared between the relay thread and the request handlers.
+#[derive(Default)]
+pub(crate) struct RelayControl {
+    cuts: Mutex<Vec<Cut>>,
+    stop: AtomicBool,
+}
+
+impl RelayControl {
+    /// Closes the client connection whose relayed request tiny_http saw
+    /// coming from `seen_from`, and waits (up to a second) until it is closed.
+    pub fn cut(&self, seen_from: SocketAddr) {
+        let (done, closed) = mpsc::channel();
+        self.cuts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Cut {
+                upstream_local: seen_from,
+                done,
+            });
+        // The relay acknowledges every cut within one pass; time out only
+        // if it has stopped.
+        let _ = closed.recv_timeout(Duration::from_secs(1));
+    }
+
+    /// Tells the relay to finish: it delivers what is already buffered, then
+    /// closes every connection and exits.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    fn take_cuts(&self) -> Vec<Cut> {
+        std::mem::take(&mut *self.cuts.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// One client connection and its connection to tiny_http.
+struct Pair {
+    client: TcpStream,
+    upstream: TcpStream,
+    upstream_local: SocketAddr,
+    to_upstream: Vec<u8>,
+    to_client: Vec<u8>,
+    client_eof: bool,
+    upstream_eof: bool,
+    upstream_write_closed: bool,
+    client_write_closed: bool,
+    broken: bool,
+}
+
+/// Moves bytes from `from` into `buf`; returns whether anything happened.
+fn fill(
+    from: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    eof: &mut bool,
+    broken: &mut bool,
+    scratch: &mut [u8],
+) -> bool {
+    if *eof || *broken || buf.len() >= BUFFER_CAP {
+        return false;
+    }
+    match from.read(scratch) {
+        Ok(0) => {
+            *eof = true;
+            true
+        }
+        Ok(n) => {
+            buf.extend_from_slice(&scratch[..n]);
+            true
+        }
+        Err(e) if would_block(&e) => false,
+        Err(_) => {
+            *broken = true;
+            true
+        }
+    }
+}
+
+/// Moves bytes from `buf` to `to`; returns whether anything happened.
+fn drain(to: &mut TcpStream, buf: &mut Vec<u8>, broken: &mut bool) -> bool {
+    if buf.is_empty() || *broken {
+        return false;
+    }
+    match to.write(buf) {
+        Ok(0) => {
+            *broken = true;
+            true
+        }
+        Ok(n) => {
+            buf.drain(..n);
+            true
+        }
+        Err(e) if would_block(&e) => false,
+        Err(_) => {
+            *broken = true;
+            true
+        }
+    }
+}
+
+fn would_block(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+    )
+}
+
+impl Pair {
+    fn open(client: TcpStream, upstream_addr: SocketAddr) -> io::Result<Pair> {
+        let upstream = TcpStream::connect(upstream_addr)?;
+        for s in [&client, &upstream] {
+            s.set_nonblocking(true)?;
+            s.set_nodelay(true)?;
+        }
+        Ok(Pair {
+            upstream_local: upstream.local_addr()?,
+            client,
+            upstream,
+            to_upstream: Vec::new(),
+            to_client: Vec::new(),
+            client_eof: false,
+            upstream_eof: false,
+            upstream_write_closed: false,
+            client_write_closed: false,
+            broken: false,
+        })
+    }
+
+    /// One pass in both directions; returns whether anything happened.
+    fn pump(&mut self, scratch: &mut [u8]) -> bool {
+        let mut progress = false;
+        progress |= fill(
+            &mut self.client,
+            &mut self.to_upstream,
+            &mut self.client_eof,
+            &mut self.broken,
+            scratch,
+        );
+        progress |= drain(&mut self.upstream, &mut self.to_upstream, &mut self.broken);
+        progress |= fill(
+            &mut self.upstream,
+            &mut self.to_client,
+            &mut self.upstream_eof,
+            &mut self.broken,
+            scratch,
+        );
+        progress |= drain(&mut self.client, &mut self.to_client, &mut self.broken);
+        if self.client_eof && self.to_upstream.is_empty() && !self.upstream_write_closed {
+            let _ = self.upstream.shutdown(Shutdown::Write);
+            self.upstream_write_closed = true;
+            progress = true;
+        }
+        if self.upstream_eof && self.to_client.is_empty() && !self.client_write_closed {
+            let _ = self.client.shutdown(Shutdown::Write);
+            self.client_write_closed = true;
+            progress = true;
+        }
+        progress
+    }
+
+    fn finished(&self) -> bool {
+        self.broken || (self.client_write_closed && self.upstream_write_closed)
+    }
+
+    /// Closes both sockets at once, discarding anything buffered.
+    fn cut(self) {
+        let _ = self.client.shutdown(Shutdown::Both);
+        let _ = self.upstream.shutdown(Shutdown::Both);
+    }
+}
+
+/// Runs the relay on its own thread until [`RelayControl::stop`].
+///
+/// # Errors
+/// When the listener cannot be made non-blocking or the thread cannot start.
+pub(crate) fn spawn(
+    listener: TcpListener,
+    upstream: SocketAddr,
+    control: Arc<RelayControl>,
+) -> io::Result<thread::JoinHandle<()>> {
+    listener.set_nonblocking(true)?;
+    thread::Builder::new()
+        .name("ci-sim-relay".to_owned())
+        .spawn(move || run(&listener, upstream, &control))
+}
+
+/// Accepts every waiting client; returns whether there was any.
+fn accept_new(listener: &TcpListener, upstream: SocketAddr, pairs: &mut Vec<Pair>) -> bool {
+    let mut accepted = false;
+    // Stops at WouldBlock, and on any other accept error until next pass.
+    while let Ok((client, _)) = listener.accept() {
+        accepted = true;
+        // A connection tiny_http cannot take is closed at once; the client
+        // sees a connection error.
+        if let Ok(pair) = Pair::open(client, upstream) {
+            pairs.push(pair);
+        }
+    }
+    accepted
+}
+
+fn run(listener: &TcpListener, upstream: SocketAddr, control: &RelayControl) {
+    let mut pairs: Vec<Pair> = Vec::new();
+    let mut scratch = vec![0u8; 64 * 1024];
+    let mut idle_passes = 0u32;
+    loop {
+        let stopping = control.stop.load(Ordering::SeqCst);
+        let mut progress = false;
+        if !stopping {
+            progress |= accept_new(listener, upstream, &mut pairs);
+        }
+        for cut in control.take_cuts() {
+            if let Some(i) = pairs
+                .iter()
+                .position(|p| p.upstream_local == cut.upstream_local)
+            {
+                pairs.swap_remove(i).cut();
+            }
+            let _ = cut.done.send(());
+        }
+        for pair in &mut pairs {
+            progress |= pair.pump(&mut scratch);
+        }
+        pairs.retain(|p| !p.finished());
+        if stopping && !progress && idle_passes >= STOP_QUIET_PASSES {
+            break;
+        }
+        if progress {
+            idle_passes = 0;
+        } else {
+            idle_passes = idle_passes.saturating_add(1);
+            thread::sleep(if idle_passes < BUSY_PASSES {
+                SHORT_SLEEP
+            } else {
+                LONG_SLEEP
+            });
+        }
+    }
+    for pair in pairs {
+        pair.cut();
+    }
+    for cut in control.take_cuts() {
+        let _ = cut.done.send(());
+    }
+}
