@@ -355,7 +355,8 @@ pub struct CodeHost {
     pub repository: String,
 }
 
-/// What [`detect`] found. Every `Some` field has an entry in `sources`.
+/// What [`detect`] found. `ci` and every field found from the environment
+/// have an entry in `sources`; `provider` and `token_env` follow from `ci`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Detection {
     /// The CI system, or `None` outside CI.
