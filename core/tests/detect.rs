@@ -78,7 +78,7 @@ fn github_actions_push() {
         ("GITHUB_SERVER_URL", "https://github.com"),
         ("GITHUB_API_URL", "https://api.github.com"),
         ("GITHUB_GRAPHQL_URL", "https://api.github.com/graphql"),
-        ("GITHUB_WORKSPACE", "/home/runner/work/app/app"),
+        ("GITHUB_WORKSPACE", "/home/runner/app"),
         ("RUNNER_OS", "Linux"),
         ("GITHUB_TOKEN", "ghs_16C7e42F292c6912E7710c838347Ae178B4a"),
     ]));
@@ -123,10 +123,7 @@ fn github_pr_env() -> Env {
         ("GITHUB_HEAD_REF", "feature/login"),
         ("GITHUB_BASE_REF", "main"),
         ("GITHUB_EVENT_NAME", "pull_request"),
-        (
-            "GITHUB_EVENT_PATH",
-            "/home/runner/work/_temp/_github_workflow/event.json",
-        ),
+        ("GITHUB_EVENT_PATH", "_github_workflow/event.json"),
         ("GITHUB_RUN_ID", "1658821493"),
         ("GITHUB_RUN_NUMBER", "3"),
         ("GITHUB_RUN_ATTEMPT", "2"),
@@ -145,7 +142,7 @@ fn github_pull_request_uses_the_event_file_head_not_the_merge_commit() {
               "head":{{"sha":"{HEAD}","ref":"feature/login"}},
               "base":{{"sha":"2222222222222222222222222222222222222222","ref":"main"}}}}}}"#
     );
-    let e = github_pr_env().with_file("/home/runner/work/_temp/_github_workflow/event.json", event);
+    let e = github_pr_env().with_file("_github_workflow/event.json", event);
     let d = detect(&e);
     assert_fields(
         &d,

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 /// Follows `java.util.Properties.load`: `#` and `!` start comment lines; the
 /// key ends at the first unescaped `=`, `:` or whitespace; a line ending in
 /// an odd number of backslashes continues on the next line; `\t`, `\n`,
-/// `\r`, `\f` and `\uXXXX` are unescaped and any other escaped character
+/// `\r`, `\f` and `\u` with four hex digits are unescaped and any other escaped character
 /// stands for itself (so `C\:\\agent` is `C:\agent`). A later key wins.
 /// Malformed `\u` escapes are kept literally rather than failing.
 pub(super) fn parse(text: &str) -> BTreeMap<String, String> {
