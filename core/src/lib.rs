@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod detect;
 pub mod error;
 pub mod fsutil;
 pub mod history;
@@ -15,6 +16,10 @@ pub mod report;
 pub mod time;
 
 pub use config::{Config, ReportFormat, RetryPolicy, Secret, Timeouts};
+pub use detect::{
+    CiSystem, CodeHost, CodeHostKind, Detection, Env, detect, normalize_branch,
+    strip_url_credentials,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use model::{
     Attempt, CaseStatus, Counts, Metric, RunStatus, SuiteInfo, TestCase, TestRun, TestRunResult,
