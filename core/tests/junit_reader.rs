@@ -603,6 +603,50 @@ fn malformed_inline_inputs_are_located() {
 }
 
 #[test]
+fn first_failure_or_error_decides_and_wins_over_skipped() {
+    let report = parse_bytes(
+        b"<testsuite name='s'>\
+          <testcase name='skip_then_fail'><skipped message='later'/>\
+            <failure message='real'>trace</failure></testcase>\
+          <testcase name='fail_then_error'><failure>one</failure>\
+            <error message='teardown'>two</error></testcase>\
+          <testcase name='error_then_skip'><error message='e'/><skipped message='s'/></testcase>\
+          </testsuite>",
+    )
+    .unwrap();
+    let summary: Vec<(&str, CaseStatus, Option<&str>, Option<&str>)> = report
+        .cases
+        .iter()
+        .map(|c| {
+            (
+                c.name.as_str(),
+                c.status,
+                c.message.as_deref(),
+                c.details.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "skip_then_fail",
+                CaseStatus::Failed,
+                Some("real"),
+                Some("trace")
+            ),
+            (
+                "fail_then_error",
+                CaseStatus::Failed,
+                Some("teardown"),
+                Some("one\n\ntwo")
+            ),
+            ("error_then_skip", CaseStatus::Error, Some("e"), None),
+        ]
+    );
+}
+
+#[test]
 fn lenient_inputs_parse() {
     // A UTF-8 byte order mark, CRLF line ends, a bare testsuite root, an
     // unknown element, attributes on the root only, a lone `&` and an
