@@ -4,5 +4,6 @@
 pub mod aggregate;
 pub mod html;
 pub mod json;
+pub mod junit;
 pub mod junit_writer;
 pub mod markdown;
