@@ -16,8 +16,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+use crate::detect::Detection;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{TestRun, TestRunResult};
+use crate::model::{RunStatus, TestRun, TestRunResult};
 
 pub use local::LocalProvider;
 
@@ -80,6 +81,25 @@ pub enum BuildState {
     Failure,
     /// The harness or reporting failed.
     Error,
+}
+
+impl BuildState {
+    /// The status a run in `status` gives its commit.
+    pub fn for_run(status: RunStatus) -> BuildState {
+        match status {
+            RunStatus::Passed => BuildState::Success,
+            RunStatus::Failed => BuildState::Failure,
+            RunStatus::Pending | RunStatus::Running => BuildState::Pending,
+            RunStatus::Error | RunStatus::Cancelled | RunStatus::TimedOut => BuildState::Error,
+        }
+    }
+}
+
+/// The hidden marker that identifies testrelay's PR comment for a status
+/// context, so each new run updates the same comment instead of posting
+/// another. Providers search existing comments for exactly this text.
+pub fn comment_marker(status_context: &str) -> String {
+    crate::report::markdown::marker_comment(&format!("testrelay:{status_context}"))
 }
 
 /// What `update_test_run` and `close` send: the run so far and its rendered
@@ -201,14 +221,25 @@ impl Registry {
         self.ctors.keys().cloned().collect()
     }
 
-    /// The provider name `auto` stands for: the detected CI's provider when
-    /// one is registered, otherwise `local`.
-    pub fn resolve_name(&self, requested: &str) -> String {
+    /// The provider name `requested` stands for: `auto` becomes the detected
+    /// CI's provider when one is registered, otherwise `local`; any other
+    /// name is lower-cased.
+    pub fn resolve_name(&self, requested: &str, detection: &Detection) -> String {
         let requested = requested.trim().to_ascii_lowercase();
-        if requested == "auto" {
-            "local".to_string()
+        if requested != "auto" {
+            return requested;
+        }
+        if self.ctors.contains_key(detection.provider) {
+            detection.provider.to_string()
         } else {
-            requested
+            if detection.is_ci() {
+                log::warn!(
+                    "testrelay: detected {}, but no `{}` provider is registered; using `local`",
+                    detection.ci.map(|c| c.name()).unwrap_or("a CI"),
+                    detection.provider
+                );
+            }
+            "local".to_string()
         }
     }
 
@@ -217,7 +248,14 @@ impl Registry {
     /// Errors: `Configuration` for an unknown name (listing the known ones),
     /// or whatever the provider's constructor returns.
     pub fn create(&self, name: &str, config: &Config) -> Result<Box<dyn CiProvider>> {
-        let resolved = self.resolve_name(name);
+        let resolved = if name.trim().eq_ignore_ascii_case("auto") {
+            self.resolve_name(
+                name,
+                &crate::detect::detect(&crate::detect::Env::from_process()),
+            )
+        } else {
+            self.resolve_name(name, &Detection::none())
+        };
         match self.ctors.get(&resolved) {
             Some(ctor) => ctor(config),
             None => Err(Error::new(
@@ -244,11 +282,27 @@ mod tests {
             output_dir: dir.path().to_path_buf(),
             ..Config::default()
         };
-        assert_eq!(r.create("auto", &config).unwrap().name(), "local");
+        assert_eq!(r.resolve_name("auto", &Detection::none()), "local");
+        let github =
+            crate::detect::detect(&crate::detect::Env::new().with_var("GITHUB_ACTIONS", "true"));
+        // No github provider is registered yet: auto falls back to local.
+        assert_eq!(r.resolve_name("auto", &github), "local");
+        assert_eq!(r.resolve_name("GitHub", &github), "github");
         assert_eq!(r.create("LOCAL", &config).unwrap().name(), "local");
         let err = r.create("gitlub", &config).err().unwrap();
         assert_eq!(err.kind(), ErrorKind::Configuration);
         assert!(err.to_string().contains("gitlub") && err.to_string().contains("local"));
+    }
+
+    #[test]
+    fn build_state_and_marker() {
+        assert_eq!(BuildState::for_run(RunStatus::Passed), BuildState::Success);
+        assert_eq!(BuildState::for_run(RunStatus::Failed), BuildState::Failure);
+        assert_eq!(BuildState::for_run(RunStatus::TimedOut), BuildState::Error);
+        assert_eq!(BuildState::for_run(RunStatus::Running), BuildState::Pending);
+        assert_eq!(comment_marker("testrelay"), "<!-- testrelay:testrelay -->");
+        let hostile = comment_marker("x-->\n<b>");
+        assert_eq!(hostile.matches("-->").count(), 1, "{hostile}");
     }
 
     #[test]

@@ -1,9 +1,171 @@
 //! Reports: JUnit XML in and out, JSON (CTRF and TestRunResult), Markdown,
 //! HTML, and the merging of shard reports.
+//!
+//! [`write_reports`] writes the configured formats under fixed names:
+//!
+//! | format | file |
+//! |--------|------|
+//! | `junit` | `junit.xml` |
+//! | `json` | `results.json` (CTRF) and `run.json` (the TestRunResult) |
+//! | `html` | `report.html` |
+//! | `markdown` | `summary.md` |
 
 pub mod aggregate;
 pub mod html;
 pub mod json;
 pub mod junit;
-pub mod junit_writer;
 pub mod markdown;
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::config::ReportFormat;
+use crate::error::{Error, ErrorKind, Result};
+use crate::fsutil::write_atomic;
+use crate::model::TestRun;
+use crate::time::{format_rfc3339, parse_timestamp};
+
+/// JUnit XML report file name.
+pub const JUNIT_FILE: &str = "junit.xml";
+/// CTRF JSON report file name.
+pub const CTRF_FILE: &str = "results.json";
+/// TestRunResult JSON file name.
+pub const RUN_FILE: &str = "run.json";
+/// HTML report file name.
+pub const HTML_FILE: &str = "report.html";
+/// Markdown summary file name.
+pub const MARKDOWN_FILE: &str = "summary.md";
+
+/// Largest `summary.md` written (GitHub's job-summary limit per step).
+pub const SUMMARY_BUDGET_BYTES: usize = 1024 * 1024;
+
+/// Writes `run` in each of `formats` into `dir` (created if needed), each
+/// file replaced atomically. Returns the paths written, in format order.
+///
+/// Errors: `Io` naming the file that could not be written.
+pub fn write_reports(run: &TestRun, dir: &Path, formats: &[ReportFormat]) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for format in formats {
+        match format {
+            ReportFormat::Junit => {
+                let path = dir.join(JUNIT_FILE);
+                write_atomic(&path, |w| junit::write_junit(run, w))?;
+                written.push(path);
+            }
+            ReportFormat::Json => {
+                let path = dir.join(CTRF_FILE);
+                write_atomic(&path, |w| json::write_ctrf(run, w))?;
+                written.push(path);
+                let path = dir.join(RUN_FILE);
+                write_atomic(&path, |w| json::write_run_json(run, w))?;
+                written.push(path);
+            }
+            ReportFormat::Html => {
+                let path = dir.join(HTML_FILE);
+                write_atomic(&path, |w| html::write_html(run, w))?;
+                written.push(path);
+            }
+            ReportFormat::Markdown => {
+                let path = dir.join(MARKDOWN_FILE);
+                let text = markdown::render_markdown(
+                    run,
+                    &markdown::MarkdownOptions {
+                        budget_bytes: SUMMARY_BUDGET_BYTES,
+                        report_url: formats
+                            .contains(&ReportFormat::Html)
+                            .then(|| HTML_FILE.to_string()),
+                        title: run.name.clone(),
+                        ..markdown::MarkdownOptions::default()
+                    },
+                );
+                write_atomic(&path, |w| {
+                    w.write_all(text.as_bytes())
+                        .map_err(|e| Error::io("writing", &path, e))
+                })?;
+                written.push(path);
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// True for files that look like report inputs (`*.xml`, `*.json`), except
+/// the state files testrelay writes beside its reports.
+pub fn is_report_input(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    matches!(ext, "xml" | "json")
+        && !matches!(name, RUN_FILE | "run-state.json" | "build-status.json")
+}
+
+/// Reads one report, JUnit XML or CTRF JSON, chosen by its first
+/// non-blank byte (`<` or `{`), as a run named after the file.
+///
+/// Errors: `NotFound`/`Io` for the file, `Parse` naming the file, line and
+/// column for malformed content or an unknown format.
+pub fn load_report(path: &Path) -> Result<TestRun> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io("opening", path, e))?;
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    let first = loop {
+        let buf = reader
+            .fill_buf()
+            .map_err(|e| Error::io("reading", path, e))?;
+        if buf.is_empty() {
+            break None;
+        }
+        let skip = buf
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace() || **b == 0xEF || **b == 0xBB || **b == 0xBF)
+            .count();
+        if skip < buf.len() {
+            break Some(buf[skip]);
+        }
+        reader.consume(skip);
+    };
+    let source = path.display().to_string();
+    let mut run = match first {
+        Some(b'<') => {
+            let report = junit::parse_reader(reader, &source)?;
+            let mut run = TestRun {
+                cases: report.cases,
+                suites: report.suites,
+                ..TestRun::default()
+            };
+            timing_from_suites(&mut run);
+            run
+        }
+        Some(b'{') => json::read_ctrf(reader.take(u64::MAX), &source)?,
+        _ => {
+            return Err(Error::new(
+                ErrorKind::Parse,
+                format!("{source}: empty or not a report (expected JUnit XML or CTRF JSON)"),
+            ));
+        }
+    };
+    if run.name.is_empty() {
+        run.name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("report")
+            .to_string();
+    }
+    run.settle_status();
+    Ok(run)
+}
+
+/// Sets a JUnit run's start (earliest suite timestamp) and duration (the
+/// suites' times added up, or the cases' when the suites give none).
+fn timing_from_suites(run: &mut TestRun) {
+    let start = run
+        .suites
+        .iter()
+        .filter_map(|s| s.timestamp.as_deref().and_then(parse_timestamp))
+        .min();
+    run.started_at = start.map(format_rfc3339);
+    let suite_total: f64 = run.suites.iter().filter_map(|s| s.duration_seconds).sum();
+    run.duration_seconds = if suite_total > 0.0 {
+        suite_total
+    } else {
+        run.cases.iter().map(|c| c.duration_seconds).sum()
+    };
+}
