@@ -1,3 +1,24 @@
 //! The local SQLite history of runs, test cases and performance metrics.
+//!
+//! [`History`] is one SQLite file (bundled SQLite, WAL journaling) that
+//! several processes may write at once. It keeps every case of every run,
+//! metrics, and artifact rows; retention is explicit ([`History::prune`]);
+//! files from shards are combined with [`History::merge`]. Queries return
+//! plain structs for the analysis on top (trends, flaky tests, run diffs,
+//! timing-based splitting).
+//!
+//! Branch names are stored and filtered in the form of [`normalize_branch`].
 
 pub mod analysis;
+mod branch;
+mod maintenance;
+mod query;
+mod record;
+mod schema;
+mod store;
+
+pub use branch::normalize_branch;
+pub use maintenance::{MergeStats, PruneStats};
+pub use query::{CaseOutcome, DurationKey, HistoryFilter, MetricPoint, RunSummary};
+pub use record::RunRecord;
+pub use store::{History, SCHEMA_VERSION};

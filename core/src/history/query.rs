@@ -1,0 +1,498 @@
+//! Reading the history back as plain data: run summaries, metric series,
+//! case outcomes, a run's cases and recent durations. The statistics over
+//! them live in `history::analysis`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rusqlite::types::{Type, Value};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use serde::de::IntoDeserializer;
+use serde::{Deserialize, Serialize};
+
+use super::branch::normalize_branch;
+use super::record::RunRecord;
+use super::schema::RUN_COLUMNS;
+use super::store::{History, db_error};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Attempt, CaseStatus, Counts, RunStatus, TestCase};
+
+/// Which runs a query looks at. Every field is optional; the default
+/// selects everything.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HistoryFilter {
+    /// At most this many results (the newest ones).
+    pub limit: Option<usize>,
+    /// Only runs on this branch (normalised, so `refs/heads/main` matches `main`).
+    pub branch: Option<String>,
+    /// Only runs of this commit (the full SHA as recorded).
+    pub commit_sha: Option<String>,
+    /// Only runs recorded by this provider.
+    pub provider: Option<String>,
+    /// Only from this time on (Unix ms, inclusive).
+    pub since_ms: Option<i64>,
+    /// Only before this time (Unix ms, exclusive).
+    pub until_ms: Option<i64>,
+}
+
+/// A stored run: its row id, its record and the counts of its stored cases.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Row id in this file (not stable across merges; `run.run_key` is).
+    pub id: i64,
+    /// The run's fields; `started_at_ms` is always set.
+    pub run: RunRecord,
+    /// Counts of the cases stored for the run.
+    pub counts: Counts,
+}
+
+/// One value of a metric, with what trend grouping needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricPoint {
+    /// Run the value belongs to.
+    pub run_key: String,
+    /// When it was recorded (Unix ms).
+    pub recorded_at_ms: i64,
+    /// The value.
+    pub value: f64,
+    /// Its unit (may be empty).
+    pub unit: String,
+    /// Branch of the run.
+    pub branch: Option<String>,
+    /// Commit of the run.
+    pub commit_sha: Option<String>,
+    /// Test the value belongs to, if any.
+    pub test_id: Option<String>,
+    /// Type of that test's case (`test` unless the case had a `type`
+    /// property), when the case is stored.
+    pub task_type: Option<String>,
+}
+
+/// The outcome of one test in one run, for flakiness scoring.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseOutcome {
+    /// Stable id of the test.
+    pub test_id: String,
+    /// Test name.
+    pub name: String,
+    /// Test classname.
+    pub classname: String,
+    /// Run it ran in.
+    pub run_key: String,
+    /// Start of that run (Unix ms).
+    pub run_started_at_ms: i64,
+    /// Commit of that run.
+    pub commit_sha: Option<String>,
+    /// Final outcome.
+    pub status: CaseStatus,
+    /// Wall time in seconds.
+    pub duration_seconds: f64,
+    /// Earlier attempts within the run (in-run reruns), oldest first.
+    pub attempts: Vec<Attempt>,
+}
+
+/// What [`History::durations`] looks durations up by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DurationKey {
+    /// Stable test ids ([`TestCase::id`]).
+    TestId,
+    /// Source files ([`TestCase::file`]); a file's duration in a run is the
+    /// sum of its cases' durations.
+    File,
+}
+
+/// `SELECT` list of a run summary, matching [`read_run`].
+fn run_select(alias: &str) -> String {
+    let cols: Vec<String> = std::iter::once("id")
+        .chain(RUN_COLUMNS.split(',').map(str::trim))
+        .map(|c| format!("{alias}.{c}"))
+        .collect();
+    cols.join(", ")
+}
+
+impl History {
+    /// Runs matching `filter`, newest first (by start time, then row id).
+    ///
+    /// Errors: `Database` when reading fails or a stored value is invalid.
+    pub fn get_test_history(&self, filter: &HistoryFilter) -> Result<Vec<RunSummary>> {
+        let clause = RunFilter::new(filter, "r.created_at");
+        let sql = format!(
+            "SELECT {} FROM test_runs r WHERE {} ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
+            run_select("r"),
+            clause.sql
+        );
+        let mut args = clause.args;
+        args.push(limit_value(filter.limit));
+        self.collect(&sql, args, read_run, "reading run history")
+    }
+
+    /// The values of `metric` recorded in runs matching `filter` (`since_ms`
+    /// and `until_ms` apply to the time each value was recorded; `limit`
+    /// keeps the newest values), oldest first.
+    ///
+    /// Errors: `Database` when reading fails.
+    pub fn metric_series(&self, metric: &str, filter: &HistoryFilter) -> Result<Vec<MetricPoint>> {
+        let clause = RunFilter::new(filter, "m.recorded_at");
+        let sql = format!(
+            "SELECT r.run_key, m.recorded_at, m.metric_value, m.unit, r.branch, r.commit_sha, \
+             m.test_id, t.type \
+             FROM performance_metrics m JOIN test_runs r ON r.id = m.run_id \
+             LEFT JOIN test_tasks t ON t.id = m.task_id \
+             WHERE m.metric_name = ? AND {} \
+             ORDER BY m.recorded_at DESC, m.id DESC LIMIT ?",
+            clause.sql
+        );
+        let mut args = vec![Value::Text(metric.to_string())];
+        args.extend(clause.args);
+        args.push(limit_value(filter.limit));
+        let mut points = self.collect(
+            &sql,
+            args,
+            |row| {
+                Ok(MetricPoint {
+                    run_key: row.get(0)?,
+                    recorded_at_ms: row.get(1)?,
+                    value: row.get(2)?,
+                    unit: row.get(3)?,
+                    branch: row.get(4)?,
+                    commit_sha: row.get(5)?,
+                    test_id: row.get(6)?,
+                    task_type: row.get(7)?,
+                })
+            },
+            &format!("reading metric {metric:?}"),
+        )?;
+        points.reverse();
+        Ok(points)
+    }
+
+    /// Outcomes of the test `test_id` (or of every test when `None`) in the
+    /// last `last_n_runs` runs that contain it, on `branch` when given.
+    /// Sorted by test id, then chronologically (run start, run row id, case
+    /// order). A test that appears twice in one run gives two outcomes.
+    ///
+    /// Errors: `Database` when reading fails or a stored value is invalid.
+    pub fn case_outcomes(
+        &self,
+        test_id: Option<&str>,
+        last_n_runs: usize,
+        branch: Option<&str>,
+    ) -> Result<Vec<CaseOutcome>> {
+        let mut conditions = vec!["1"];
+        let mut args = Vec::new();
+        if let Some(id) = test_id {
+            conditions.push("t.test_id = ?");
+            args.push(Value::Text(id.to_string()));
+        }
+        if let Some(b) = branch {
+            conditions.push("r.branch = ?");
+            args.push(Value::Text(normalize_branch(b)));
+        }
+        args.push(limit_value(Some(last_n_runs)));
+        let sql = format!(
+            "SELECT test_id, name, classname, run_key, created_at, commit_sha, status, duration, \
+             attempts FROM ( \
+               SELECT t.test_id, t.name, t.classname, r.run_key, r.created_at, r.commit_sha, \
+                 t.status, t.duration, t.attempts, r.id AS run_row, t.id AS task_row, \
+                 DENSE_RANK() OVER (PARTITION BY t.test_id \
+                   ORDER BY r.created_at DESC, r.id DESC) AS recency \
+               FROM test_tasks t JOIN test_runs r ON r.id = t.run_id WHERE {}) \
+             WHERE recency <= ? ORDER BY test_id, created_at, run_row, task_row",
+            conditions.join(" AND ")
+        );
+        self.collect(
+            &sql,
+            args,
+            |row| {
+                Ok(CaseOutcome {
+                    test_id: row.get(0)?,
+                    name: row.get(1)?,
+                    classname: row.get(2)?,
+                    run_key: row.get(3)?,
+                    run_started_at_ms: row.get(4)?,
+                    commit_sha: row.get(5)?,
+                    status: case_status(row, 6)?,
+                    duration_seconds: row.get(7)?,
+                    attempts: json_column(row, 8)?.unwrap_or_default(),
+                })
+            },
+            "reading test outcomes",
+        )
+    }
+
+    /// The newest finished run (status other than `pending` and `running`)
+    /// on `branch` (any branch when `None`), started before the run
+    /// `before_run_key` when given (that run itself excluded). For diffs: the
+    /// previous run on the same branch, or the base branch's latest run.
+    ///
+    /// Errors: `NotFound` when `before_run_key` names no run; `Database`
+    /// when reading fails.
+    pub fn latest_run(
+        &self,
+        branch: Option<&str>,
+        before_run_key: Option<&str>,
+    ) -> Result<Option<RunSummary>> {
+        let mut conditions = vec!["r.status NOT IN ('pending', 'running')"];
+        let mut args = Vec::new();
+        if let Some(b) = branch {
+            conditions.push("r.branch = ?");
+            args.push(Value::Text(normalize_branch(b)));
+        }
+        if let Some(key) = before_run_key {
+            let (id, started): (i64, i64) = self
+                .conn
+                .query_row(
+                    "SELECT id, created_at FROM test_runs WHERE run_key = ?1",
+                    [key],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()
+                .map_err(|e| self.db_error("looking up a run", e))?
+                .ok_or_else(|| no_run(self.path(), key))?;
+            conditions.push("(r.created_at, r.id) < (?, ?)");
+            args.push(Value::Integer(started));
+            args.push(Value::Integer(id));
+        }
+        let sql = format!(
+            "SELECT {} FROM test_runs r WHERE {} ORDER BY r.created_at DESC, r.id DESC LIMIT 1",
+            run_select("r"),
+            conditions.join(" AND ")
+        );
+        let mut runs = self.collect(&sql, args, read_run, "finding the latest run")?;
+        Ok(runs.pop())
+    }
+
+    /// Every stored case of the run `run_key`, in recorded order. Cases come
+    /// back as recorded except `stdout` and `stderr`, which are not kept.
+    ///
+    /// Errors: `NotFound` when no run has this key; `Database` when reading
+    /// fails or a stored value is invalid.
+    pub fn run_cases(&self, run_key: &str) -> Result<Vec<TestCase>> {
+        let run_id = run_id_of(&self.conn, self.path(), run_key)?;
+        self.collect(
+            "SELECT test_id, name, classname, suite, file, line, status, duration, message, \
+             error, attempts, properties FROM test_tasks WHERE run_id = ? ORDER BY id",
+            vec![Value::Integer(run_id)],
+            |row| {
+                Ok(TestCase {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    classname: row.get(2)?,
+                    suite: row.get(3)?,
+                    file: row.get(4)?,
+                    line: row.get(5)?,
+                    status: case_status(row, 6)?,
+                    duration_seconds: row.get(7)?,
+                    message: row.get(8)?,
+                    details: row.get(9)?,
+                    stdout: None,
+                    stderr: None,
+                    attempts: json_column(row, 10)?.unwrap_or_default(),
+                    properties: json_column(row, 11)?.unwrap_or_default(),
+                })
+            },
+            &format!("reading the cases of run {run_key:?}"),
+        )
+    }
+
+    /// Recent durations in seconds of each of `ids`, newest first: one value
+    /// per run, from the last `last_n_runs` runs that ran it (skipped cases
+    /// do not count; a test or file that ran several times in one run counts
+    /// with the sum). Ids without such history are absent from the map.
+    ///
+    /// Errors: `Database` when reading fails.
+    pub fn durations<S: AsRef<str>>(
+        &self,
+        key: DurationKey,
+        ids: &[S],
+        last_n_runs: usize,
+    ) -> Result<BTreeMap<String, Vec<f64>>> {
+        let sql = match key {
+            DurationKey::TestId => {
+                "SELECT sum(t.duration) FROM test_tasks t JOIN test_runs r ON r.id = t.run_id \
+                 WHERE t.test_id = ?1 AND t.status <> 'skipped' \
+                 GROUP BY r.id ORDER BY r.created_at DESC, r.id DESC LIMIT ?2"
+            }
+            DurationKey::File => {
+                "SELECT f.duration FROM run_files f JOIN test_runs r ON r.id = f.run_id \
+                 WHERE f.file = ?1 ORDER BY r.created_at DESC, r.id DESC LIMIT ?2"
+            }
+        };
+        let fail = |e| self.db_error("reading durations", e);
+        let mut stmt = self.conn.prepare_cached(sql).map_err(fail)?;
+        let limit = limit_value(Some(last_n_runs));
+        let mut out = BTreeMap::new();
+        for id in ids {
+            let id = id.as_ref();
+            let values = stmt
+                .query_map(params![id, limit], |row| row.get::<_, f64>(0))
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<f64>>>())
+                .map_err(fail)?;
+            if !values.is_empty() {
+                out.insert(id.to_string(), values);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs `sql` with `args` and maps every row.
+    fn collect<T>(
+        &self,
+        sql: &str,
+        args: Vec<Value>,
+        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+        what: &str,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(sql)
+            .map_err(|e| self.db_error(what, e))?;
+        stmt.query_map(params_from_iter(args), map)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.db_error(what, e))
+    }
+}
+
+/// A `WHERE` clause over `test_runs r` for a [`HistoryFilter`] (without its
+/// limit), with its arguments in order.
+struct RunFilter {
+    sql: String,
+    args: Vec<Value>,
+}
+
+impl RunFilter {
+    /// `time_column` is what `since_ms` and `until_ms` compare against.
+    fn new(filter: &HistoryFilter, time_column: &str) -> RunFilter {
+        let mut parts = vec!["1".to_string()];
+        let mut args = Vec::new();
+        let mut add = |sql: String, value: Value| {
+            parts.push(sql);
+            args.push(value);
+        };
+        if let Some(b) = &filter.branch {
+            add("r.branch = ?".into(), Value::Text(normalize_branch(b)));
+        }
+        if let Some(sha) = &filter.commit_sha {
+            add("r.commit_sha = ?".into(), Value::Text(sha.clone()));
+        }
+        if let Some(p) = &filter.provider {
+            add("r.provider = ?".into(), Value::Text(p.clone()));
+        }
+        if let Some(ms) = filter.since_ms {
+            add(format!("{time_column} >= ?"), Value::Integer(ms));
+        }
+        if let Some(ms) = filter.until_ms {
+            add(format!("{time_column} < ?"), Value::Integer(ms));
+        }
+        RunFilter {
+            sql: parts.join(" AND "),
+            args,
+        }
+    }
+}
+
+/// A `LIMIT` argument: `-1` (no limit) for `None`.
+fn limit_value(limit: Option<usize>) -> Value {
+    Value::Integer(limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX)))
+}
+
+/// The row id of the run `run_key`.
+///
+/// Errors: `NotFound` when there is none; `Database` when reading fails.
+pub(super) fn run_id_of(conn: &Connection, path: &Path, run_key: &str) -> Result<i64> {
+    conn.prepare_cached("SELECT id FROM test_runs WHERE run_key = ?1")
+        .and_then(|mut stmt| stmt.query_row([run_key], |row| row.get(0)).optional())
+        .map_err(|e| db_error(path, &format!("looking up run {run_key:?}"), e))?
+        .ok_or_else(|| no_run(path, run_key))
+}
+
+/// `NotFound` for a run key that is not in the history.
+fn no_run(path: &Path, run_key: &str) -> Error {
+    Error::new(
+        ErrorKind::NotFound,
+        format!(
+            "history {}: no run with key {run_key:?}; record it first \
+             (begin_run or record_run), or check the key",
+            path.display()
+        ),
+    )
+}
+
+/// The summary of the run with row id `run_id`.
+pub(super) fn read_run_summary(conn: &Connection, path: &Path, run_id: i64) -> Result<RunSummary> {
+    let sql = format!(
+        "SELECT {} FROM test_runs r WHERE r.id = ?1",
+        run_select("r")
+    );
+    conn.prepare_cached(&sql)
+        .and_then(|mut stmt| stmt.query_row([run_id], read_run))
+        .map_err(|e| db_error(path, "reading a run", e))
+}
+
+/// Maps a row of `run_select` to a summary.
+fn read_run(row: &Row<'_>) -> rusqlite::Result<RunSummary> {
+    let status: String = row.get(3)?;
+    let status = RunStatus::deserialize(status.as_str().into_deserializer())
+        .map_err(|e: serde::de::value::Error| bad_value(3, e.to_string()))?;
+    Ok(RunSummary {
+        id: row.get(0)?,
+        run: RunRecord {
+            run_key: row.get(1)?,
+            name: row.get(2)?,
+            status,
+            provider: row.get(4)?,
+            repository: row.get(5)?,
+            build_id: row.get(6)?,
+            build_url: row.get(7)?,
+            commit_sha: row.get(8)?,
+            branch: row.get(9)?,
+            base_branch: row.get(10)?,
+            pr_number: row
+                .get::<_, Option<i64>>(11)?
+                .map(|n| unsigned(11, n))
+                .transpose()?,
+            shard_index: row.get(12)?,
+            shard_total: row.get(13)?,
+            started_at_ms: Some(row.get(14)?),
+            finished_at_ms: row.get(15)?,
+            duration_seconds: row.get(16)?,
+            metadata: json_column(row, 24)?.unwrap_or_default(),
+        },
+        counts: Counts {
+            total: unsigned(17, row.get(17)?)?,
+            passed: unsigned(19, row.get(19)?)?,
+            failed: unsigned(20, row.get(20)?)?,
+            errors: unsigned(21, row.get(21)?)?,
+            skipped: unsigned(22, row.get(22)?)?,
+            flaky: unsigned(23, row.get(23)?)?,
+        },
+    })
+}
+
+/// A stored case status.
+fn case_status(row: &Row<'_>, idx: usize) -> rusqlite::Result<CaseStatus> {
+    let text: String = row.get(idx)?;
+    CaseStatus::parse(&text).ok_or_else(|| bad_value(idx, format!("unknown case status {text:?}")))
+}
+
+/// A nullable JSON column.
+fn json_column<T: serde::de::DeserializeOwned>(
+    row: &Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<Option<T>> {
+    row.get::<_, Option<String>>(idx)?
+        .map(|text| serde_json::from_str(&text).map_err(|e| bad_value(idx, e.to_string())))
+        .transpose()
+}
+
+/// A count or number that must not be negative.
+fn unsigned(idx: usize, value: i64) -> rusqlite::Result<u64> {
+    u64::try_from(value).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(idx, value))
+}
+
+/// A conversion error for column `idx`.
+fn bad_value(idx: usize, message: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, message.into())
+}

@@ -1,0 +1,541 @@
+//! Writing runs, their cases and their metrics.
+//!
+//! One way to record, in three steps that [`History::record_run`] also uses:
+//! [`History::begin_run`] creates (or resets) the run row,
+//! [`History::append_cases`] adds cases in batched transactions as they
+//! arrive, [`History::complete_run`] sets the final status. Counts on the run
+//! row are updated in the same transaction as each batch, so they always
+//! match the stored cases.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use rusqlite::{Transaction, params};
+use serde::{Deserialize, Serialize};
+
+use super::branch::stored_branch;
+use super::query::{RunSummary, read_run_summary, run_id_of};
+use super::schema::RUN_COLUMNS;
+use super::store::{History, db_error};
+use crate::error::{Error, Result};
+use crate::model::{CaseStatus, Counts, RunStatus, TestCase, TestRun};
+use crate::time;
+
+/// Cases (or metrics) written per transaction.
+const BATCH_ROWS: usize = 50_000;
+
+/// Everything the history keeps about a run besides its cases and metrics.
+///
+/// `run_key` identifies the run: recording the same key again replaces the
+/// run. Branches are normalised with
+/// [`normalize_branch`](super::normalize_branch) when stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunRecord {
+    /// Unique key of the run (stable across retries of the same CI job).
+    pub run_key: String,
+    /// Display name.
+    pub name: String,
+    /// CI provider name (`github`, `local`, ...); empty when unknown.
+    pub provider: String,
+    /// Repository, `owner/name` or the vendor's equivalent.
+    pub repository: Option<String>,
+    /// Commit the run tested.
+    pub commit_sha: Option<String>,
+    /// Branch the run tested.
+    pub branch: Option<String>,
+    /// Target branch of the pull request, for PR runs.
+    pub base_branch: Option<String>,
+    /// Pull (merge) request number, for PR runs.
+    pub pr_number: Option<u64>,
+    /// The CI's build id.
+    pub build_id: Option<String>,
+    /// Link to the build.
+    pub build_url: Option<String>,
+    /// Index of this shard (0-based), for sharded runs.
+    pub shard_index: Option<u32>,
+    /// Number of shards, for sharded runs.
+    pub shard_total: Option<u32>,
+    /// Run status.
+    pub status: RunStatus,
+    /// Start, in Unix milliseconds; the time of recording when `None`.
+    pub started_at_ms: Option<i64>,
+    /// End, in Unix milliseconds.
+    pub finished_at_ms: Option<i64>,
+    /// Wall time in seconds.
+    pub duration_seconds: f64,
+    /// Free-form key/value metadata.
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl Default for RunRecord {
+    fn default() -> Self {
+        RunRecord {
+            run_key: String::new(),
+            name: String::new(),
+            provider: String::new(),
+            repository: None,
+            commit_sha: None,
+            branch: None,
+            base_branch: None,
+            pr_number: None,
+            build_id: None,
+            build_url: None,
+            shard_index: None,
+            shard_total: None,
+            status: RunStatus::Pending,
+            started_at_ms: None,
+            finished_at_ms: None,
+            duration_seconds: 0.0,
+            metadata: BTreeMap::new(),
+        }
+    }
+}
+
+impl RunRecord {
+    /// The record of `run`'s own fields: key, name, status, start and end
+    /// (parsed from RFC 3339), duration, and its properties as metadata.
+    /// CI fields (provider, commit, branch, ...) are left empty for the
+    /// caller to fill.
+    ///
+    /// Errors: `InvalidArgument` when `started_at` or `finished_at` is not a
+    /// timestamp.
+    pub fn from_run(run: &TestRun) -> Result<RunRecord> {
+        let parse = |what: &str, value: &Option<String>| -> Result<Option<i64>> {
+            value
+                .as_deref()
+                .map(|s| {
+                    time::parse_timestamp(s).ok_or_else(|| {
+                        Error::invalid(format!(
+                            "run {:?}: {what} {s:?} is not an ISO 8601 timestamp",
+                            run.run_key
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        Ok(RunRecord {
+            run_key: run.run_key.clone(),
+            name: run.name.clone(),
+            status: run.status,
+            started_at_ms: parse("started_at", &run.started_at)?,
+            finished_at_ms: parse("finished_at", &run.finished_at)?,
+            duration_seconds: run.duration_seconds,
+            metadata: run.properties.clone(),
+            ..RunRecord::default()
+        })
+    }
+
+    /// Checks what the store relies on.
+    fn validate(&self) -> Result<()> {
+        if self.run_key.trim().is_empty() {
+            return Err(Error::invalid(
+                "the run key is empty; give every recorded run a unique key",
+            ));
+        }
+        check_finite(&self.run_key, "duration", self.duration_seconds)
+    }
+}
+
+/// `INSERT` of a run row that resets an existing row with the same key.
+static UPSERT_RUN: LazyLock<String> = LazyLock::new(|| {
+    let updates: Vec<String> = RUN_COLUMNS
+        .split(',')
+        .map(str::trim)
+        .filter(|c| *c != "run_key")
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO test_runs ({RUN_COLUMNS}) VALUES ({}) \
+         ON CONFLICT(run_key) DO UPDATE SET {} RETURNING id",
+        vec!["?"; RUN_COLUMNS.split(',').count()].join(", "),
+        updates.join(", ")
+    )
+});
+
+const INSERT_TASK: &str = "INSERT INTO test_tasks (run_id, test_id, name, classname, suite, \
+     file, line, type, status, created_at, completed_at, duration, message, error, attempts, \
+     properties) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15)";
+
+const ADD_FILE: &str = "INSERT INTO run_files (run_id, file, cases, duration) \
+     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (file, run_id) DO UPDATE SET \
+     cases = cases + excluded.cases, duration = duration + excluded.duration";
+
+const ADD_COUNTS: &str = "UPDATE test_runs SET total_tasks = total_tasks + ?2, \
+     completed_tasks = completed_tasks + ?2, passed_tasks = passed_tasks + ?3, \
+     failed_tasks = failed_tasks + ?4, error_tasks = error_tasks + ?5, \
+     skipped_tasks = skipped_tasks + ?6, flaky_tasks = flaky_tasks + ?7 WHERE id = ?1";
+
+/// The metric's task is the run's last case with the same test id, if any.
+const INSERT_METRIC: &str = "INSERT INTO performance_metrics (run_id, task_id, test_id, \
+     metric_name, metric_value, unit, recorded_at) VALUES (?1, \
+     (SELECT max(id) FROM test_tasks WHERE run_id = ?1 AND test_id = ?2), ?2, ?3, ?4, ?5, ?6)";
+
+/// A metric ready to store.
+struct MetricRow<'a> {
+    test_id: Option<&'a str>,
+    name: &'a str,
+    value: f64,
+    unit: &'a str,
+    recorded_at_ms: i64,
+}
+
+impl History {
+    /// Stores `run` completely: the run row from `meta`, then every case and
+    /// every metric of `run`, in transactions of at most 100,000 rows, then
+    /// the final status. Returns the run's row id.
+    ///
+    /// Run-level fields come from `meta` only; `run` supplies the cases and
+    /// metrics (see [`RunRecord::from_run`]). Recording a `run_key` again
+    /// replaces that run's cases and metrics, so recording is idempotent.
+    /// Until the last step the run is stored with status `running`, which is
+    /// what a crash in between leaves behind. A metric without a
+    /// `recorded_at` gets the run's start time.
+    ///
+    /// Errors: `InvalidArgument` for an empty run key, a `run.run_key` that
+    /// differs from `meta.run_key`, a non-finite duration or metric value,
+    /// an empty metric name or a metric time that is not a timestamp (all
+    /// checked before anything is written); `Database` when writing fails.
+    pub fn record_run(&mut self, meta: &RunRecord, run: &TestRun) -> Result<i64> {
+        meta.validate()?;
+        if !run.run_key.is_empty() && run.run_key != meta.run_key {
+            return Err(Error::invalid(format!(
+                "run key mismatch: the record says {:?} but the run says {:?}",
+                meta.run_key, run.run_key
+            )));
+        }
+        validate_cases(&meta.run_key, &run.cases)?;
+        let started = meta.started_at_ms.unwrap_or_else(time::now_unix_ms);
+        let metrics = run
+            .metrics
+            .iter()
+            .map(|m| {
+                let recorded_at_ms = if m.recorded_at.is_empty() {
+                    started
+                } else {
+                    time::parse_timestamp(&m.recorded_at).ok_or_else(|| {
+                        Error::invalid(format!(
+                            "run {:?}: metric {:?} has recorded_at {:?}, not an ISO 8601 \
+                             timestamp",
+                            meta.run_key, m.name, m.recorded_at
+                        ))
+                    })?
+                };
+                let row = MetricRow {
+                    test_id: m.test_id.as_deref(),
+                    name: &m.name,
+                    value: m.value,
+                    unit: &m.unit,
+                    recorded_at_ms,
+                };
+                validate_metric(&meta.run_key, &row)?;
+                Ok(row)
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let running = RunRecord {
+            status: RunStatus::Running,
+            started_at_ms: Some(started),
+            ..meta.clone()
+        };
+        let run_id = self.begin_run(&running)?;
+        self.insert_cases(run_id, &meta.run_key, &run.cases)?;
+        let path = self.path().to_path_buf();
+        for chunk in metrics.chunks(BATCH_ROWS) {
+            self.write_tx(
+                &format!("recording metrics of run {:?}", meta.run_key),
+                |tx| {
+                    for m in chunk {
+                        insert_metric(tx, &path, run_id, m)?;
+                    }
+                    Ok(())
+                },
+            )?;
+        }
+        self.complete_run(
+            &meta.run_key,
+            meta.status,
+            meta.finished_at_ms,
+            meta.duration_seconds,
+        )?;
+        Ok(run_id)
+    }
+
+    /// Creates the run row for `meta`, or resets the existing row with the
+    /// same `run_key`: its fields are overwritten, its cases, file totals and
+    /// metrics are deleted and its counts set to zero (artifact rows stay). Stores
+    /// `meta.status` as given (a live reporter passes `Running`). Returns the
+    /// run's row id.
+    ///
+    /// Errors: `InvalidArgument` for an empty run key or a non-finite
+    /// duration; `Database` when writing fails.
+    pub fn begin_run(&mut self, meta: &RunRecord) -> Result<i64> {
+        meta.validate()?;
+        let started = meta.started_at_ms.unwrap_or_else(time::now_unix_ms);
+        let metadata = serde_json::to_string(&meta.metadata)?;
+        let path = self.path().to_path_buf();
+        self.write_tx(&format!("starting run {:?}", meta.run_key), |tx| {
+            let fail = |e| db_error(&path, &format!("storing run {:?}", meta.run_key), e);
+            let pr_number = meta.pr_number.map(|n| n as i64);
+            let run_id: i64 = tx
+                .prepare_cached(&UPSERT_RUN)
+                .and_then(|mut stmt| {
+                    stmt.query_row(
+                        params![
+                            meta.run_key,
+                            meta.name,
+                            meta.status.as_str(),
+                            meta.provider,
+                            meta.repository,
+                            meta.build_id,
+                            meta.build_url,
+                            meta.commit_sha,
+                            stored_branch(meta.branch.as_deref()),
+                            stored_branch(meta.base_branch.as_deref()),
+                            pr_number,
+                            meta.shard_index,
+                            meta.shard_total,
+                            started,
+                            meta.finished_at_ms,
+                            meta.duration_seconds,
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                            metadata,
+                        ],
+                        |row| row.get(0),
+                    )
+                })
+                .map_err(fail)?;
+            for sql in [
+                "DELETE FROM performance_metrics WHERE run_id = ?1",
+                "DELETE FROM run_files WHERE run_id = ?1",
+                "DELETE FROM test_tasks WHERE run_id = ?1",
+            ] {
+                tx.prepare_cached(sql)
+                    .and_then(|mut stmt| stmt.execute([run_id]))
+                    .map_err(fail)?;
+            }
+            Ok(run_id)
+        })
+    }
+
+    /// Adds `cases` to the run `run_key`, in transactions of at most 100,000
+    /// cases, each also adding to the run's counts and per-file totals. Cases with an empty id
+    /// are stored under their computed id ([`TestCase::compute_id`]).
+    /// Standard output and error of cases are not kept.
+    ///
+    /// Errors: `NotFound` when no run has this key; `InvalidArgument` when a
+    /// case's duration is not finite (checked before anything is written);
+    /// `Database` when writing fails (earlier batches stay stored).
+    pub fn append_cases(&mut self, run_key: &str, cases: &[TestCase]) -> Result<()> {
+        validate_cases(run_key, cases)?;
+        let run_id = run_id_of(&self.conn, self.path(), run_key)?;
+        self.insert_cases(run_id, run_key, cases)
+    }
+
+    /// Sets the run's status, end time and duration, and links metrics
+    /// recorded before their case arrived to that case. A final status
+    /// without `finished_at_ms` ends the run now. Returns the stored run.
+    ///
+    /// Errors: `NotFound` when no run has this key; `InvalidArgument` for a
+    /// non-finite duration; `Database` when writing fails.
+    pub fn complete_run(
+        &mut self,
+        run_key: &str,
+        status: RunStatus,
+        finished_at_ms: Option<i64>,
+        duration_seconds: f64,
+    ) -> Result<RunSummary> {
+        check_finite(run_key, "duration", duration_seconds)?;
+        let finished = finished_at_ms.or_else(|| status.is_final().then(time::now_unix_ms));
+        let path = self.path().to_path_buf();
+        self.write_tx(&format!("completing run {run_key:?}"), |tx| {
+            let run_id = run_id_of(tx, &path, run_key)?;
+            let fail = |e| db_error(&path, &format!("completing run {run_key:?}"), e);
+            tx.execute(
+                "UPDATE test_runs SET status = ?2, completed_at = ?3, duration = ?4 \
+                 WHERE id = ?1",
+                params![run_id, status.as_str(), finished, duration_seconds],
+            )
+            .map_err(fail)?;
+            tx.execute(
+                "UPDATE performance_metrics SET task_id = (SELECT max(t.id) FROM test_tasks t \
+                 WHERE t.run_id = performance_metrics.run_id \
+                 AND t.test_id = performance_metrics.test_id) \
+                 WHERE run_id = ?1 AND task_id IS NULL AND test_id IS NOT NULL",
+                [run_id],
+            )
+            .map_err(fail)?;
+            read_run_summary(tx, &path, run_id)
+        })
+    }
+
+    /// Records one metric of the run `run_key`, now, tied to the test
+    /// `test_id` when given. Returns the metric's row id.
+    ///
+    /// Errors: `NotFound` when no run has this key; `InvalidArgument` for an
+    /// empty name or a non-finite value; `Database` when writing fails.
+    pub fn record_performance_metric(
+        &mut self,
+        run_key: &str,
+        test_id: Option<&str>,
+        name: &str,
+        value: f64,
+        unit: &str,
+    ) -> Result<i64> {
+        let row = MetricRow {
+            test_id,
+            name,
+            value,
+            unit,
+            recorded_at_ms: time::now_unix_ms(),
+        };
+        validate_metric(run_key, &row)?;
+        let path = self.path().to_path_buf();
+        self.write_tx(&format!("recording metric {name:?}"), |tx| {
+            let run_id = run_id_of(tx, &path, run_key)?;
+            insert_metric(tx, &path, run_id, &row)?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    /// Writes `cases` of the run `run_id` in batches (already validated).
+    fn insert_cases(&mut self, run_id: i64, run_key: &str, cases: &[TestCase]) -> Result<()> {
+        let now = time::now_unix_ms();
+        let path = self.path().to_path_buf();
+        let what = format!("recording test cases of run {run_key:?}");
+        for chunk in cases.chunks(BATCH_ROWS) {
+            self.write_tx(&what, |tx| {
+                let fail = |e| db_error(&path, &what, e);
+                let mut insert = tx.prepare_cached(INSERT_TASK).map_err(fail)?;
+                let mut counts = Counts::default();
+                let mut files: BTreeMap<&str, (i64, f64)> = BTreeMap::new();
+                for case in chunk {
+                    let computed;
+                    let test_id = if case.id.is_empty() {
+                        computed = TestCase::compute_id(
+                            &case.suite,
+                            &case.classname,
+                            &case.name,
+                            case.file.as_deref(),
+                        );
+                        computed.as_str()
+                    } else {
+                        case.id.as_str()
+                    };
+                    let attempts = match case.attempts.is_empty() {
+                        true => None,
+                        false => Some(serde_json::to_string(&case.attempts)?),
+                    };
+                    let properties = match case.properties.is_empty() {
+                        true => None,
+                        false => Some(serde_json::to_string(&case.properties)?),
+                    };
+                    let task_type = case.properties.get("type").map_or("test", String::as_str);
+                    insert
+                        .execute(params![
+                            run_id,
+                            test_id,
+                            case.name,
+                            case.classname,
+                            case.suite,
+                            case.file,
+                            case.line,
+                            task_type,
+                            case.status.as_str(),
+                            now,
+                            case.duration_seconds,
+                            case.message,
+                            case.details,
+                            attempts,
+                            properties,
+                        ])
+                        .map_err(fail)?;
+                    counts.add(case.status);
+                    if let (Some(file), false) = (&case.file, case.status == CaseStatus::Skipped) {
+                        let total = files.entry(file.as_str()).or_default();
+                        total.0 += 1;
+                        total.1 += case.duration_seconds;
+                    }
+                }
+                let mut add_file = tx.prepare_cached(ADD_FILE).map_err(fail)?;
+                for (file, (cases, duration)) in files {
+                    add_file
+                        .execute(params![run_id, file, cases, duration])
+                        .map_err(fail)?;
+                }
+                tx.prepare_cached(ADD_COUNTS)
+                    .and_then(|mut stmt| {
+                        stmt.execute(params![
+                            run_id,
+                            counts.total as i64,
+                            counts.passed as i64,
+                            counts.failed as i64,
+                            counts.errors as i64,
+                            counts.skipped as i64,
+                            counts.flaky as i64,
+                        ])
+                    })
+                    .map_err(fail)?;
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// Inserts one metric row.
+fn insert_metric(tx: &Transaction<'_>, path: &Path, run_id: i64, m: &MetricRow<'_>) -> Result<()> {
+    tx.prepare_cached(INSERT_METRIC)
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                run_id,
+                m.test_id,
+                m.name,
+                m.value,
+                m.unit,
+                m.recorded_at_ms
+            ])
+        })
+        .map_err(|e| db_error(path, &format!("recording metric {:?}", m.name), e))?;
+    Ok(())
+}
+
+/// Every case's duration must be a finite number (SQLite cannot store NaN).
+fn validate_cases(run_key: &str, cases: &[TestCase]) -> Result<()> {
+    match cases.iter().find(|c| !c.duration_seconds.is_finite()) {
+        Some(case) => Err(Error::invalid(format!(
+            "run {run_key:?}: test {:?} has duration {}, not a finite number of seconds",
+            case.full_name(),
+            case.duration_seconds
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A metric needs a name and a finite value.
+fn validate_metric(run_key: &str, m: &MetricRow<'_>) -> Result<()> {
+    if m.name.trim().is_empty() {
+        return Err(Error::invalid(format!(
+            "run {run_key:?}: a metric has an empty name; name every metric"
+        )));
+    }
+    check_finite(run_key, &format!("metric {:?}", m.name), m.value)
+}
+
+/// `InvalidArgument` unless `value` is finite.
+fn check_finite(run_key: &str, what: &str, value: f64) -> Result<()> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "run {run_key:?}: {what} is {value}, not a finite number"
+        )))
+    }
+}
