@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suites need beyond Rust: xmllint (schema checks of
-# our JUnit output) and junitparser (a reference JUnit reader). Safe to run
+# our JUnit output) and Python reference tools. Safe to run
 # again: it installs only what is missing.
 set -euo pipefail
 
@@ -16,6 +16,9 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   fi
 fi
 
-if ! python3 -c 'import junitparser' >/dev/null 2>&1; then
-  python3 -m pip install --quiet --disable-pip-version-check 'junitparser==5.0.3'
+# Reference tools the tests compare against: junitparser (JUnit reader),
+# jsonschema (CTRF schema), cmarkgfm (GitHub's Markdown renderer).
+if ! python3 -c 'import junitparser, jsonschema, cmarkgfm' >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check \
+    'junitparser==5.0.3' 'jsonschema==4.26.0' 'cmarkgfm==2025.10.22'
 fi

@@ -10,6 +10,7 @@
 //! | `output_dir` | `"test_results"` | where reports and local state are written |
 //! | `history_path` | `".testrelay/history.db"` | SQLite history; `null` turns history off |
 //! | `report_formats` | `["junit","json","html","markdown"]` | reports written at the end of a run |
+//! | `junit_profile` | `"strict"` | `strict`: valid against `junit-10.xsd`; `full`: adds `file`/`line` and per-case properties (GitLab reads `file`) |
 //! | `enable_pr_comments` | `true` | post (and update in place) one PR comment |
 //! | `enable_status_updates` | `true` | set the commit/build status |
 //! | `enable_artifacts` | `true` | upload attached artifacts |
@@ -32,6 +33,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::report::junit::JunitProfile;
 
 /// A credential. Its `Debug` and `Display` print `***`, and it serializes
 /// as `"***"`, so it cannot leak through logs, reports or error messages.
@@ -161,6 +163,8 @@ pub struct Config {
     pub history_path: Option<PathBuf>,
     /// Reports written when a run finishes.
     pub report_formats: Vec<ReportFormat>,
+    /// Dialect of `junit.xml`.
+    pub junit_profile: JunitProfile,
     /// Post one PR comment and update it in place.
     pub enable_pr_comments: bool,
     /// Set the commit/build status.
@@ -204,6 +208,7 @@ impl Default for Config {
             output_dir: PathBuf::from("test_results"),
             history_path: Some(PathBuf::from(".testrelay/history.db")),
             report_formats: ReportFormat::ALL.to_vec(),
+            junit_profile: JunitProfile::Strict,
             enable_pr_comments: true,
             enable_status_updates: true,
             enable_artifacts: true,

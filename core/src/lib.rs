@@ -13,6 +13,7 @@ pub mod model;
 pub mod pool;
 pub mod provider;
 pub mod report;
+pub mod reporter;
 pub mod time;
 
 pub use config::{Config, ReportFormat, RetryPolicy, Secret, Timeouts};
@@ -24,3 +25,4 @@ pub use error::{Error, ErrorKind, Result};
 pub use model::{
     Attempt, CaseStatus, Counts, Metric, RunStatus, SuiteInfo, TestCase, TestRun, TestRunResult,
 };
+pub use reporter::{Event, Reporter, ReporterBuilder, RunSummary};

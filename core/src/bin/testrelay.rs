@@ -1,18 +1,19 @@
 //! `testrelay`: the command-line tool for harnesses that can only write
 //! JUnit XML. See `testrelay --help` and the README.
 //!
-//! Exit codes: 0 success; 1 the tests failed (as `--fail-on` decides);
+//! Exit codes: 0 success; 1 the tests failed (as `--fail-on` decides), or
+//! `flush` left operations pending; for `run`, the command's own status
+//! (124 when `--timeout` killed it);
 //! 2 a user error (bad arguments, unreadable or malformed input, bad config);
 //! 3 an internal error.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use testrelay::provider::{Registry, RunContext};
-use testrelay::publish::{Publication, publish};
 use testrelay::report::{self, aggregate};
-use testrelay::{Config, Error, ErrorKind, ReportFormat, TestRun};
+use testrelay::{Config, Error, ErrorKind, ReportFormat, Reporter, RunStatus, RunSummary, TestRun};
 
 #[derive(Parser)]
 #[command(
@@ -45,6 +46,41 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Run a test command with its output streamed, then report the JUnit
+    /// files it wrote during the run. Exits with the command's status
+    /// (124 when `--timeout` killed it) unless `--fail-on` is given.
+    Run {
+        /// JUnit files the command writes (glob, repeatable); only files
+        /// written during the run are read.
+        #[arg(long)]
+        junit: Vec<String>,
+        /// Kill the command after this many seconds and report the run as
+        /// timed out.
+        #[arg(long)]
+        timeout: Option<u64>,
+        #[command(flatten)]
+        common: Common,
+        /// The test command and its arguments, after `--`.
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
+    /// Show which CI this is and what testrelay reads from it (values and
+    /// where each came from; never a token).
+    Detect {
+        /// Print JSON instead of the human listing.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deliver what the history's outbox holds: operations that failed
+    /// earlier, and the runs of processes that died before finishing
+    /// (closed as `error` with every case they had stored).
+    Flush {
+        /// Also deliver runs whose process still seems to be alive.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 #[derive(Args)]
@@ -55,6 +91,9 @@ struct Common {
     /// Where reports are written [default: test_results].
     #[arg(long)]
     output_dir: Option<PathBuf>,
+    /// History database [default: .testrelay/history.db].
+    #[arg(long)]
+    history: Option<PathBuf>,
     /// CI provider: auto, local, ... [default: auto].
     #[arg(long)]
     provider: Option<String>,
@@ -64,9 +103,10 @@ struct Common {
     /// Run name shown in reports and the CI.
     #[arg(long)]
     name: Option<String>,
-    /// When to exit with status 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Failures)]
-    fail_on: FailOn,
+    /// When to exit with status 1 [default: failures; for `run`, the
+    /// command's own exit status decides unless this is given].
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
     /// Print the run result as JSON on stdout instead of the summary table.
     #[arg(long)]
     json: bool,
@@ -99,6 +139,25 @@ fn main() -> ExitCode {
         Command::Aggregate { report_dir, common } => {
             find_reports(&report_dir).and_then(|paths| load_and_report(&paths, &common))
         }
+        Command::Flush { force, common } => flush(force, &common),
+        Command::Detect { json } => {
+            let detection = testrelay::detect(&testrelay::Env::from_process());
+            if json {
+                serde_json::to_string_pretty(&detection)
+                    .map(|text| println!("{text}"))
+                    .map(|()| ExitCode::SUCCESS)
+                    .map_err(Error::from)
+            } else {
+                print!("{}", detection.to_human());
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+        Command::Run {
+            junit,
+            timeout,
+            common,
+            command,
+        } => run_command(&junit, timeout, &command, &common),
     };
     match result {
         Ok(code) => code,
@@ -114,41 +173,178 @@ fn main() -> ExitCode {
 }
 
 fn load_and_report(paths: &[PathBuf], common: &Common) -> Result<ExitCode, Error> {
-    let config = build_config(common)?;
+    let run = load_all(paths)?;
+    deliver(run.clone(), None, common)?;
+    let c = run.counts();
+    let failed = tests_failed(common.fail_on.unwrap_or(FailOn::Failures), &c);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Reads and merges every report.
+fn load_all(paths: &[PathBuf]) -> Result<TestRun, Error> {
     let runs = paths
         .iter()
         .map(|p| report::load_report(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut run = aggregate::merge_runs(runs);
-    run.name = config.run_name.clone();
-    run.run_key = config
-        .test_run_id
-        .clone()
-        .unwrap_or_else(|| format!("{}-{}", config.run_name, testrelay::time::now_unix_ms()));
-    let ctx = RunContext {
-        run_key: run.run_key.clone(),
-        name: run.name.clone(),
-        repository: config.repository.clone(),
-        commit_sha: config.commit_sha.clone(),
-        branch: config.branch.clone(),
-        pr_number: config.pr_number,
-        build_url: None,
-    };
-    let provider = Registry::with_builtins().create(&config.provider, &config)?;
-    let publication = publish(&run, &config, provider.as_ref(), &ctx)?;
-    if common.json {
-        let out = serde_json::json!({ "result": run.result(), "publication": publication });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-    } else {
-        print_summary(&run, &publication);
+    Ok(aggregate::merge_runs(runs))
+}
+
+/// Reports `run` through a Reporter and prints the summary.
+fn deliver(run: TestRun, status: Option<RunStatus>, common: &Common) -> Result<RunSummary, Error> {
+    let config = build_config(common)?;
+    let reporter = Reporter::start(config.clone())?;
+    reporter.record_run(run.clone())?;
+    if let Some(status) = status {
+        reporter.set_run_status(status)?;
     }
-    let c = run.counts();
-    let failed = match common.fail_on {
+    let summary = reporter.finish(Duration::from_secs(config.timeouts.finish_secs))?;
+    if common.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print_summary(&run, &summary);
+    }
+    Ok(summary)
+}
+
+fn run_command(
+    junit: &[String],
+    timeout: Option<u64>,
+    command: &[String],
+    common: &Common,
+) -> Result<ExitCode, Error> {
+    build_config(common)?;
+    let started = std::time::SystemTime::now();
+    let mut child = std::process::Command::new(&command[0])
+        .args(&command[1..])
+        .spawn()
+        .map_err(|e| {
+            Error::new(
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    ErrorKind::NotFound
+                } else {
+                    ErrorKind::Io
+                },
+                format!("could not start `{}`: {e}", command[0]),
+            )
+        })?;
+    let deadline = timeout.map(|t| std::time::Instant::now() + Duration::from_secs(t));
+    let (status, timed_out) = loop {
+        if let Some(status) = child
+            .try_wait()
+            .map_err(|e| Error::new(ErrorKind::Io, format!("waiting for `{}`: {e}", command[0])))?
+        {
+            break (Some(status), false);
+        }
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break (None, true);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Reports older than the run are someone else's.
+    let cutoff = started - Duration::from_secs(1);
+    let mut paths = Vec::new();
+    for pattern in junit {
+        let matches = glob::glob(pattern)
+            .map_err(|e| Error::invalid(format!("bad pattern `{pattern}`: {e}")))?;
+        for path in matches.filter_map(|m| m.ok()) {
+            let fresh = std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t >= cutoff);
+            if fresh && path.is_file() {
+                paths.push(path);
+            }
+        }
+    }
+    if paths.is_empty() && !junit.is_empty() {
+        eprintln!(
+            "testrelay: the command wrote no report matching {}",
+            junit.join(", ")
+        );
+    }
+    let run = load_all(&paths)?;
+    let outcome = if timed_out {
+        Some(RunStatus::TimedOut)
+    } else if run.cases.is_empty() && !status.is_some_and(|s| s.success()) {
+        Some(RunStatus::Error)
+    } else {
+        None
+    };
+    deliver(run.clone(), outcome, common)?;
+    if timed_out {
+        return Ok(ExitCode::from(124));
+    }
+    if let Some(fail_on) = common.fail_on {
+        return Ok(if tests_failed(fail_on, &run.counts()) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    Ok(match status.and_then(|s| s.code()) {
+        Some(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        // Killed by a signal: the shell's convention.
+        None => ExitCode::from(128 + signal_of(status).unwrap_or(0).clamp(0, 127) as u8),
+    })
+}
+
+#[cfg(unix)]
+fn signal_of(status: Option<std::process::ExitStatus>) -> Option<i32> {
+    use std::os::unix::process::ExitStatusExt;
+    status.and_then(|s| s.signal())
+}
+
+#[cfg(not(unix))]
+fn signal_of(_: Option<std::process::ExitStatus>) -> Option<i32> {
+    None
+}
+
+fn tests_failed(fail_on: FailOn, c: &testrelay::Counts) -> bool {
+    match fail_on {
         FailOn::Failures => c.failed + c.errors > 0,
         FailOn::Errors => c.errors > 0,
         FailOn::Never => false,
-    };
-    Ok(if failed {
+    }
+}
+
+fn flush(force: bool, common: &Common) -> Result<ExitCode, Error> {
+    let config = build_config(common)?;
+    let report = testrelay::reporter::flush(&config, force)?;
+    if common.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if report.runs.is_empty() && report.skipped_live.is_empty() {
+        println!("Nothing to deliver: the outbox is empty.");
+    }
+    let mut pending = 0;
+    for run in &report.runs {
+        let state = if run.abandoned {
+            " (its process died; closed as error)"
+        } else {
+            ""
+        };
+        println!("{}{state}", run.run_key);
+        for d in &run.receipt.delivered {
+            println!("  delivered {}", d.operation);
+        }
+        for p in &run.receipt.not_delivered {
+            pending += usize::from(p.pending);
+            println!(
+                "  not delivered: {} ({}): {}",
+                p.operation, p.kind, p.message
+            );
+        }
+    }
+    for key in &report.skipped_live {
+        println!("{key}: left alone, its process is still running (use --force)");
+    }
+    Ok(if pending > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -167,6 +363,9 @@ fn build_config(common: &Common) -> Result<Config, Error> {
     };
     if let Some(dir) = &common.output_dir {
         config.output_dir = dir.clone();
+    }
+    if let Some(h) = &common.history {
+        config.history_path = Some(h.clone());
     }
     if let Some(p) = &common.provider {
         config.provider = p.clone();
@@ -244,19 +443,19 @@ fn find_reports(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
-fn print_summary(run: &TestRun, publication: &Publication) {
-    let c = run.counts();
+fn print_summary(run: &TestRun, summary: &RunSummary) {
+    let r = &summary.result;
     println!(
         "{}: {} — {} tests: {} passed, {} failed, {} errors, {} skipped, {} flaky in {}",
-        run.name,
-        run.status.as_str().to_uppercase(),
-        c.total,
-        c.passed,
-        c.failed,
-        c.errors,
-        c.skipped,
-        c.flaky,
-        report::markdown::format_duration(run.duration_seconds)
+        summary.run_name,
+        r.status.as_str().to_uppercase(),
+        r.total_tests,
+        r.passed_tests,
+        r.failed_tests,
+        r.error_tests,
+        r.skipped_tests,
+        r.flaky_tests,
+        report::markdown::format_duration(r.duration_seconds)
     );
     let failures: Vec<_> = run.failures().collect();
     if !failures.is_empty() {
@@ -294,13 +493,26 @@ fn print_summary(run: &TestRun, publication: &Publication) {
             );
         }
     }
-    println!("\nProvider: {}", publication.provider);
-    for path in &publication.reports {
+    println!("\nProvider: {}", summary.provider);
+    for path in &summary.reports {
         println!("  wrote {}", path.display());
     }
-    for p in &publication.problems {
+    for d in &summary.delivered {
+        let url = d
+            .url
+            .as_deref()
+            .map(|u| format!(" ({u})"))
+            .unwrap_or_default();
+        println!("  delivered {}{url}", d.operation);
+    }
+    for p in &summary.not_delivered {
+        let pending = if p.pending {
+            "; kept for `testrelay flush`"
+        } else {
+            ""
+        };
         println!(
-            "  not delivered: {} ({}): {}",
+            "  not delivered: {} ({}): {}{pending}",
             p.operation, p.kind, p.message
         );
     }

@@ -12,6 +12,7 @@
 pub mod analysis;
 mod branch;
 mod maintenance;
+mod outbox;
 mod query;
 mod record;
 mod schema;
@@ -19,6 +20,7 @@ mod store;
 
 pub use branch::normalize_branch;
 pub use maintenance::{MergeStats, PruneStats};
+pub use outbox::OutboxEntry;
 pub use query::{CaseOutcome, DurationKey, HistoryFilter, MetricPoint, RunSummary};
 pub use record::RunRecord;
 pub use store::{History, SCHEMA_VERSION};

@@ -19,7 +19,7 @@ pub mod markdown;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use crate::config::ReportFormat;
+use crate::config::{Config, ReportFormat};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsutil::write_atomic;
 use crate::model::TestRun;
@@ -39,17 +39,21 @@ pub const MARKDOWN_FILE: &str = "summary.md";
 /// Largest `summary.md` written (GitHub's job-summary limit per step).
 pub const SUMMARY_BUDGET_BYTES: usize = 1024 * 1024;
 
-/// Writes `run` in each of `formats` into `dir` (created if needed), each
-/// file replaced atomically. Returns the paths written, in format order.
+/// Writes `run` in each of `config.report_formats` into `dir` (created if
+/// needed), each file replaced atomically. Returns the paths written, in
+/// format order.
 ///
 /// Errors: `Io` naming the file that could not be written.
-pub fn write_reports(run: &TestRun, dir: &Path, formats: &[ReportFormat]) -> Result<Vec<PathBuf>> {
+pub fn write_reports(run: &TestRun, dir: &Path, config: &Config) -> Result<Vec<PathBuf>> {
+    let formats = &config.report_formats;
     let mut written = Vec::new();
     for format in formats {
         match format {
             ReportFormat::Junit => {
                 let path = dir.join(JUNIT_FILE);
-                write_atomic(&path, |w| junit::write_junit(run, w))?;
+                write_atomic(&path, |w| {
+                    junit::write_junit_with(run, config.junit_profile, w)
+                })?;
                 written.push(path);
             }
             ReportFormat::Json => {

@@ -1,0 +1,260 @@
+//! The collector thread: takes messages off the record queue, keeps the
+//! run, writes the history in batches, and asks the delivery thread for a
+//! live update at most once per `update_interval_secs`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
+
+use super::delivery::{Job, Receipt};
+use super::{Event, Msg, NotDelivered, Shared};
+use crate::history::History;
+use crate::model::{TestRun, TestRunResult};
+use crate::report;
+
+/// Cases written to the history per transaction.
+const BATCH: usize = 10_000;
+/// Longest time a recorded case waits before it is written to the history.
+const FLUSH_EVERY: Duration = Duration::from_millis(500);
+
+/// What the collector hands back to `finish`.
+pub(super) struct Finished {
+    pub result: TestRunResult,
+    pub reports: Vec<PathBuf>,
+    pub problems: Vec<NotDelivered>,
+    pub delivery: crossbeam_channel::Receiver<Receipt>,
+}
+
+pub(super) struct Collector {
+    run: TestRun,
+    history: Option<History>,
+    persisted: usize,
+    artifacts: Vec<(PathBuf, String)>,
+    deliver: Sender<Job>,
+    shared: Arc<Shared>,
+    last_flush: Instant,
+    last_update: Instant,
+    changed_since_update: bool,
+}
+
+impl Collector {
+    pub(super) fn new(
+        run: TestRun,
+        history: Option<History>,
+        deliver: Sender<Job>,
+        shared: Arc<Shared>,
+    ) -> Collector {
+        Collector {
+            run,
+            history,
+            persisted: 0,
+            artifacts: Vec::new(),
+            deliver,
+            shared,
+            last_flush: Instant::now(),
+            last_update: Instant::now(),
+            changed_since_update: false,
+        }
+    }
+
+    /// The thread's body: runs until `Finish` or until the queue closes.
+    pub(super) fn run(&mut self, rx: Receiver<Msg>) {
+        let _ = self.deliver.send(Job::Create);
+        let tick = Duration::from_millis(100);
+        loop {
+            match rx.recv_timeout(tick) {
+                Ok(Msg::Finish(done)) => {
+                    // Messages that raced with finish are still taken.
+                    while let Ok(msg) = rx.try_recv() {
+                        self.handle(msg);
+                    }
+                    let finished = self.finish();
+                    let _ = done.send(finished);
+                    return;
+                }
+                Ok(msg) => self.handle(msg),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    // Dropped without finish: keep what was recorded.
+                    let _ = self.persist();
+                    return;
+                }
+            }
+            if self.run.cases.len() - self.persisted >= BATCH
+                || (self.persisted < self.run.cases.len()
+                    && self.last_flush.elapsed() >= FLUSH_EVERY)
+            {
+                if let Err(e) = self.persist() {
+                    log::error!("testrelay: writing the history failed: {e}");
+                }
+            }
+            self.maybe_update();
+        }
+    }
+
+    fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Case(mut case) => {
+                case.ensure_id();
+                if let Ok(mut c) = self.shared.progress.lock() {
+                    c.add(case.status);
+                }
+                self.shared.emit(&Event::CaseRecorded(&case));
+                self.run.cases.push(case);
+                self.changed_since_update = true;
+            }
+            Msg::Metric(metric) => {
+                self.shared.emit(&Event::MetricRecorded(&metric));
+                if let Some(h) = self.history.as_mut() {
+                    if let Err(e) = h.record_performance_metric(
+                        &self.run.run_key,
+                        metric.test_id.as_deref(),
+                        &metric.name,
+                        metric.value,
+                        &metric.unit,
+                    ) {
+                        log::error!("testrelay: storing metric `{}` failed: {e}", metric.name);
+                    }
+                }
+                self.run.metrics.push(metric);
+            }
+            Msg::Suite(suite) => {
+                if !self.run.suites.iter().any(|s| s.name == suite.name) {
+                    self.run.suites.push(suite);
+                }
+            }
+            Msg::Property(k, v) => {
+                self.run.properties.insert(k, v);
+            }
+            Msg::Artifact { path, name } => {
+                if let Some(h) = self.history.as_mut() {
+                    if let Err(e) =
+                        super::delivery::register_artifact(h, &self.run.run_key, &path, &name)
+                    {
+                        log::error!("testrelay: queueing artifact {name}: {e}");
+                    }
+                }
+                self.artifacts.push((path, name));
+            }
+            Msg::Timing {
+                started_at,
+                duration_seconds,
+            } => {
+                if started_at.is_some() {
+                    self.run.started_at = started_at;
+                }
+                self.run.duration_seconds = duration_seconds;
+            }
+            Msg::Status(status) => self.run.status = status,
+            Msg::Sync(ack) => {
+                let _ = ack.send(self.persist());
+            }
+            Msg::Finish(_) => unreachable!("handled by the loop"),
+        }
+    }
+
+    /// Writes the cases not yet in the history, in one transaction.
+    fn persist(&mut self) -> crate::Result<()> {
+        self.last_flush = Instant::now();
+        let Some(h) = self.history.as_mut() else {
+            self.persisted = self.run.cases.len();
+            return Ok(());
+        };
+        let pending = &self.run.cases[self.persisted..];
+        if pending.is_empty() {
+            return Ok(());
+        }
+        h.append_cases(&self.run.run_key, pending)?;
+        self.persisted = self.run.cases.len();
+        Ok(())
+    }
+
+    fn maybe_update(&mut self) {
+        let interval = Duration::from_secs(self.shared.config.update_interval_secs);
+        if self.changed_since_update && self.last_update.elapsed() >= interval {
+            // The delivery thread keeps only the newest pending update.
+            let _ = self.deliver.send(Job::Update(Arc::new(self.run.clone())));
+            self.last_update = Instant::now();
+            self.changed_since_update = false;
+        }
+    }
+
+    fn finish(&mut self) -> Finished {
+        let mut problems = Vec::new();
+        if let Err(e) = self.persist() {
+            problems.push(NotDelivered {
+                operation: "history".into(),
+                kind: e.kind(),
+                message: e.to_string(),
+                pending: false,
+            });
+        }
+        self.run.finished_at = Some(crate::time::now_rfc3339());
+        if self.run.duration_seconds == 0.0 {
+            self.run.duration_seconds = self
+                .run
+                .started_at
+                .as_deref()
+                .and_then(crate::time::parse_timestamp)
+                .map(|s| (crate::time::now_unix_ms() - s).max(0) as f64 / 1000.0)
+                .unwrap_or(0.0);
+        }
+        self.run.settle_status();
+        if let Some(h) = self.history.as_mut() {
+            if let Err(e) = h.complete_run(
+                &self.run.run_key,
+                self.run.status,
+                None,
+                self.run.duration_seconds,
+            ) {
+                problems.push(NotDelivered {
+                    operation: "history".into(),
+                    kind: e.kind(),
+                    message: e.to_string(),
+                    pending: false,
+                });
+            }
+        }
+        let config = &self.shared.config;
+        let reports = match report::write_reports(&self.run, &config.output_dir, config) {
+            Ok(paths) => paths,
+            Err(e) => {
+                problems.push(NotDelivered {
+                    operation: "reports".into(),
+                    kind: e.kind(),
+                    message: e.to_string(),
+                    pending: false,
+                });
+                Vec::new()
+            }
+        };
+        let (receipt_tx, receipt_rx) = bounded(1);
+        let run = Arc::new(std::mem::take(&mut self.run));
+        let result = run.result();
+        let job = Job::Final {
+            run,
+            artifacts: std::mem::take(&mut self.artifacts),
+            report_url: reports
+                .iter()
+                .find(|p| p.extension().is_some_and(|e| e == "html"))
+                .map(|p| p.display().to_string()),
+            done: receipt_tx,
+        };
+        if self.deliver.send(job).is_err() {
+            problems.push(NotDelivered {
+                operation: "delivery".into(),
+                kind: crate::ErrorKind::Internal,
+                message: "the delivery thread stopped; run `testrelay flush`".into(),
+                pending: true,
+            });
+        }
+        Finished {
+            result,
+            reports,
+            problems,
+            delivery: receipt_rx,
+        }
+    }
+}

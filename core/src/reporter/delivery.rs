@@ -1,0 +1,588 @@
+//! The delivery thread and `flush`: every provider operation goes through
+//! the outbox (queued before it is tried, removed once acknowledged), so it
+//! happens once even across crashes and retries.
+//!
+//! Operations and their outbox keys (`{run_key}:{operation}`):
+//! `create`, `close`, `status`, `comment` are queued when the run starts;
+//! `artifact:{name}` when a file is attached. Live `update`s are not queued:
+//! the final `close` supersedes them.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use crossbeam_channel::{Receiver, Sender};
+use serde::Serialize;
+
+use super::owner::Owner;
+use super::{Delivered, Event, NotDelivered, Shared};
+use crate::config::Config;
+use crate::error::{Error, ErrorKind, Result};
+use crate::history::History;
+use crate::model::{RunStatus, TestRun};
+use crate::provider::{
+    BuildState, CiProvider, Registry, RunContext, RunHandle, RunUpdate, comment_marker,
+};
+use crate::report::markdown;
+
+/// Work for the delivery thread.
+pub(super) enum Job {
+    Create,
+    Update(Arc<TestRun>),
+    Final {
+        run: Arc<TestRun>,
+        artifacts: Vec<(PathBuf, String)>,
+        report_url: Option<String>,
+        done: Sender<Receipt>,
+    },
+}
+
+/// What was and was not delivered.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Receipt {
+    /// Acknowledged operations.
+    pub delivered: Vec<Delivered>,
+    /// Failed, pending or unsupported operations.
+    pub not_delivered: Vec<NotDelivered>,
+}
+
+fn key(run_key: &str, operation: &str) -> String {
+    format!("{run_key}:{operation}")
+}
+
+fn owner_payload(extra: serde_json::Value) -> serde_json::Value {
+    let mut payload = serde_json::json!({ "owner": Owner::current() });
+    if let (Some(map), serde_json::Value::Object(extra)) = (payload.as_object_mut(), extra) {
+        map.extend(extra);
+    }
+    payload
+}
+
+/// Queues the operations every run ends with, owned by this process.
+pub(super) fn register_operations(history: &mut History, shared: &Shared) -> Result<()> {
+    let run_key = &shared.run_key;
+    let mut ops = vec!["create", "close"];
+    if shared.config.enable_status_updates {
+        ops.push("status");
+    }
+    if shared.config.enable_pr_comments {
+        ops.push("comment");
+    }
+    for op in ops {
+        history.outbox_put(
+            run_key,
+            op,
+            &key(run_key, op),
+            &owner_payload(serde_json::json!({})),
+        )?;
+    }
+    Ok(())
+}
+
+/// Queues an artifact upload.
+pub(super) fn register_artifact(
+    history: &mut History,
+    run_key: &str,
+    path: &std::path::Path,
+    name: &str,
+) -> Result<()> {
+    let op = format!("artifact:{name}");
+    history.outbox_put(
+        run_key,
+        "artifact",
+        &key(run_key, &op),
+        &owner_payload(serde_json::json!({ "path": path, "name": name })),
+    )
+}
+
+/// Runs one provider operation with outbox bookkeeping.
+struct Steps<'a> {
+    provider: &'a dyn CiProvider,
+    history: Option<&'a mut History>,
+    config: &'a Config,
+    ctx: &'a RunContext,
+    receipt: Receipt,
+    /// Where `DeliveryFailed` events go (none during `flush`).
+    events: Option<&'a Shared>,
+}
+
+impl Steps<'_> {
+    fn step<T>(
+        &mut self,
+        operation: &str,
+        describe: impl Fn(&T) -> (Option<String>, Option<String>),
+        call: impl FnOnce() -> Result<T>,
+    ) -> Option<T> {
+        let k = key(&self.ctx.run_key, operation);
+        match call() {
+            Ok(value) => {
+                let (id, url) = describe(&value);
+                self.forget(&k);
+                self.receipt.delivered.push(Delivered {
+                    operation: operation.to_string(),
+                    id,
+                    url,
+                });
+                Some(value)
+            }
+            Err(err) => {
+                let unsupported = err.kind() == ErrorKind::Unsupported;
+                let pending = if unsupported {
+                    // Retrying cannot help: the provider lacks it.
+                    self.forget(&k);
+                    false
+                } else {
+                    self.fail(&k, &err)
+                };
+                if !unsupported {
+                    if let Some(shared) = self.events {
+                        shared.emit(&Event::DeliveryFailed {
+                            operation,
+                            error: &err,
+                        });
+                    }
+                    log::warn!("testrelay: {operation} failed: {err}");
+                }
+                self.receipt.not_delivered.push(NotDelivered {
+                    operation: operation.to_string(),
+                    kind: err.kind(),
+                    message: err.to_string(),
+                    pending,
+                });
+                None
+            }
+        }
+    }
+
+    fn forget(&mut self, k: &str) {
+        if let Some(h) = self.history.as_deref_mut() {
+            if let Err(e) = h.outbox_done(k) {
+                log::error!("testrelay: clearing outbox entry {k}: {e}");
+            }
+        }
+    }
+
+    /// Records the failure; returns whether the operation stays queued.
+    fn fail(&mut self, k: &str, err: &Error) -> bool {
+        match self.history.as_deref_mut() {
+            Some(h) => match h.outbox_failed(k, &err.to_string()) {
+                Ok(()) => h.outbox_contains(k).unwrap_or(false),
+                Err(e) => {
+                    log::error!("testrelay: recording outbox failure for {k}: {e}");
+                    false
+                }
+            },
+            None => false,
+        }
+    }
+
+    fn create(&mut self) -> Option<RunHandle> {
+        let provider = self.provider;
+        let ctx = self.ctx;
+        self.step(
+            "create",
+            |h: &RunHandle| (Some(h.external_id.clone()), h.url.clone()),
+            || provider.create_test_run(ctx),
+        )
+    }
+
+    /// Close, status, comment and artifacts, skipping what `wanted` rejects.
+    fn finish(
+        &mut self,
+        handle: Option<RunHandle>,
+        run: &TestRun,
+        artifacts: &[(PathBuf, String)],
+        report_url: Option<String>,
+        wanted: &dyn Fn(&str) -> bool,
+    ) {
+        let (provider, config, ctx) = (self.provider, self.config, self.ctx);
+        let summary = markdown::render_markdown(
+            run,
+            &markdown::MarkdownOptions {
+                budget_bytes: config.comment_budget_bytes,
+                report_url,
+                title: config.run_name.clone(),
+                marker: Some(comment_marker(&config.status_context)),
+                ..markdown::MarkdownOptions::default()
+            },
+        );
+        let description = markdown::status_description(run, 140);
+        let update = RunUpdate {
+            run,
+            summary_markdown: &summary,
+            description: &description,
+        };
+        let needs_handle = wanted("close")
+            || artifacts
+                .iter()
+                .any(|(_, name)| wanted(&format!("artifact:{name}")));
+        let handle = match handle {
+            Some(h) => Some(h),
+            // `create_test_run` finds the run when it already exists.
+            None if needs_handle => self.create(),
+            None => None,
+        };
+        match &handle {
+            Some(h) if wanted("close") => {
+                self.step("close", |_| (None, None), || provider.close(h, &update));
+            }
+            None if wanted("close") => self.receipt.not_delivered.push(NotDelivered {
+                operation: "close".into(),
+                kind: ErrorKind::Connection,
+                message: "the run could not be created, so it cannot be closed yet".into(),
+                pending: self.history.is_some(),
+            }),
+            _ => {}
+        }
+        if config.enable_status_updates && wanted("status") {
+            let state = BuildState::for_run(run.status);
+            self.step(
+                "status",
+                |_| (None, None),
+                || provider.set_build_status(ctx, state, &description),
+            );
+        }
+        if config.enable_pr_comments && wanted("comment") {
+            self.step(
+                "comment",
+                |c: &crate::provider::CommentRef| (Some(c.id.clone()), c.url.clone()),
+                || provider.add_pr_comment(ctx, &summary),
+            );
+        }
+        if config.enable_artifacts {
+            for (path, name) in artifacts {
+                let op = format!("artifact:{name}");
+                if !wanted(&op) {
+                    continue;
+                }
+                match &handle {
+                    Some(h) => {
+                        self.step(
+                            &op,
+                            |a: &crate::provider::ArtifactRef| {
+                                (Some(a.name.clone()), Some(a.url.clone()))
+                            },
+                            || provider.upload_artifact(h, path, name),
+                        );
+                    }
+                    None => self.receipt.not_delivered.push(NotDelivered {
+                        operation: op,
+                        kind: ErrorKind::Connection,
+                        message: "the run was never created, so its artifacts wait".into(),
+                        pending: self.history.is_some(),
+                    }),
+                }
+            }
+        }
+    }
+}
+
+/// The delivery thread's state.
+pub(super) struct Delivery {
+    provider: Arc<dyn CiProvider>,
+    history: Option<History>,
+    shared: Arc<Shared>,
+    registry: Registry,
+    handle: Option<RunHandle>,
+    receipt: Receipt,
+}
+
+impl Delivery {
+    pub(super) fn new(
+        provider: Arc<dyn CiProvider>,
+        history: Option<History>,
+        shared: Arc<Shared>,
+        registry: Registry,
+    ) -> Delivery {
+        Delivery {
+            provider,
+            history,
+            shared,
+            registry,
+            handle: None,
+            receipt: Receipt::default(),
+        }
+    }
+
+    pub(super) fn run(&mut self, rx: Receiver<Job>) {
+        let mut next: Option<Job> = None;
+        loop {
+            let job = match next.take() {
+                Some(j) => j,
+                None => match rx.recv() {
+                    Ok(j) => j,
+                    Err(_) => return,
+                },
+            };
+            if self.shared.cancel.load(Ordering::SeqCst) {
+                return;
+            }
+            match job {
+                Job::Create => {
+                    self.create();
+                    self.replay_others();
+                }
+                Job::Update(mut run) => {
+                    // Coalesce: only the newest queued update is sent.
+                    while let Ok(j) = rx.try_recv() {
+                        match j {
+                            Job::Update(newer) => run = newer,
+                            other => {
+                                next = Some(other);
+                                break;
+                            }
+                        }
+                    }
+                    self.update(&run);
+                }
+                Job::Final {
+                    run,
+                    artifacts,
+                    report_url,
+                    done,
+                } => {
+                    let receipt = self.finish(&run, &artifacts, report_url);
+                    let _ = done.send(receipt);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn steps(&mut self) -> Steps<'_> {
+        let shared = &*self.shared;
+        Steps {
+            provider: &*self.provider,
+            history: self.history.as_mut(),
+            config: &shared.config,
+            ctx: &shared.ctx,
+            receipt: std::mem::take(&mut self.receipt),
+            events: Some(shared),
+        }
+    }
+
+    fn create(&mut self) {
+        let mut steps = self.steps();
+        let handle = steps.create();
+        let receipt = steps.receipt;
+        self.receipt = receipt;
+        self.handle = handle;
+    }
+
+    fn update(&mut self, run: &TestRun) {
+        let Some(handle) = self.handle.clone() else {
+            return;
+        };
+        let config = &self.shared.config;
+        let summary = markdown::render_markdown(
+            run,
+            &markdown::MarkdownOptions {
+                budget_bytes: config.comment_budget_bytes,
+                title: config.run_name.clone(),
+                ..markdown::MarkdownOptions::default()
+            },
+        );
+        let description = markdown::status_description(run, 140);
+        let update = RunUpdate {
+            run,
+            summary_markdown: &summary,
+            description: &description,
+        };
+        if let Err(err) = self.provider.update_test_run(&handle, &update) {
+            if err.kind() != ErrorKind::Unsupported {
+                log::warn!("testrelay: live update failed: {err}");
+                self.shared.emit(&Event::DeliveryFailed {
+                    operation: "update",
+                    error: &err,
+                });
+            }
+        }
+    }
+
+    fn finish(
+        &mut self,
+        run: &TestRun,
+        artifacts: &[(PathBuf, String)],
+        report_url: Option<String>,
+    ) -> Receipt {
+        let handle = self.handle.clone();
+        let mut steps = self.steps();
+        steps.finish(handle, run, artifacts, report_url, &|_| true);
+        steps.receipt
+    }
+
+    /// Delivers what dead processes left in the outbox of this history.
+    fn replay_others(&mut self) {
+        let Some(history) = self.history.as_mut() else {
+            return;
+        };
+        let own = self.shared.run_key.clone();
+        match flush_with(
+            history,
+            &self.shared.config,
+            &self.registry,
+            false,
+            Some(&own),
+        ) {
+            Ok(report) => {
+                for run in report.runs {
+                    log::info!(
+                        "testrelay: delivered {} pending operations of earlier run {}",
+                        run.receipt.delivered.len(),
+                        run.run_key
+                    );
+                }
+            }
+            Err(e) => log::warn!("testrelay: replaying the outbox failed: {e}"),
+        }
+    }
+}
+
+/// What `flush` did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct FlushReport {
+    /// Runs whose pending operations were attempted.
+    pub runs: Vec<FlushedRun>,
+    /// Runs left alone because their process is still alive.
+    pub skipped_live: Vec<String>,
+}
+
+/// One run handled by `flush`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlushedRun {
+    /// The run.
+    pub run_key: String,
+    /// True when its process died before `finish`; it was closed as `error`.
+    pub abandoned: bool,
+    /// What was delivered and what is still pending.
+    pub receipt: Receipt,
+}
+
+/// Delivers every operation left in the outbox of `config.history_path` by
+/// processes that are no longer running (all of them with `force`). A run
+/// whose process died before `finish` is completed as `error` in the
+/// history and closed that way in the CI, with every case it had stored.
+///
+/// Errors: `Configuration` when history is off; `Database` for the file.
+/// Provider failures are in the report, and stay queued.
+pub fn flush(config: &Config, force: bool) -> Result<FlushReport> {
+    let Some(path) = &config.history_path else {
+        return Err(Error::new(
+            ErrorKind::Configuration,
+            "flush needs a history file (history_path is null)",
+        ));
+    };
+    let mut history = History::open(path)?;
+    flush_with(
+        &mut history,
+        config,
+        &Registry::with_builtins(),
+        force,
+        None,
+    )
+}
+
+fn flush_with(
+    history: &mut History,
+    config: &Config,
+    registry: &Registry,
+    force: bool,
+    except: Option<&str>,
+) -> Result<FlushReport> {
+    let pending = history.outbox_pending(None)?;
+    let mut report = FlushReport::default();
+    let mut run_keys: Vec<String> = Vec::new();
+    for entry in &pending {
+        if Some(entry.run_key.as_str()) != except && !run_keys.contains(&entry.run_key) {
+            run_keys.push(entry.run_key.clone());
+        }
+    }
+    for run_key in run_keys {
+        let entries: Vec<_> = pending.iter().filter(|e| e.run_key == run_key).collect();
+        let alive = entries.iter().any(|e| {
+            serde_json::from_value::<Owner>(e.payload["owner"].clone())
+                .map(|o| o.is_alive())
+                .unwrap_or(false)
+        });
+        if alive && !force {
+            report.skipped_live.push(run_key);
+            continue;
+        }
+        let Some(stored) = history.run(&run_key)? else {
+            log::warn!("testrelay: outbox names unknown run {run_key}; dropping its entries");
+            for e in &entries {
+                history.outbox_done(&e.idempotency_key)?;
+            }
+            continue;
+        };
+        let mut abandoned = false;
+        let mut status = stored.run.status;
+        if !status.is_final() {
+            abandoned = true;
+            status = RunStatus::Error;
+            history.complete_run(&run_key, status, None, stored.run.duration_seconds)?;
+        }
+        let run = TestRun {
+            run_key: run_key.clone(),
+            name: stored.run.name.clone(),
+            status,
+            duration_seconds: stored.run.duration_seconds,
+            cases: history.run_cases(&run_key)?,
+            properties: stored.run.metadata.clone(),
+            ..TestRun::default()
+        };
+        let ctx = RunContext {
+            run_key: run_key.clone(),
+            name: stored.run.name.clone(),
+            repository: stored.run.repository.clone(),
+            commit_sha: stored.run.commit_sha.clone(),
+            branch: stored.run.branch.clone(),
+            pr_number: stored.run.pr_number,
+            build_url: stored.run.build_url.clone(),
+        };
+        let provider_name = if stored.run.provider.is_empty() {
+            config.provider.clone()
+        } else {
+            stored.run.provider.clone()
+        };
+        let provider = registry.create(&provider_name, config)?;
+        let wanted_ops: BTreeSet<String> = entries
+            .iter()
+            .map(|e| e.idempotency_key[run_key.len() + 1..].to_string())
+            .collect();
+        let artifacts: Vec<(PathBuf, String)> = entries
+            .iter()
+            .filter(|e| e.operation == "artifact")
+            .filter_map(|e| {
+                Some((
+                    PathBuf::from(e.payload["path"].as_str()?),
+                    e.payload["name"].as_str()?.to_string(),
+                ))
+            })
+            .collect();
+        let mut steps = Steps {
+            provider: provider.as_ref(),
+            history: Some(&mut *history),
+            config,
+            ctx: &ctx,
+            receipt: Receipt::default(),
+            events: None,
+        };
+        let handle = if wanted_ops.contains("create") {
+            steps.create()
+        } else {
+            None
+        };
+        steps.finish(handle, &run, &artifacts, None, &|op| {
+            wanted_ops.contains(op)
+        });
+        let receipt = steps.receipt;
+        report.runs.push(FlushedRun {
+            run_key,
+            abandoned,
+            receipt,
+        });
+    }
+    Ok(report)
+}

@@ -1,0 +1,694 @@
+//! The Reporter: the session a test harness drives.
+//!
+//! ```no_run
+//! use testrelay::{CaseStatus, Config, Reporter, TestCase};
+//! let reporter = Reporter::start(Config::default())?;
+//! reporter.record(TestCase::new("suite", "math", "adds", CaseStatus::Passed))?;
+//! let summary = reporter.finish(std::time::Duration::from_secs(60))?;
+//! println!("{} tests, receipt: {:?}", summary.result.total_tests, summary.delivered);
+//! # Ok::<(), testrelay::Error>(())
+//! ```
+//!
+//! `record`, `record_metric`, `attach_artifact` and `set_property` only put
+//! a message on a bounded queue; two threads of the Reporter's own pool do
+//! the rest:
+//!
+//! - the **collector** (`testrelay-0`) keeps the run, writes the history in
+//!   batched transactions and asks for a live update at most once per
+//!   `update_interval_secs`;
+//! - the **delivery** thread (`testrelay-1`) calls the CI provider. Every
+//!   provider operation is first written to the history's outbox and removed
+//!   once acknowledged, so nothing is lost when the CI API is down or the
+//!   process dies: `testrelay flush`, or the next Reporter on the same
+//!   history file, delivers what is left (see [`flush`]).
+//!
+//! When the queue is full, `record` waits (backpressure) rather than drop a
+//! result; the number of waits is in the [`RunSummary`].
+//!
+//! Reporting problems never fail the harness unless `strict` is set: they
+//! are in the summary's receipt and logged through `log`.
+
+mod collector;
+mod delivery;
+mod owner;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::detect::{Detection, Env, detect};
+use crate::error::{Error, ErrorKind, Result};
+use crate::history::{History, RunRecord};
+use crate::model::{Counts, Metric, RunStatus, SuiteInfo, TestCase, TestRun, TestRunResult};
+use crate::pool::ThreadPool;
+use crate::provider::{CiProvider, Registry, RunContext};
+
+pub use delivery::{FlushReport, flush};
+
+/// Capacity of the record queue; a full queue makes `record` wait.
+const QUEUE_CAPACITY: usize = 65_536;
+
+/// A lifecycle event, passed to the callbacks registered with
+/// [`ReporterBuilder::on_event`] or [`Reporter::on_event`].
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The run was opened (fires on the thread that calls `start`).
+    RunStarted {
+        /// The run key.
+        run_key: &'a str,
+    },
+    /// A case was taken off the queue and added to the run (collector thread).
+    CaseRecorded(&'a TestCase),
+    /// A metric was added (collector thread).
+    MetricRecorded(&'a Metric),
+    /// A provider operation failed; it stays in the outbox (delivery thread).
+    DeliveryFailed {
+        /// The operation (`create`, `update`, `close`, `status`, `comment`, `artifact`).
+        operation: &'a str,
+        /// What went wrong.
+        error: &'a Error,
+    },
+    /// `finish` completed (fires on the thread that calls `finish`, once).
+    RunFinished(&'a RunSummary),
+}
+
+type Hook = Arc<dyn Fn(&Event<'_>) + Send + Sync>;
+
+/// One operation the provider acknowledged.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Delivered {
+    /// The operation.
+    pub operation: String,
+    /// The CI's id for what was created (run id, comment id, artifact name).
+    pub id: Option<String>,
+    /// Where to see it.
+    pub url: Option<String>,
+}
+
+/// One operation not delivered (still in the outbox, or unsupported).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotDelivered {
+    /// The operation.
+    pub operation: String,
+    /// The error kind.
+    pub kind: ErrorKind,
+    /// What went wrong.
+    pub message: String,
+    /// True when it is still in the outbox and `testrelay flush` can retry it.
+    pub pending: bool,
+}
+
+/// What `finish` returns: the result, the reports written, and a delivery
+/// receipt.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    /// Display name of the run.
+    pub run_name: String,
+    /// Counts and status (`test_run_id` is the run key).
+    pub result: TestRunResult,
+    /// The provider that received the run.
+    pub provider: String,
+    /// Report files written.
+    pub reports: Vec<PathBuf>,
+    /// The history file, when history is on.
+    pub history_path: Option<PathBuf>,
+    /// Operations the provider acknowledged.
+    pub delivered: Vec<Delivered>,
+    /// Operations that failed, are pending, or are unsupported.
+    pub not_delivered: Vec<NotDelivered>,
+    /// How often `record` had to wait for a full queue.
+    pub backpressure_waits: u64,
+    /// True when `finish` ran out of time before delivery ended.
+    pub timed_out: bool,
+}
+
+/// Messages from the API to the collector.
+enum Msg {
+    Case(TestCase),
+    Metric(Metric),
+    Suite(SuiteInfo),
+    Property(String, String),
+    Artifact {
+        path: PathBuf,
+        name: String,
+    },
+    Timing {
+        started_at: Option<String>,
+        duration_seconds: f64,
+    },
+    Status(RunStatus),
+    Sync(Sender<Result<()>>),
+    Finish(Sender<collector::Finished>),
+}
+
+struct Shared {
+    run_key: String,
+    config: Config,
+    ctx: RunContext,
+    hooks: RwLock<Vec<Hook>>,
+    progress: Mutex<Counts>,
+    waits: AtomicU64,
+    in_flight: AtomicUsize,
+    closed: AtomicBool,
+    cancel: AtomicBool,
+}
+
+impl Shared {
+    fn emit(&self, event: &Event<'_>) {
+        let hooks = match self.hooks.read() {
+            Ok(h) => h.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        for hook in hooks {
+            let call = std::panic::AssertUnwindSafe(|| hook(event));
+            if let Err(payload) = std::panic::catch_unwind(call) {
+                log::error!(
+                    "testrelay event callback panicked: {}",
+                    crate::pool::panic_message(&*payload)
+                );
+            }
+        }
+    }
+}
+
+/// Builds a [`Reporter`]: hooks and a custom provider registry are set
+/// before the run starts, so `RunStarted` reaches every hook.
+pub struct ReporterBuilder {
+    config: Config,
+    registry: Registry,
+    hooks: Vec<Hook>,
+    env: Option<Env>,
+}
+
+impl ReporterBuilder {
+    /// Registers a lifecycle callback (see [`Event`] for the thread each
+    /// event fires on). A panicking callback is caught and logged.
+    pub fn on_event(mut self, hook: impl Fn(&Event<'_>) + Send + Sync + 'static) -> Self {
+        self.hooks.push(Arc::new(hook));
+        self
+    }
+
+    /// Uses `registry` instead of the built-in providers.
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.registry = registry;
+        self
+    }
+
+    /// Detects the CI from `env` instead of the process environment.
+    pub fn env(mut self, env: Env) -> Self {
+        self.env = Some(env);
+        self
+    }
+
+    /// Opens the history, builds the provider, queues `create_test_run` and
+    /// starts the worker threads.
+    ///
+    /// Errors: `Configuration` (bad config, unknown provider), `Database`
+    /// (unusable history file), `Internal` (threads could not start).
+    pub fn start(self) -> Result<Reporter> {
+        self.config.validate()?;
+        let env = self.env.unwrap_or_else(Env::from_process);
+        let detection = detect(&env);
+        let (config, ctx) = resolve(self.config, &detection);
+        let provider_name = self.registry.resolve_name(&config.provider, &detection);
+        let provider: Arc<dyn CiProvider> =
+            Arc::from(self.registry.create(&provider_name, &config)?);
+        let history = match &config.history_path {
+            Some(path) => Some(History::open(path)?),
+            None => None,
+        };
+        let delivery_history = match &config.history_path {
+            Some(path) => Some(History::open(path)?),
+            None => None,
+        };
+        let shared = Arc::new(Shared {
+            run_key: ctx.run_key.clone(),
+            config: config.clone(),
+            ctx: ctx.clone(),
+            hooks: RwLock::new(self.hooks),
+            progress: Mutex::new(Counts::default()),
+            waits: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+            cancel: AtomicBool::new(false),
+        });
+        let mut history = history;
+        if let Some(h) = history.as_mut() {
+            let record = RunRecord {
+                run_key: ctx.run_key.clone(),
+                name: ctx.name.clone(),
+                provider: provider.name().to_string(),
+                repository: ctx.repository.clone(),
+                commit_sha: ctx.commit_sha.clone(),
+                branch: ctx.branch.clone(),
+                pr_number: ctx.pr_number,
+                build_url: ctx.build_url.clone(),
+                base_branch: detection.base_branch.clone(),
+                build_id: detection.build_id.clone(),
+                shard_index: detection.shard_index,
+                shard_total: detection.shard_total,
+                status: RunStatus::Running,
+                ..RunRecord::default()
+            };
+            h.begin_run(&record)?;
+            delivery::register_operations(h, &shared)?;
+        }
+        let (tx, rx): (Sender<Msg>, Receiver<Msg>) = bounded(QUEUE_CAPACITY);
+        let (deliver_tx, deliver_rx) = crossbeam_channel::unbounded();
+        let pool = ThreadPool::new("testrelay", 2)?;
+        let mut delivery = delivery::Delivery::new(
+            provider.clone(),
+            delivery_history,
+            shared.clone(),
+            self.registry.clone(),
+        );
+        pool.execute(move || delivery.run(deliver_rx))?;
+        let run = TestRun {
+            run_key: ctx.run_key.clone(),
+            name: ctx.name.clone(),
+            status: RunStatus::Running,
+            started_at: Some(crate::time::now_rfc3339()),
+            ..TestRun::default()
+        };
+        let mut collector = collector::Collector::new(run, history, deliver_tx, shared.clone());
+        pool.execute(move || collector.run(rx))?;
+        shared.emit(&Event::RunStarted {
+            run_key: &shared.run_key,
+        });
+        Ok(Reporter {
+            tx,
+            shared,
+            provider_name: provider.name().to_string(),
+            pool: Mutex::new(Some(pool)),
+            summary: Mutex::new(None),
+            started: Instant::now(),
+        })
+    }
+}
+
+/// Resolves the configuration and the run's identity: explicit values
+/// first, then what was detected about the CI, then defaults.
+///
+/// The run key, when not given, is stable across retries of the same CI job
+/// (`{ci}-{build id}-{job}-{shard}-{run name}`); outside CI it is unique
+/// per process (`{run name}-{unix ms}-{pid}`).
+fn resolve(mut config: Config, det: &Detection) -> (Config, RunContext) {
+    config.repository = config.repository.or_else(|| det.repository.clone());
+    config.commit_sha = config.commit_sha.or_else(|| det.commit_sha.clone());
+    config.branch = config
+        .branch
+        .as_deref()
+        .map(crate::detect::normalize_branch)
+        .or_else(|| det.branch.clone());
+    config.pr_number = config.pr_number.or(det.pr_number);
+    config.api_url = config.api_url.or_else(|| det.api_url.clone());
+    let run_key = config
+        .test_run_id
+        .clone()
+        .unwrap_or_else(|| match (det.ci, &det.build_id) {
+            (Some(ci), Some(build)) => {
+                let mut key = format!("{}-{build}", ci.id());
+                for part in [det.job_id.as_deref().or(det.job_name.as_deref())]
+                    .into_iter()
+                    .flatten()
+                {
+                    key.push('-');
+                    key.push_str(part);
+                }
+                if let Some(i) = det.shard_index {
+                    key.push_str(&format!("-shard{i}"));
+                }
+                key.push('-');
+                key.push_str(&config.run_name);
+                key
+            }
+            _ => format!(
+                "{}-{}-{}",
+                config.run_name,
+                crate::time::now_unix_ms(),
+                std::process::id()
+            ),
+        });
+    let ctx = RunContext {
+        run_key,
+        name: config.run_name.clone(),
+        repository: config.repository.clone(),
+        commit_sha: config.commit_sha.clone(),
+        branch: config.branch.clone(),
+        pr_number: config.pr_number,
+        build_url: det.build_url.clone(),
+    };
+    (config, ctx)
+}
+
+/// A running test session. `Send + Sync`: any number of threads may record
+/// at once. Dropping it without `finish` stops the threads; the run then
+/// stays open in the history and the outbox, for `testrelay flush` to close.
+pub struct Reporter {
+    tx: Sender<Msg>,
+    shared: Arc<Shared>,
+    provider_name: String,
+    pool: Mutex<Option<ThreadPool>>,
+    summary: Mutex<Option<RunSummary>>,
+    started: Instant,
+}
+
+impl Reporter {
+    /// Starts a session with the built-in providers and no hooks; see
+    /// [`ReporterBuilder::start`] for what happens and the errors.
+    pub fn start(config: Config) -> Result<Reporter> {
+        Reporter::builder(config).start()
+    }
+
+    /// A builder for hooks, a custom registry or an explicit run identity.
+    pub fn builder(config: Config) -> ReporterBuilder {
+        ReporterBuilder {
+            config,
+            registry: Registry::with_builtins(),
+            hooks: Vec::new(),
+            env: None,
+        }
+    }
+
+    /// The run key of this session.
+    pub fn run_key(&self) -> &str {
+        &self.shared.run_key
+    }
+
+    /// Adds a lifecycle callback after start (it misses `RunStarted`).
+    pub fn on_event(&self, hook: impl Fn(&Event<'_>) + Send + Sync + 'static) {
+        let mut hooks = match self.shared.hooks.write() {
+            Ok(h) => h,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        hooks.push(Arc::new(hook));
+    }
+
+    fn send(&self, msg: Msg) -> Result<()> {
+        self.shared.in_flight.fetch_add(1, Ordering::SeqCst);
+        let result = if self.shared.closed.load(Ordering::SeqCst) {
+            Err(Error::invalid(
+                "the run is finished; start a new Reporter to record more",
+            ))
+        } else {
+            match self.tx.try_send(msg) {
+                Ok(()) => Ok(()),
+                Err(TrySendError::Full(msg)) => {
+                    self.shared.waits.fetch_add(1, Ordering::Relaxed);
+                    self.tx.send(msg).map_err(|_| stopped())
+                }
+                Err(TrySendError::Disconnected(_)) => Err(stopped()),
+            }
+        };
+        self.shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    /// Records one test case. Only enqueues: the id, history and provider
+    /// work happen on the Reporter's threads. Waits when the queue is full.
+    ///
+    /// Errors: `InvalidArgument` after `finish`.
+    pub fn record(&self, case: TestCase) -> Result<()> {
+        self.send(Msg::Case(case))
+    }
+
+    /// Records a metric (`recorded_at` is set when empty).
+    ///
+    /// Errors: `InvalidArgument` for a non-finite value or after `finish`.
+    pub fn record_metric(&self, mut metric: Metric) -> Result<()> {
+        if !metric.value.is_finite() {
+            return Err(Error::invalid(format!(
+                "metric `{}` has a non-finite value",
+                metric.name
+            )));
+        }
+        if metric.recorded_at.is_empty() {
+            metric.recorded_at = crate::time::now_rfc3339();
+        }
+        self.send(Msg::Metric(metric))
+    }
+
+    /// Records suite-level data (timestamp, host, properties, output).
+    ///
+    /// Errors: `InvalidArgument` after `finish`.
+    pub fn record_suite(&self, suite: SuiteInfo) -> Result<()> {
+        self.send(Msg::Suite(suite))
+    }
+
+    /// Records a whole run read from elsewhere (e.g. parsed JUnit files):
+    /// its cases, suites, metrics, properties and timing.
+    ///
+    /// Errors: `InvalidArgument` after `finish`.
+    pub fn record_run(&self, run: TestRun) -> Result<()> {
+        self.send(Msg::Timing {
+            started_at: run.started_at,
+            duration_seconds: run.duration_seconds,
+        })?;
+        for suite in run.suites {
+            self.record_suite(suite)?;
+        }
+        for (k, v) in run.properties {
+            self.set_property(&k, &v)?;
+        }
+        for metric in run.metrics {
+            self.record_metric(metric)?;
+        }
+        for case in run.cases {
+            self.record(case)?;
+        }
+        Ok(())
+    }
+
+    /// Attaches a file to upload when the run finishes (when
+    /// `enable_artifacts` is on), under its file name. The file is read at
+    /// upload time.
+    ///
+    /// Errors: `NotFound` when the file does not exist now;
+    /// `InvalidArgument` after `finish`.
+    pub fn attach_artifact(&self, path: impl Into<PathBuf>) -> Result<()> {
+        let path = path.into();
+        if !path.is_file() {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("artifact {} is not a file", path.display()),
+            ));
+        }
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "artifact {} has no UTF-8 file name",
+                    path.display()
+                ))
+            })?
+            .to_string();
+        self.send(Msg::Artifact { path, name })
+    }
+
+    /// Sets a run property (shown in reports and stored in the history).
+    ///
+    /// Errors: `InvalidArgument` after `finish`.
+    pub fn set_property(&self, key: &str, value: &str) -> Result<()> {
+        self.send(Msg::Property(key.to_string(), value.to_string()))
+    }
+
+    /// Ends the run as `error`, `cancelled` or `timed_out` whatever its cases
+    /// say (a crashed or killed harness). Passed and failed come from the
+    /// cases themselves.
+    ///
+    /// Errors: `InvalidArgument` for another status or after `finish`.
+    pub fn set_run_status(&self, status: RunStatus) -> Result<()> {
+        if !matches!(
+            status,
+            RunStatus::Error | RunStatus::Cancelled | RunStatus::TimedOut
+        ) {
+            return Err(Error::invalid(format!(
+                "set_run_status takes error, cancelled or timed_out, not {}",
+                status.as_str()
+            )));
+        }
+        self.send(Msg::Status(status))
+    }
+
+    /// Counts of the cases processed so far (recording is asynchronous, so
+    /// the last few recorded may not be counted yet; see [`Reporter::sync`]).
+    pub fn progress(&self) -> Counts {
+        match self.shared.progress.lock() {
+            Ok(c) => *c,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
+    /// Waits until everything recorded before this call is in the history
+    /// (a checkpoint: a crash after `sync` loses none of it).
+    ///
+    /// Errors: `Timeout`; `Database` when the write failed; `InvalidArgument`
+    /// after `finish`.
+    pub fn sync(&self, timeout: Duration) -> Result<()> {
+        let (ack_tx, ack_rx) = bounded(1);
+        self.send(Msg::Sync(ack_tx))?;
+        match ack_rx.recv_timeout(timeout) {
+            Ok(result) => result,
+            Err(_) => Err(Error::new(
+                ErrorKind::Timeout,
+                format!("sync did not complete within {timeout:?}"),
+            )),
+        }
+    }
+
+    /// Ends the run: drains the queue, completes the history, writes the
+    /// reports, posts the final update, status and comment once, uploads the
+    /// attachments, and returns the summary. Waits at most `timeout` for all
+    /// of it; what is not delivered by then stays in the outbox and is
+    /// listed as pending.
+    ///
+    /// Calling it again returns the same summary and posts nothing.
+    ///
+    /// Errors: only with `strict` set, the first reporting problem; otherwise
+    /// problems are in the summary.
+    pub fn finish(&self, timeout: Duration) -> Result<RunSummary> {
+        let mut cached = match self.summary.lock() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(summary) = cached.as_ref() {
+            return Ok(summary.clone());
+        }
+        let deadline = Instant::now() + timeout;
+        self.shared.closed.store(true, Ordering::SeqCst);
+        while self.shared.in_flight.load(Ordering::SeqCst) > 0 {
+            std::thread::yield_now();
+        }
+        let (done_tx, done_rx) = bounded(1);
+        let elapsed = self.started.elapsed().as_secs_f64();
+        self.tx.send(Msg::Finish(done_tx)).map_err(|_| stopped())?;
+        let finished = done_rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .ok();
+        let summary = match finished {
+            Some(f) => {
+                let receipt = f
+                    .delivery
+                    .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                    .ok();
+                self.summarize(f.result, f.reports, f.problems, receipt, elapsed)
+            }
+            None => {
+                self.shared.cancel.store(true, Ordering::SeqCst);
+                self.summarize(
+                    self.partial_result(),
+                    Vec::new(),
+                    vec![NotDelivered {
+                        operation: "finish".into(),
+                        kind: ErrorKind::Timeout,
+                        message: format!("the run did not finish within {timeout:?}"),
+                        pending: true,
+                    }],
+                    None,
+                    elapsed,
+                )
+            }
+        };
+        if self.shared.config.strict {
+            if let Some(p) = summary
+                .not_delivered
+                .iter()
+                .find(|p| p.kind != ErrorKind::Unsupported)
+            {
+                return Err(Error::new(
+                    p.kind,
+                    format!("{}: {}", p.operation, p.message),
+                ));
+            }
+        }
+        self.shared.emit(&Event::RunFinished(&summary));
+        *cached = Some(summary.clone());
+        Ok(summary)
+    }
+
+    fn partial_result(&self) -> TestRunResult {
+        let run = TestRun {
+            run_key: self.shared.run_key.clone(),
+            status: RunStatus::TimedOut,
+            ..TestRun::default()
+        };
+        let mut result = run.result();
+        let c = self.progress();
+        result.total_tests = c.total;
+        result.passed_tests = c.passed;
+        result.failed_tests = c.failed;
+        result.error_tests = c.errors;
+        result.skipped_tests = c.skipped;
+        result.flaky_tests = c.flaky;
+        result
+    }
+
+    fn summarize(
+        &self,
+        result: TestRunResult,
+        reports: Vec<PathBuf>,
+        mut problems: Vec<NotDelivered>,
+        receipt: Option<delivery::Receipt>,
+        _elapsed: f64,
+    ) -> RunSummary {
+        let timed_out = receipt.is_none();
+        let delivered = match receipt {
+            Some(r) => {
+                problems.extend(r.not_delivered);
+                r.delivered
+            }
+            None => {
+                self.shared.cancel.store(true, Ordering::SeqCst);
+                problems.push(NotDelivered {
+                    operation: "delivery".into(),
+                    kind: ErrorKind::Timeout,
+                    message: "delivery did not end before the finish timeout; \
+                              what is left stays in the outbox for `testrelay flush`"
+                        .into(),
+                    pending: true,
+                });
+                Vec::new()
+            }
+        };
+        RunSummary {
+            run_name: self.shared.ctx.name.clone(),
+            result,
+            provider: self.provider_name.clone(),
+            reports,
+            history_path: self.shared.config.history_path.clone(),
+            delivered,
+            not_delivered: problems,
+            backpressure_waits: self.shared.waits.load(Ordering::Relaxed),
+            timed_out,
+        }
+    }
+}
+
+impl Drop for Reporter {
+    fn drop(&mut self) {
+        self.shared.closed.store(true, Ordering::SeqCst);
+        self.shared.cancel.store(true, Ordering::SeqCst);
+        // Closing the queue ends the collector, which closes the delivery
+        // queue; then the pool joins both threads.
+        let (tx, _rx) = bounded(0);
+        drop(std::mem::replace(&mut self.tx, tx));
+        let pool = match self.pool.get_mut() {
+            Ok(p) => p.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        drop(pool);
+    }
+}
+
+fn stopped() -> Error {
+    Error::new(
+        ErrorKind::Internal,
+        "the reporter's worker threads have stopped; see the log for the cause",
+    )
+}
