@@ -258,3 +258,88 @@ fn aggregate_merges_shards_and_finds_flaky_tests() {
     );
     assert_eq!(r["status"], "passed");
 }
+
+/// `testrelay run` with a shell command that writes `report` to `out.xml`.
+fn run_cmd(dir: &Path, extra: &[&str], script: &str) -> Output {
+    let mut args = vec!["run", "--junit"];
+    let pattern = dir.join("*.xml").to_str().unwrap().to_string();
+    args.push(&pattern);
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--json", "--output-dir"]);
+    let out_dir = dir.join("out");
+    let history = dir.join("history.db");
+    Command::new(env!("CARGO_BIN_EXE_testrelay"))
+        .args(&args)
+        .arg(&out_dir)
+        .arg("--history")
+        .arg(&history)
+        .args(["--", "sh", "-c", script])
+        .current_dir(dir)
+        .env("CI", "false")
+        .output()
+        .unwrap()
+}
+
+const ONE_FAILURE: &str = r#"<testsuite name="s"><testcase classname="c" name="ok" time="1"/><testcase classname="c" name="bad" time="1"><failure message="no"/></testcase></testsuite>"#;
+
+#[test]
+fn run_propagates_the_command_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = format!("printf '%s' '{ONE_FAILURE}' > out.xml");
+    let out = run_cmd(dir.path(), &[], &format!("{write}; echo streamed; exit 3"));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("streamed\n"),
+        "the command's output comes first: {text}"
+    );
+    let summary: Value = serde_json::from_str(text.trim_start_matches("streamed\n")).unwrap();
+    assert_eq!(summary["result"]["total_tests"], 2);
+    assert_eq!(summary["result"]["failed_tests"], 1);
+    assert_eq!(summary["result"]["status"], "failed");
+
+    // --fail-on overrides the command's status.
+    let out = run_cmd(
+        dir.path(),
+        &["--fail-on", "never"],
+        &format!("{write}; exit 3"),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = run_cmd(dir.path(), &[], &format!("{write}; exit 0"));
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn run_reads_only_reports_written_during_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.xml");
+    std::fs::write(&old, ONE_FAILURE).unwrap();
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(an_hour_ago)
+        .unwrap();
+    // The command writes nothing and fails: the run is an error, not a pass.
+    let out = run_cmd(dir.path(), &[], "exit 1");
+    assert_eq!(out.status.code(), Some(1));
+    let summary: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(summary["result"]["total_tests"], 0);
+    assert_eq!(summary["result"]["status"], "error");
+}
+
+#[test]
+fn run_timeout_kills_the_command_and_reports_timed_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = format!("printf '%s' '{ONE_FAILURE}' > out.xml");
+    let out = run_cmd(
+        dir.path(),
+        &["--timeout", "1"],
+        &format!("{write}; exec sleep 30"),
+    );
+    assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
+    let summary: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(summary["result"]["status"], "timed_out");
+    assert_eq!(summary["result"]["total_tests"], 2);
+}

@@ -141,6 +141,8 @@ fn with_counting(dir: &Path, provider: Arc<Counting>) -> testrelay::ReporterBuil
 
 #[test]
 fn eight_threads_record_800k_cases_with_exact_totals() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Reporter>();
     let dir = tempfile::tempdir().unwrap();
     let reporter = Reporter::builder(Config {
         report_formats: vec![],
@@ -524,7 +526,8 @@ fn local_provider_is_a_real_default() {
         .unwrap();
     let artifact = dir.path().join("screenshot.png");
     std::fs::write(&artifact, b"png").unwrap();
-    reporter.attach_artifact(&artifact).unwrap();
+    let labels = std::collections::BTreeMap::from([("kind".to_string(), "screenshot".to_string())]);
+    reporter.attach_artifact(&artifact, labels.clone()).unwrap();
     reporter.set_property("gpu", "none").unwrap();
     reporter.record(case(1, CaseStatus::Passed)).unwrap();
     let summary = reporter.finish(Duration::from_secs(60)).unwrap();
@@ -545,10 +548,18 @@ fn local_provider_is_a_real_default() {
         ]
     );
     assert!(dir.path().join("out/artifacts/screenshot.png").is_file());
+    let history = History::open(&dir.path().join("history.db")).unwrap();
+    let stored = history.run_artifacts(&summary.result.test_run_id).unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        (stored[0].size, stored[0].content_type.as_str()),
+        (3, "image/png")
+    );
+    assert_eq!(stored[0].labels, labels);
     let _ = LocalProvider::new(&cfg).unwrap();
     assert_eq!(
         reporter
-            .attach_artifact(dir.path().join("missing"))
+            .attach_artifact(dir.path().join("missing"), Default::default())
             .unwrap_err()
             .kind(),
         ErrorKind::NotFound

@@ -10,6 +10,7 @@
 //! Branch names are stored and filtered in the form of [`normalize_branch`].
 
 pub mod analysis;
+mod artifacts;
 mod branch;
 mod maintenance;
 mod outbox;
@@ -18,6 +19,7 @@ mod record;
 mod schema;
 mod store;
 
+pub use artifacts::{ArtifactRecord, content_type};
 pub use branch::normalize_branch;
 pub use maintenance::{MergeStats, PruneStats};
 pub use outbox::OutboxEntry;

@@ -128,15 +128,24 @@ impl Collector {
             Msg::Property(k, v) => {
                 self.run.properties.insert(k, v);
             }
-            Msg::Artifact { path, name } => {
+            Msg::Artifact(artifact) => {
+                let path = PathBuf::from(&artifact.path);
                 if let Some(h) = self.history.as_mut() {
-                    if let Err(e) =
-                        super::delivery::register_artifact(h, &self.run.run_key, &path, &name)
-                    {
-                        log::error!("testrelay: queueing artifact {name}: {e}");
+                    let stored = h
+                        .record_artifact(&self.run.run_key, &artifact)
+                        .and_then(|()| {
+                            super::delivery::register_artifact(
+                                h,
+                                &self.run.run_key,
+                                &path,
+                                &artifact.name,
+                            )
+                        });
+                    if let Err(e) = stored {
+                        log::error!("testrelay: queueing artifact {}: {e}", artifact.name);
                     }
                 }
-                self.artifacts.push((path, name));
+                self.artifacts.push((path, artifact.name));
             }
             Msg::Timing {
                 started_at,

@@ -32,6 +32,7 @@ mod collector;
 mod delivery;
 mod owner;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -43,7 +44,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::detect::{Detection, Env, detect};
 use crate::error::{Error, ErrorKind, Result};
-use crate::history::{History, RunRecord};
+use crate::history::{ArtifactRecord, History, RunRecord};
 use crate::model::{Counts, Metric, RunStatus, SuiteInfo, TestCase, TestRun, TestRunResult};
 use crate::pool::ThreadPool;
 use crate::provider::{CiProvider, Registry, RunContext};
@@ -133,10 +134,7 @@ enum Msg {
     Metric(Metric),
     Suite(SuiteInfo),
     Property(String, String),
-    Artifact {
-        path: PathBuf,
-        name: String,
-    },
+    Artifact(ArtifactRecord),
     Timing {
         started_at: Option<String>,
         duration_seconds: f64,
@@ -465,30 +463,19 @@ impl Reporter {
     }
 
     /// Attaches a file to upload when the run finishes (when
-    /// `enable_artifacts` is on), under its file name. The file is read at
-    /// upload time.
+    /// `enable_artifacts` is on), under its file name, with free-form
+    /// labels. The file is hashed now (size, SHA-256 and content type go to
+    /// the history with the labels) and read again at upload time.
     ///
-    /// Errors: `NotFound` when the file does not exist now;
+    /// Errors: `NotFound`/`Io` when the file cannot be read now;
     /// `InvalidArgument` after `finish`.
-    pub fn attach_artifact(&self, path: impl Into<PathBuf>) -> Result<()> {
-        let path = path.into();
-        if !path.is_file() {
-            return Err(Error::new(
-                ErrorKind::NotFound,
-                format!("artifact {} is not a file", path.display()),
-            ));
-        }
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| {
-                Error::invalid(format!(
-                    "artifact {} has no UTF-8 file name",
-                    path.display()
-                ))
-            })?
-            .to_string();
-        self.send(Msg::Artifact { path, name })
+    pub fn attach_artifact(
+        &self,
+        path: impl AsRef<std::path::Path>,
+        labels: BTreeMap<String, String>,
+    ) -> Result<()> {
+        let record = ArtifactRecord::from_file(path.as_ref(), labels)?;
+        self.send(Msg::Artifact(record))
     }
 
     /// Sets a run property (shown in reports and stored in the history).
