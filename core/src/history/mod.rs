@@ -11,6 +11,7 @@
 
 pub mod analysis;
 mod branch;
+mod insights;
 mod maintenance;
 mod outbox;
 mod query;
@@ -19,6 +20,7 @@ mod schema;
 mod store;
 
 pub use branch::normalize_branch;
+pub use insights::NO_GROUP;
 pub use maintenance::{MergeStats, PruneStats};
 pub use outbox::OutboxEntry;
 pub use query::{CaseOutcome, DurationKey, HistoryFilter, MetricPoint, RunSummary};

@@ -264,6 +264,23 @@ impl History {
         Ok(runs.pop())
     }
 
+    /// The stored run `run_key`; `None` when the history has no such run.
+    ///
+    /// Errors: `Database` when reading fails or a stored value is invalid.
+    pub fn find_run(&self, run_key: &str) -> Result<Option<RunSummary>> {
+        let sql = format!(
+            "SELECT {} FROM test_runs r WHERE r.run_key = ?",
+            run_select("r")
+        );
+        let mut runs = self.collect(
+            &sql,
+            vec![Value::Text(run_key.to_string())],
+            read_run,
+            &format!("looking up run {run_key:?}"),
+        )?;
+        Ok(runs.pop())
+    }
+
     /// Every stored case of the run `run_key`, in recorded order. Cases come
     /// back as recorded except `stdout` and `stderr`, which are not kept.
     ///
