@@ -192,6 +192,14 @@ fn flaky_tests_score_flips_and_reruns_per_branch() {
     );
 }
 
+/// [`record`] named `unit`, the name every run of the diff test shares.
+fn unit(run_key: &str, branch: &str, started_at_ms: i64) -> testrelay::history::RunRecord {
+    testrelay::history::RunRecord {
+        name: "unit".into(),
+        ..record(run_key, branch, started_at_ms)
+    }
+}
+
 #[test]
 fn diff_compares_with_the_previous_run_or_the_pr_base() {
     let dir = tempfile::tempdir().unwrap();
@@ -209,19 +217,23 @@ fn diff_compares_with_the_previous_run_or_the_pr_base() {
         case(2, Failed, 1.0),
         case(4, Passed, 1.0),
     ];
-    h.record_run(&record("f0", "feature", T0), &run_of("f0", vec![]))
+    h.record_run(&unit("f0", "feature", T0), &run_of("f0", vec![]))
         .unwrap();
-    h.record_run(&record("p1", "main", T0 + DAY), &run_of("p1", p1))
+    h.record_run(&unit("p1", "main", T0 + DAY), &run_of("p1", p1))
         .unwrap();
-    h.record_run(&record("p2", "main", T0 + 2 * DAY), &run_of("p2", p2))
+    // Another kind of run in between is not what p2 is compared with.
+    let other = vec![case(9, Passed, 1.0)];
+    h.record_run(&record("i1", "main", T0 + DAY + 1), &run_of("i1", other))
         .unwrap();
-    let mut pr = record("pr", "feature", T0 + 3 * DAY);
+    h.record_run(&unit("p2", "main", T0 + 2 * DAY), &run_of("p2", p2))
+        .unwrap();
+    let mut pr = unit("pr", "feature", T0 + 3 * DAY);
     pr.pr_number = Some(7);
     pr.base_branch = Some("main".into());
     h.record_run(&pr, &run_of("pr", vec![case(0, Passed, 1.0)]))
         .unwrap();
     h.record_run(
-        &record("f1", "feature", T0 + 4 * DAY),
+        &unit("f1", "feature", T0 + 4 * DAY),
         &run_of("f1", vec![case(0, Passed, 1.0)]),
     )
     .unwrap();
@@ -239,6 +251,7 @@ fn diff_compares_with_the_previous_run_or_the_pr_base() {
     assert!(diff.newly_skipped.is_empty());
 
     assert_eq!(h.diff_against_previous("p1").unwrap(), None);
+    assert_eq!(h.diff_against_previous("i1").unwrap(), None);
 
     // A PR run is compared with its base branch's latest run, not with f0.
     let pr_diff = h.diff_against_previous("pr").unwrap().unwrap();

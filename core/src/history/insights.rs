@@ -88,11 +88,14 @@ impl History {
         )
     }
 
-    /// The run `run_key` compared with the run before it: for a pull-request
-    /// run (with `pr_number` and `base_branch`) the base branch's latest
-    /// finished run started before it, otherwise (or when the base branch
-    /// has none) the previous finished run on the same branch (on any
-    /// branch when the run has none). `None` when there is no such run.
+    /// The run `run_key` compared with the run of the same name before it:
+    /// for a pull-request run (with `pr_number` and `base_branch`) the base
+    /// branch's latest finished run started before it, otherwise (or when
+    /// the base branch has none) the previous finished run on the same
+    /// branch (on any branch when the run has none). Only runs with the
+    /// same name count, so the unit and integration runs of one pipeline
+    /// are each compared with their own kind. `None` when there is no such
+    /// run.
     /// The diff's `previous_run` names the run compared with.
     ///
     /// Errors: `NotFound` when no run has the key `run_key`; `Database`
@@ -121,12 +124,13 @@ impl History {
     /// Which run [`History::diff_against_previous`] compares `run` with.
     fn previous_run(&self, run: &RunSummary) -> Result<Option<RunSummary>> {
         let key = Some(run.run.run_key.as_str());
+        let name = Some(run.run.name.as_str());
         if let (Some(_), Some(base)) = (run.run.pr_number, run.run.base_branch.as_deref())
-            && let Some(found) = self.latest_run(Some(base), key)?
+            && let Some(found) = self.latest_run_named(Some(base), key, name)?
         {
             return Ok(Some(found));
         }
-        self.latest_run(run.run.branch.as_deref(), key)
+        self.latest_run_named(run.run.branch.as_deref(), key, name)
     }
 
     /// The tests of shard `shard_index` (0-based) of `shard_total`, assigned

@@ -234,11 +234,25 @@ impl History {
         branch: Option<&str>,
         before_run_key: Option<&str>,
     ) -> Result<Option<RunSummary>> {
+        self.latest_run_named(branch, before_run_key, None)
+    }
+
+    /// [`History::latest_run`] restricted to runs named `name` when given.
+    pub(super) fn latest_run_named(
+        &self,
+        branch: Option<&str>,
+        before_run_key: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<Option<RunSummary>> {
         let mut conditions = vec!["r.status NOT IN ('pending', 'running')"];
         let mut args = Vec::new();
         if let Some(b) = branch {
             conditions.push("r.branch = ?");
             args.push(Value::Text(normalize_branch(b)));
+        }
+        if let Some(n) = name {
+            conditions.push("r.name = ?");
+            args.push(Value::Text(n.to_string()));
         }
         if let Some(key) = before_run_key {
             let (id, started): (i64, i64) = self
