@@ -12,6 +12,7 @@
 pub mod analysis;
 mod artifacts;
 mod branch;
+mod insights;
 mod maintenance;
 mod outbox;
 mod query;
@@ -21,6 +22,7 @@ mod store;
 
 pub use artifacts::{ArtifactRecord, content_type};
 pub use branch::normalize_branch;
+pub use insights::NO_GROUP;
 pub use maintenance::{MergeStats, PruneStats};
 pub use outbox::OutboxEntry;
 pub use query::{CaseOutcome, DurationKey, HistoryFilter, MetricPoint, RunSummary};

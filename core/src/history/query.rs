@@ -234,11 +234,25 @@ impl History {
         branch: Option<&str>,
         before_run_key: Option<&str>,
     ) -> Result<Option<RunSummary>> {
+        self.latest_run_named(branch, before_run_key, None)
+    }
+
+    /// [`History::latest_run`] restricted to runs named `name` when given.
+    pub(super) fn latest_run_named(
+        &self,
+        branch: Option<&str>,
+        before_run_key: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<Option<RunSummary>> {
         let mut conditions = vec!["r.status NOT IN ('pending', 'running')"];
         let mut args = Vec::new();
         if let Some(b) = branch {
             conditions.push("r.branch = ?");
             args.push(Value::Text(normalize_branch(b)));
+        }
+        if let Some(n) = name {
+            conditions.push("r.name = ?");
+            args.push(Value::Text(n.to_string()));
         }
         if let Some(key) = before_run_key {
             let (id, started): (i64, i64) = self
@@ -261,6 +275,23 @@ impl History {
             conditions.join(" AND ")
         );
         let mut runs = self.collect(&sql, args, read_run, "finding the latest run")?;
+        Ok(runs.pop())
+    }
+
+    /// The stored run `run_key`; `None` when the history has no such run.
+    ///
+    /// Errors: `Database` when reading fails or a stored value is invalid.
+    pub fn find_run(&self, run_key: &str) -> Result<Option<RunSummary>> {
+        let sql = format!(
+            "SELECT {} FROM test_runs r WHERE r.run_key = ?",
+            run_select("r")
+        );
+        let mut runs = self.collect(
+            &sql,
+            vec![Value::Text(run_key.to_string())],
+            read_run,
+            &format!("looking up run {run_key:?}"),
+        )?;
         Ok(runs.pop())
     }
 

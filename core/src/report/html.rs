@@ -9,7 +9,8 @@
 //! slipped past escaping could neither run nor load anything.
 //!
 //! Order of the page: header (name, status, timestamps, totals, run
-//! properties), links to the sections, filter bar, failures (each expanded),
+//! properties), links to the sections, filter bar, the comparison with the
+//! previous run (when given), failures (each expanded),
 //! flaky tests with their attempts, a chart of the slowest tests, and one
 //! collapsed `<details>` per suite (open when the suite has failures or
 //! errors, within a row budget).
@@ -27,6 +28,7 @@ use std::io::{self, BufWriter, Write};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::history::analysis::diff::{DiffEntry, RunDiff};
 use crate::model::{CaseStatus, Counts, RunStatus, SuiteInfo, TestCase, TestRun};
 use crate::time::{format_rfc3339, parse_timestamp};
 
@@ -84,27 +86,47 @@ const OUTPUT_LIMIT: usize = 8 * 1024;
 /// Errors: `Io` when writing to `out` fails; whatever was written before
 /// is left in `out`.
 pub fn write_html<W: Write>(run: &TestRun, out: W) -> Result<()> {
-    let mut w = BufWriter::with_capacity(64 * 1024, out);
-    render(run, &mut w).and_then(|()| w.flush()).map_err(|err| {
-        Error::new(
-            ErrorKind::Io,
-            format!(
-                "writing the HTML report failed: {err}; check that the output \
-                 location is writable and has free space"
-            ),
-        )
-        .with_source(err)
-    })
+    write_html_with(run, None, out)
 }
 
-fn render<W: Write>(run: &TestRun, w: &mut W) -> io::Result<()> {
+/// [`write_html`] with a "Compared with" section after the filter bar when
+/// `diff` is given: the counts of every [`RunDiff`] list, then the new
+/// failures and the fixed tests by name (at most 200 each).
+///
+/// Errors: as [`write_html`].
+pub fn write_html_with<W: Write>(run: &TestRun, diff: Option<&RunDiff>, out: W) -> Result<()> {
+    let mut w = BufWriter::with_capacity(64 * 1024, out);
+    render(run, diff, &mut w)
+        .and_then(|()| w.flush())
+        .map_err(|err| {
+            Error::new(
+                ErrorKind::Io,
+                format!(
+                    "writing the HTML report failed: {err}; check that the output \
+                 location is writable and has free space"
+                ),
+            )
+            .with_source(err)
+        })
+}
+
+fn render<W: Write>(run: &TestRun, diff: Option<&RunDiff>, w: &mut W) -> io::Result<()> {
     let counts = run.counts();
     let suites = group_suites(run);
     let slowest = chart_cases(run);
     write_head(w, run)?;
     write_header(w, run, &counts)?;
-    write_nav(w, &counts, !slowest.is_empty(), suites.len())?;
+    write_nav(
+        w,
+        &counts,
+        diff.is_some(),
+        !slowest.is_empty(),
+        suites.len(),
+    )?;
     write_filter(w, &counts)?;
+    if let Some(diff) = diff {
+        write_diff(w, diff)?;
+    }
     write_failures(w, run, &counts)?;
     write_flaky(w, run, &counts)?;
     write_chart(w, &slowest)?;
@@ -410,12 +432,17 @@ fn write_properties<W: Write>(
 fn write_nav<W: Write>(
     w: &mut W,
     counts: &Counts,
+    has_diff: bool,
     has_chart: bool,
     suites: usize,
 ) -> io::Result<()> {
+    w.write_all(b"<nav class=\"toc\">")?;
+    if has_diff {
+        w.write_all(b"<a href=\"#diff\">Compared with previous run</a> ")?;
+    }
     write!(
         w,
-        "<nav class=\"toc\"><a href=\"#failures\">Failures ({})</a>",
+        "<a href=\"#failures\">Failures ({})</a>",
         counts.failed + counts.errors
     )?;
     if counts.flaky > 0 {
@@ -445,6 +472,65 @@ fn write_filter<W: Write>(w: &mut W, counts: &Counts) -> io::Result<()> {
         )?;
     }
     w.write_all(b"<span id=\"shown\" class=\"muted\"></span>\n</div>\n")
+}
+
+// ---------------------------------------------------------------- comparison with the previous run
+
+fn write_diff<W: Write>(w: &mut W, diff: &RunDiff) -> io::Result<()> {
+    w.write_all(b"<section id=\"diff\">\n<h2>Compared with ")?;
+    match diff.previous_run.as_deref() {
+        Some(key) => {
+            w.write_all(b"<span class=\"nm\">")?;
+            escape(w, key)?;
+            w.write_all(b"</span>")?;
+        }
+        None => w.write_all(b"the previous run")?,
+    }
+    writeln!(
+        w,
+        "</h2>\n<p>{} new failures, {} fixed, {} still failing, {} new tests, \
+         {} removed tests, {} newly skipped.</p>",
+        diff.new_failures.len(),
+        diff.fixed.len(),
+        diff.still_failing.len(),
+        diff.new_tests.len(),
+        diff.removed_tests.len(),
+        diff.newly_skipped.len()
+    )?;
+    write_diff_list(w, "New failures", &diff.new_failures)?;
+    write_diff_list(w, "Fixed", &diff.fixed)?;
+    w.write_all(b"</section>\n")
+}
+
+/// A heading and up to [`DETAILED_CASES_LIMIT`] entries, each with its
+/// status now (or before, for a removed test); nothing for an empty list.
+fn write_diff_list<W: Write>(w: &mut W, title: &str, entries: &[DiffEntry]) -> io::Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "<h3>{title}</h3>\n<ul>")?;
+    for entry in entries.iter().take(DETAILED_CASES_LIMIT) {
+        let status = entry
+            .current_status
+            .or(entry.previous_status)
+            .unwrap_or(CaseStatus::Passed);
+        let class = status_class(status);
+        write!(
+            w,
+            "<li><span class=\"badge {class}\">{}</span> <span class=\"nm\">",
+            status.as_str()
+        )?;
+        escape(w, &entry.full_name)?;
+        w.write_all(b"</span></li>\n")?;
+    }
+    if entries.len() > DETAILED_CASES_LIMIT {
+        writeln!(
+            w,
+            "<li class=\"muted\">… and {} more</li>",
+            entries.len() - DETAILED_CASES_LIMIT
+        )?;
+    }
+    w.write_all(b"</ul>\n")
 }
 
 // ---------------------------------------------------------------- failures and flaky tests

@@ -2,7 +2,9 @@
 //! and the shared duration format.
 //!
 //! [`render_markdown`] writes, in order: the optional hidden marker comment,
-//! a `## {title}: {status}` heading, a totals table, the failures (full
+//! a `## {title}: {status}` heading, a totals table, the comparison with
+//! the previous run when a diff is given (counts of new failures, fixed and
+//! still failing tests, then the new failures' names), the failures (full
 //! name, `file:line`, message in a fenced code block), the flaky tests, the
 //! slowest tests, and a link to the full report. The output never exceeds
 //! the byte budget: when not every failure fits, the failures shown are
@@ -18,6 +20,7 @@
 //! - the title is escaped: `&`, `<`, `>` as entities, Markdown punctuation
 //!   with a backslash, newlines as spaces.
 
+use crate::history::analysis::diff::RunDiff;
 use crate::model::{CaseStatus, RunStatus, TestCase, TestRun};
 
 /// Largest message shown per failure, in bytes; longer ones are cut (at a
@@ -27,6 +30,8 @@ const MESSAGE_MAX_BYTES: usize = 4000;
 const MESSAGE_MAX_LINES: usize = 40;
 /// Longest title kept, in bytes (after escaping it may grow).
 const TITLE_MAX_BYTES: usize = 200;
+/// Most new failures named in the comparison with the previous run.
+const DIFF_LISTED: usize = 20;
 
 /// What [`render_markdown`] produces and how large it may get.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +50,9 @@ pub struct MarkdownOptions {
     /// is not a single-line HTML comment is wrapped into one (see
     /// [`marker_comment`]).
     pub marker: Option<String>,
+    /// This run compared with the previous one (from the history); shown
+    /// after the totals when set.
+    pub diff: Option<RunDiff>,
 }
 
 impl Default for MarkdownOptions {
@@ -55,6 +63,7 @@ impl Default for MarkdownOptions {
             slowest: 5,
             title: "Test results".to_string(),
             marker: None,
+            diff: None,
         }
     }
 }
@@ -99,6 +108,10 @@ pub fn render_markdown(run: &TestRun, opts: &MarkdownOptions) -> String {
     let mut out = top;
     if out.len() + table.len() + must_fit <= budget {
         out.push_str(&table);
+        if let Some(diff) = &opts.diff {
+            let room = budget - out.len() - must_fit;
+            out.push_str(&diff_section(diff, room));
+        }
     } else if out.len() + must_fit > budget {
         out.push_str(&failures_heading);
         out.push_str(&worst_tail);
@@ -304,6 +317,59 @@ fn totals_table(run: &TestRun) -> String {
         c.flaky,
         format_duration(run.duration_seconds)
     )
+}
+
+/// The comparison with the previous run in at most `room` bytes: a counts
+/// table, then up to [`DIFF_LISTED`] new failures by name (as many as fit);
+/// empty when the table does not fit.
+fn diff_section(diff: &RunDiff, room: usize) -> String {
+    let against = diff
+        .previous_run
+        .as_deref()
+        .map_or_else(|| "the previous run".to_string(), |key| code(key, false));
+    let mut s = format!(
+        "\n### Compared with {against}\n\n\
+         | New failures | Fixed | Still failing |\n|---:|---:|---:|\n| {} | {} | {} |\n",
+        diff.new_failures.len(),
+        diff.fixed.len(),
+        diff.still_failing.len()
+    );
+    if s.len() > room {
+        return String::new();
+    }
+    let names = &diff.new_failures;
+    if names.is_empty() {
+        return s;
+    }
+    let lines: Vec<String> = names
+        .iter()
+        .take(DIFF_LISTED)
+        .map(|e| format!("- {}\n", code(&e.full_name, false)))
+        .collect();
+    let head = "\nNew failures:\n";
+    let tail = |n: usize| format!("- … and {n} more\n");
+    let all: usize = lines.iter().map(String::len).sum();
+    let reserve = if names.len() > lines.len() || s.len() + head.len() + all > room {
+        tail(names.len()).len()
+    } else {
+        0
+    };
+    if s.len() + head.len() + lines[0].len() + reserve > room {
+        return s;
+    }
+    s.push_str(head);
+    let mut shown = 0;
+    for line in &lines {
+        if s.len() + line.len() + reserve > room {
+            break;
+        }
+        s.push_str(line);
+        shown += 1;
+    }
+    if shown < names.len() {
+        s.push_str(&tail(names.len() - shown));
+    }
+    s
 }
 
 fn more_failures_line(n: usize) -> String {

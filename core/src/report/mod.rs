@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use crate::config::{Config, ReportFormat};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsutil::write_atomic;
+use crate::history::analysis::diff::RunDiff;
 use crate::model::TestRun;
 use crate::time::{format_rfc3339, parse_timestamp};
 
@@ -41,10 +42,16 @@ pub const SUMMARY_BUDGET_BYTES: usize = 1024 * 1024;
 
 /// Writes `run` in each of `config.report_formats` into `dir` (created if
 /// needed), each file replaced atomically. Returns the paths written, in
-/// format order.
+/// format order. The HTML and Markdown reports show `diff` (the run
+/// compared with the previous one) when given.
 ///
 /// Errors: `Io` naming the file that could not be written.
-pub fn write_reports(run: &TestRun, dir: &Path, config: &Config) -> Result<Vec<PathBuf>> {
+pub fn write_reports(
+    run: &TestRun,
+    dir: &Path,
+    config: &Config,
+    diff: Option<&RunDiff>,
+) -> Result<Vec<PathBuf>> {
     let formats = &config.report_formats;
     let mut written = Vec::new();
     for format in formats {
@@ -66,7 +73,7 @@ pub fn write_reports(run: &TestRun, dir: &Path, config: &Config) -> Result<Vec<P
             }
             ReportFormat::Html => {
                 let path = dir.join(HTML_FILE);
-                write_atomic(&path, |w| html::write_html(run, w))?;
+                write_atomic(&path, |w| html::write_html_with(run, diff, w))?;
                 written.push(path);
             }
             ReportFormat::Markdown => {
@@ -79,6 +86,7 @@ pub fn write_reports(run: &TestRun, dir: &Path, config: &Config) -> Result<Vec<P
                             .contains(&ReportFormat::Html)
                             .then(|| HTML_FILE.to_string()),
                         title: run.name.clone(),
+                        diff: diff.cloned(),
                         ..markdown::MarkdownOptions::default()
                     },
                 );

@@ -226,19 +226,26 @@ impl Collector {
                 });
             }
         }
+        let diff = self.history.as_ref().and_then(|h| {
+            h.diff_against_previous(&self.run.run_key)
+                .map_err(|e| log::warn!("testrelay: comparing with the previous run failed: {e}"))
+                .ok()
+                .flatten()
+        });
         let config = &self.shared.config;
-        let reports = match report::write_reports(&self.run, &config.output_dir, config) {
-            Ok(paths) => paths,
-            Err(e) => {
-                problems.push(NotDelivered {
-                    operation: "reports".into(),
-                    kind: e.kind(),
-                    message: e.to_string(),
-                    pending: false,
-                });
-                Vec::new()
-            }
-        };
+        let reports =
+            match report::write_reports(&self.run, &config.output_dir, config, diff.as_ref()) {
+                Ok(paths) => paths,
+                Err(e) => {
+                    problems.push(NotDelivered {
+                        operation: "reports".into(),
+                        kind: e.kind(),
+                        message: e.to_string(),
+                        pending: false,
+                    });
+                    Vec::new()
+                }
+            };
         let (receipt_tx, receipt_rx) = bounded(1);
         let run = Arc::new(std::mem::take(&mut self.run));
         let result = run.result();

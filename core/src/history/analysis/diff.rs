@@ -32,7 +32,7 @@ use serde::Serialize;
 use crate::model::{CaseStatus, TestCase};
 
 /// One test in a [`RunDiff`] list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DiffEntry {
     /// Stable test id.
     pub test_id: String,
@@ -51,8 +51,12 @@ pub struct DiffEntry {
 }
 
 /// The differences between a previous and a current run.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct RunDiff {
+    /// Run key of the run compared with, when known (set by
+    /// `History::diff_against_previous`; [`diff_runs`] leaves it `None`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_run: Option<String>,
     /// Failing now, not failing before (or new).
     pub new_failures: Vec<DiffEntry>,
     /// Failing before, passing now.

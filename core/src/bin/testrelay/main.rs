@@ -7,6 +7,8 @@
 //! 2 a user error (bad arguments, unreadable or malformed input, bad config);
 //! 3 an internal error.
 
+mod history_cmd;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -81,6 +83,20 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// List the recorded runs, newest first (`history merge` adds the runs
+    /// of another history file).
+    History(history_cmd::HistoryCmd),
+    /// Trends of a performance metric: summary, direction, slope and
+    /// regression of the latest run, overall and per group.
+    Trends(history_cmd::TrendsCmd),
+    /// Tests whose outcome flips between runs, or that passed only on a
+    /// rerun, with a flakiness score.
+    Flaky(history_cmd::FlakyCmd),
+    /// Print this shard's share of the given tests (ids or files), one per
+    /// line, balanced by their recorded durations.
+    Split(history_cmd::SplitCmd),
+    /// Delete runs older than a given age from the history.
+    Prune(history_cmd::PruneCmd),
 }
 
 #[derive(Args)]
@@ -158,6 +174,11 @@ fn main() -> ExitCode {
             common,
             command,
         } => run_command(&junit, timeout, &command, &common),
+        Command::History(cmd) => cmd.run(),
+        Command::Trends(cmd) => cmd.run(),
+        Command::Flaky(cmd) => cmd.run(),
+        Command::Split(cmd) => cmd.run(),
+        Command::Prune(cmd) => cmd.run(),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,185 @@
+//! The history's queries joined to the pure analysis: performance trends,
+//! flaky tests, the diff of a run against the one before it, and
+//! timing-based shard splitting, each in one call on [`History`].
+
+use std::collections::HashMap;
+
+use super::analysis::diff::{RunDiff, diff_runs};
+use super::analysis::flaky::{self, FlakyOptions, FlakyTest, OutcomeRow};
+use super::analysis::split;
+use super::analysis::trends::{self, Grouping, Timeframe, TrendOptions, TrendPoint, TrendReport};
+use super::query::{DurationKey, HistoryFilter, MetricPoint, RunSummary};
+use super::store::History;
+use crate::error::{Error, ErrorKind, Result};
+
+/// Group label of points that lack the grouping's field (a run without a
+/// branch or commit, a metric not tied to a test).
+pub const NO_GROUP: &str = "(none)";
+
+impl History {
+    /// Trends of `metric` over the values recorded in `timeframe` (relative
+    /// timeframes end at `now_ms`), grouped by `grouping`, at most `limit`
+    /// groups. Whether lower or higher is better follows
+    /// [`TrendOptions::for_metric`] with the unit of the newest value.
+    /// Values without the grouping's field are grouped under [`NO_GROUP`].
+    ///
+    /// Errors: `Database` when reading fails.
+    pub fn analyze_performance_trends(
+        &self,
+        metric: &str,
+        grouping: Grouping,
+        timeframe: Timeframe,
+        limit: Option<usize>,
+        now_ms: i64,
+    ) -> Result<TrendReport> {
+        let filter = HistoryFilter {
+            since_ms: timeframe.start_ms(now_ms),
+            until_ms: timeframe.end_ms(),
+            ..HistoryFilter::default()
+        };
+        let series = self.metric_series(metric, &filter)?;
+        let unit = series.last().map_or("", |p| p.unit.as_str());
+        let points: Vec<TrendPoint> = series
+            .iter()
+            .map(|p| TrendPoint {
+                recorded_at_ms: p.recorded_at_ms,
+                value: p.value,
+                group: group_label(p, grouping),
+                run_key: p.run_key.clone(),
+            })
+            .collect();
+        let opts = TrendOptions {
+            limit,
+            ..TrendOptions::for_metric(metric, unit)
+        };
+        trends::analyze(&points, &opts)
+    }
+
+    /// Tests with signs of flakiness over each test's last `window` runs
+    /// (on `branch` when given), highest score first; see
+    /// [`flaky::flaky_tests`] for the score.
+    ///
+    /// Errors: `InvalidArgument` when `window` is 0; `Database` when
+    /// reading fails.
+    pub fn flaky_tests(&self, window: usize, branch: Option<&str>) -> Result<Vec<FlakyTest>> {
+        let rows: Vec<OutcomeRow> = self
+            .case_outcomes(None, window, branch)?
+            .into_iter()
+            .map(|o| OutcomeRow {
+                full_name: if o.classname.is_empty() {
+                    o.name
+                } else {
+                    format!("{}.{}", o.classname, o.name)
+                },
+                test_id: o.test_id,
+                run_key: o.run_key,
+                commit_sha: o.commit_sha,
+                status: o.status,
+                attempts: o.attempts.len(),
+                recorded_at_ms: o.run_started_at_ms,
+            })
+            .collect();
+        flaky::flaky_tests(
+            &rows,
+            &FlakyOptions {
+                window,
+                ..FlakyOptions::default()
+            },
+        )
+    }
+
+    /// The run `run_key` compared with the run of the same name before it:
+    /// for a pull-request run (with `pr_number` and `base_branch`) the base
+    /// branch's latest finished run started before it, otherwise (or when
+    /// the base branch has none) the previous finished run on the same
+    /// branch (on any branch when the run has none). Only runs with the
+    /// same name count, so the unit and integration runs of one pipeline
+    /// are each compared with their own kind. `None` when there is no such
+    /// run.
+    /// The diff's `previous_run` names the run compared with.
+    ///
+    /// Errors: `NotFound` when no run has the key `run_key`; `Database`
+    /// when reading fails.
+    pub fn diff_against_previous(&self, run_key: &str) -> Result<Option<RunDiff>> {
+        let run = self.find_run(run_key)?.ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "history {}: no run with key {run_key:?} to compare; check the key",
+                    self.path().display()
+                ),
+            )
+        })?;
+        let Some(previous) = self.previous_run(&run)? else {
+            return Ok(None);
+        };
+        let before = self.run_cases(&previous.run.run_key)?;
+        let now = self.run_cases(run_key)?;
+        Ok(Some(RunDiff {
+            previous_run: Some(previous.run.run_key),
+            ..diff_runs(&before, &now)
+        }))
+    }
+
+    /// Which run [`History::diff_against_previous`] compares `run` with.
+    fn previous_run(&self, run: &RunSummary) -> Result<Option<RunSummary>> {
+        let key = Some(run.run.run_key.as_str());
+        let name = Some(run.run.name.as_str());
+        if let (Some(_), Some(base)) = (run.run.pr_number, run.run.base_branch.as_deref())
+            && let Some(found) = self.latest_run_named(Some(base), key, name)?
+        {
+            return Ok(Some(found));
+        }
+        self.latest_run_named(run.run.branch.as_deref(), key, name)
+    }
+
+    /// The tests of shard `shard_index` (0-based) of `shard_total`, assigned
+    /// by their mean duration over their last `last_n_runs` runs (tests
+    /// without history get the median; see [`split::plan`]). `tests` are
+    /// test ids or files, as `key` says.
+    ///
+    /// Errors: `InvalidArgument` when `shard_total` is 0 or `shard_index` is
+    /// not below it; `Database` when reading fails.
+    pub fn split_tests(
+        &self,
+        tests: &[String],
+        key: DurationKey,
+        shard_index: usize,
+        shard_total: usize,
+        last_n_runs: usize,
+    ) -> Result<Vec<String>> {
+        let durations = self.mean_durations(tests, key, last_n_runs)?;
+        split::split(tests, &durations, shard_index, shard_total)
+    }
+
+    /// The mean recent duration of each of `tests` that has history.
+    fn mean_durations(
+        &self,
+        tests: &[String],
+        key: DurationKey,
+        last_n_runs: usize,
+    ) -> Result<HashMap<String, f64>> {
+        Ok(self
+            .durations(key, tests, last_n_runs)?
+            .into_iter()
+            .map(|(test, values)| {
+                let mean = values.iter().sum::<f64>() / values.len() as f64;
+                (test, mean)
+            })
+            .collect())
+    }
+}
+
+/// The label of `point` under `grouping`.
+fn group_label(point: &MetricPoint, grouping: Grouping) -> String {
+    let field = match grouping {
+        Grouping::Branch => point.branch.as_deref(),
+        Grouping::Commit => point.commit_sha.as_deref(),
+        Grouping::TaskType => point.task_type.as_deref(),
+        Grouping::Test => point.test_id.as_deref(),
+    };
+    field
+        .filter(|s| !s.is_empty())
+        .unwrap_or(NO_GROUP)
+        .to_string()
+}
