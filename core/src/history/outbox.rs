@@ -134,15 +134,3 @@ impl History {
     }
 }
 
-impl History {
-    /// The stored run `run_key`, or `None` when the history has no such run.
-    ///
-    /// Errors: `Database`.
-    pub fn run(&self, run_key: &str) -> Result<Option<super::RunSummary>> {
-        match super::query::run_id_of(&self.conn, self.path(), run_key) {
-            Ok(id) => super::query::read_run_summary(&self.conn, self.path(), id).map(Some),
-            Err(e) if e.kind() == crate::error::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-}

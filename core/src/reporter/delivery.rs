@@ -509,7 +509,7 @@ fn flush_with(
             report.skipped_live.push(run_key);
             continue;
         }
-        let Some(stored) = history.run(&run_key)? else {
+        let Some(stored) = history.find_run(&run_key)? else {
             log::warn!("testrelay: outbox names unknown run {run_key}; dropping its entries");
             for e in &entries {
                 history.outbox_done(&e.idempotency_key)?;
