@@ -9,6 +9,7 @@ pub mod detect;
 pub mod error;
 pub mod fsutil;
 pub mod history;
+pub mod http;
 pub mod model;
 pub mod pool;
 pub mod provider;

@@ -133,4 +133,3 @@ impl History {
             .map_err(|e| self.db_error("reading the outbox", e))
     }
 }
-

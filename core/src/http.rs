@@ -1,0 +1,484 @@
+//! The one HTTP layer every provider uses: a ureq agent (rustls, TLS
+//! verification always on), authentication, the only retry loop, rate-limit
+//! handling, `Link` pagination, error mapping and redaction.
+//!
+//! Retries happen only on connection errors, 408, 429, 5xx and secondary
+//! rate limits (a 403 whose body or headers say "rate limit"). The wait is
+//! the larger of exponential backoff with full jitter and what the server
+//! asked for: `Retry-After` (seconds or an HTTP date), or
+//! `x-ratelimit-reset` when `x-ratelimit-remaining` is 0; a secondary limit
+//! with neither waits `retry.secondary_rate_limit_wait_secs` (60 s).
+//!
+//! Final statuses map to error kinds: 401 → `Authentication`, 403 →
+//! `Permission` (or `RateLimited`), 404 → `NotFound`, 422 and other 4xx →
+//! `InvalidArgument` carrying the vendor's message, 429 → `RateLimited`,
+//! 5xx → `Connection`. No token, `Authorization` value or URL credential
+//! ever appears in an error or a log line.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::config::{Config, RetryPolicy, Secret};
+use crate::detect::strip_url_credentials;
+use crate::error::{Error, ErrorKind, Result};
+
+/// How requests authenticate.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// No credentials.
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer(Secret),
+    /// `Authorization: token <token>` (older GitHub tooling).
+    Token(Secret),
+    /// A vendor header, e.g. `PRIVATE-TOKEN` or `Circle-Token`.
+    Header(&'static str, Secret),
+}
+
+impl Auth {
+    fn header(&self) -> Option<(&'static str, String)> {
+        match self {
+            Auth::None => None,
+            Auth::Bearer(s) => Some(("authorization", format!("Bearer {}", s.expose()))),
+            Auth::Token(s) => Some(("authorization", format!("token {}", s.expose()))),
+            Auth::Header(name, s) => Some((name, s.expose().to_string())),
+        }
+    }
+
+    fn secret(&self) -> Option<&str> {
+        match self {
+            Auth::None => None,
+            Auth::Bearer(s) | Auth::Token(s) | Auth::Header(_, s) => Some(s.expose()),
+        }
+    }
+}
+
+/// A fully read response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers, names lower-case.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON.
+    ///
+    /// Errors: `Parse` when it is not JSON.
+    pub fn json(&self) -> Result<serde_json::Value> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::new(
+                ErrorKind::Parse,
+                format!("the API answered with invalid JSON: {e}"),
+            )
+        })
+    }
+}
+
+/// A body to send.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    /// No body.
+    Empty,
+    /// A JSON value (`content-type: application/json`).
+    Json(&'a serde_json::Value),
+    /// Raw bytes with a content type.
+    Bytes(&'a [u8], &'a str),
+}
+
+/// Sleeps for retries; replaced in tests to record waits instead.
+pub type Sleeper = fn(Duration);
+
+/// An HTTP client bound to one API base URL and credential. Cheap to share
+/// between threads (`Send + Sync`).
+pub struct HttpClient {
+    agent: ureq::Agent,
+    base: String,
+    auth: Auth,
+    retry: RetryPolicy,
+    extra_headers: Vec<(&'static str, String)>,
+    sleeper: Sleeper,
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("base", &self.base)
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// A client for `base_url` with the timeouts and retry policy of
+    /// `config`. Proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
+    ///
+    /// Errors: `Configuration` when the URL is not http(s).
+    pub fn new(base_url: &str, auth: Auth, config: &Config) -> Result<HttpClient> {
+        let base = base_url.trim_end_matches('/').to_string();
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                format!(
+                    "API URL `{}` must start with https:// or http://",
+                    strip_url_credentials(&base)
+                ),
+            ));
+        }
+        let t = &config.timeouts;
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(t.connect_secs)))
+            .timeout_recv_response(Some(Duration::from_secs(t.read_secs)))
+            .timeout_global(Some(Duration::from_secs(t.request_secs)))
+            .user_agent(concat!("testrelay/", env!("CARGO_PKG_VERSION")))
+            .proxy(ureq::Proxy::try_from_env())
+            .build()
+            .into();
+        Ok(HttpClient {
+            agent,
+            base,
+            auth,
+            retry: config.retry.clone(),
+            extra_headers: Vec::new(),
+            sleeper: std::thread::sleep,
+        })
+    }
+
+    /// Adds a header sent with every request (e.g. an API version).
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> HttpClient {
+        self.extra_headers.push((name, value.into()));
+        self
+    }
+
+    /// Replaces how retry waits happen (tests record them instead).
+    pub fn with_sleeper(mut self, sleeper: Sleeper) -> HttpClient {
+        self.sleeper = sleeper;
+        self
+    }
+
+    /// The base URL, without credentials.
+    pub fn base_url(&self) -> String {
+        strip_url_credentials(&self.base)
+    }
+
+    /// Sends `method path` (a path below the base URL, or an absolute URL),
+    /// retrying as the module docs say, and returns a 2xx response.
+    ///
+    /// Errors: the kinds in the module docs, with the vendor's message.
+    pub fn send(&self, method: &str, path: &str, body: Body<'_>) -> Result<Response> {
+        let url = if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let what = format!("{method} {}", self.redact(&strip_url_credentials(&url)));
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let last = attempt >= self.retry.max_attempts;
+            let outcome = self.once(method, &url, body);
+            let wait = match outcome {
+                Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp),
+                Ok(resp) => match retry_wait(&resp, &self.retry) {
+                    Some(server_wait) if !last => server_wait,
+                    _ => return Err(self.status_error(&what, &resp)),
+                },
+                Err(_) if !last => Duration::ZERO,
+                Err(e) => {
+                    return Err(Error::new(
+                        ErrorKind::Connection,
+                        format!(
+                            "{what}: {} (after {attempt} attempts)",
+                            self.redact(&e.to_string())
+                        ),
+                    ));
+                }
+            };
+            let backoff = full_jitter(&self.retry, attempt);
+            let pause = wait.max(backoff);
+            log::info!("testrelay: {what} will be retried in {pause:?} (attempt {attempt})");
+            (self.sleeper)(pause);
+        }
+    }
+
+    /// GETs `path` and every following page (`Link: <...>; rel="next"`),
+    /// returning the items of all pages (each page must be a JSON array).
+    ///
+    /// Errors: as [`HttpClient::send`]; `Parse` for a page that is not an array.
+    pub fn get_all_pages(&self, path: &str) -> Result<Vec<serde_json::Value>> {
+        let mut items = Vec::new();
+        let mut next = Some(path.to_string());
+        while let Some(page) = next.take() {
+            let resp = self.send("GET", &page, Body::Empty)?;
+            match resp.json()? {
+                serde_json::Value::Array(a) => items.extend(a),
+                _ => {
+                    return Err(Error::new(
+                        ErrorKind::Parse,
+                        format!("GET {}: expected a JSON array", self.redact(&page)),
+                    ));
+                }
+            }
+            next = resp.header("link").and_then(next_link);
+        }
+        Ok(items)
+    }
+
+    fn once(
+        &self,
+        method: &str,
+        url: &str,
+        body: Body<'_>,
+    ) -> std::result::Result<Response, ureq::Error> {
+        let mut builder = ureq::http::Request::builder().method(method).uri(url);
+        if let Some((name, value)) = self.auth.header() {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in &self.extra_headers {
+            builder = builder.header(*name, value.as_str());
+        }
+        let mut response = match body {
+            Body::Empty => self
+                .agent
+                .run(builder.body(()).map_err(ureq::Error::from)?)?,
+            Body::Json(value) => {
+                let bytes = serde_json::to_vec(value).unwrap_or_default();
+                let req = builder
+                    .header("content-type", "application/json")
+                    .body(bytes)
+                    .map_err(ureq::Error::from)?;
+                self.agent.run(req)?
+            }
+            Body::Bytes(bytes, content_type) => {
+                let req = builder
+                    .header("content-type", content_type)
+                    .body(bytes.to_vec())
+                    .map_err(ureq::Error::from)?;
+                self.agent.run(req)?
+            }
+        };
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_ascii_lowercase(),
+                    v.to_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let body = response.body_mut().read_to_vec()?;
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn status_error(&self, what: &str, resp: &Response) -> Error {
+        let vendor = vendor_message(resp);
+        let kind = match resp.status {
+            401 => ErrorKind::Authentication,
+            403 if is_rate_limited(resp) => ErrorKind::RateLimited,
+            403 => ErrorKind::Permission,
+            404 => ErrorKind::NotFound,
+            429 => ErrorKind::RateLimited,
+            408 => ErrorKind::Timeout,
+            s if s >= 500 => ErrorKind::Connection,
+            _ => ErrorKind::InvalidArgument,
+        };
+        let hint = match kind {
+            ErrorKind::Authentication => "; check the API token",
+            ErrorKind::Permission => "; the token lacks a permission this call needs",
+            ErrorKind::RateLimited => "; the rate limit did not reset within the retries",
+            _ => "",
+        };
+        Error::new(
+            kind,
+            self.redact(&format!("{what}: HTTP {} {vendor}{hint}", resp.status)),
+        )
+    }
+
+    /// Removes the credential from `text`.
+    fn redact(&self, text: &str) -> String {
+        match self.auth.secret() {
+            Some(secret) if !secret.is_empty() => text.replace(secret, "***"),
+            _ => text.to_string(),
+        }
+    }
+}
+
+/// The vendor's error text: `message` plus `errors[].message` or the body.
+fn vendor_message(resp: &Response) -> String {
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(&resp.body) else {
+        let text = String::from_utf8_lossy(&resp.body);
+        return text.chars().take(300).collect();
+    };
+    let mut msg = json["message"].as_str().unwrap_or("").to_string();
+    if let Some(errors) = json["errors"].as_array() {
+        let details: Vec<String> = errors
+            .iter()
+            .map(|e| match e {
+                serde_json::Value::String(s) => s.clone(),
+                other => other["message"]
+                    .as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| other.to_string()),
+            })
+            .collect();
+        if !details.is_empty() {
+            msg.push_str(&format!(" ({})", details.join("; ")));
+        }
+    }
+    msg
+}
+
+fn is_rate_limited(resp: &Response) -> bool {
+    resp.header("x-ratelimit-remaining") == Some("0")
+        || resp.header("retry-after").is_some()
+        || String::from_utf8_lossy(&resp.body)
+            .to_ascii_lowercase()
+            .contains("rate limit")
+}
+
+/// How long the server asks us to wait before retrying `resp`, or `None`
+/// when the status is not retryable.
+fn retry_wait(resp: &Response, policy: &RetryPolicy) -> Option<Duration> {
+    let retryable = matches!(resp.status, 408 | 429)
+        || resp.status >= 500
+        || (resp.status == 403 && is_rate_limited(resp));
+    if !retryable {
+        return None;
+    }
+    if let Some(after) = resp.header("retry-after").and_then(parse_retry_after) {
+        return Some(after);
+    }
+    if resp.header("x-ratelimit-remaining") == Some("0") {
+        if let Some(reset) = resp
+            .header("x-ratelimit-reset")
+            .and_then(|r| r.trim().parse::<u64>().ok())
+        {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            return Some(Duration::from_secs(reset.saturating_sub(now) + 1));
+        }
+    }
+    if resp.status == 403 || (resp.status == 429 && is_rate_limited(resp)) {
+        return Some(Duration::from_secs(policy.secondary_rate_limit_wait_secs));
+    }
+    Some(Duration::ZERO)
+}
+
+/// `Retry-After` as seconds or an IMF-fixdate (`Wed, 21 Oct 2015 07:28:00 GMT`).
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let parts: Vec<&str> = value.split_whitespace().collect();
+    if parts.len() != 6 || parts[5] != "GMT" {
+        return None;
+    }
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == parts[2])?
+        + 1;
+    let stamp = format!("{}-{month:02}-{:0>2}T{}Z", parts[3], parts[1], parts[4]);
+    let at = crate::time::parse_timestamp(&stamp)?;
+    let now = crate::time::now_unix_ms();
+    Some(Duration::from_millis(at.saturating_sub(now).max(0) as u64))
+}
+
+/// Exponential backoff with full jitter: a random wait in
+/// `[0, min(max, initial · 2^(attempt-1))]`.
+fn full_jitter(policy: &RetryPolicy, attempt: u32) -> Duration {
+    let cap = policy
+        .initial_backoff_ms
+        .saturating_mul(1u64 << (attempt.saturating_sub(1)).min(20))
+        .min(policy.max_backoff_ms);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let random =
+        u64::from(nanos ^ std::process::id().rotate_left(13)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    Duration::from_millis(if cap == 0 { 0 } else { random % (cap + 1) })
+}
+
+/// The `rel="next"` URL of a `Link` header.
+pub fn next_link(link: &str) -> Option<String> {
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| matches!(p.trim(), "rel=\"next\"" | "rel=next"));
+        is_next.then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_header_next() {
+        let link = r#"<https://api.x/r?page=2>; rel="next", <https://api.x/r?page=5>; rel="last""#;
+        assert_eq!(next_link(link).as_deref(), Some("https://api.x/r?page=2"));
+        assert_eq!(next_link(r#"<https://api.x/r?page=1>; rel="prev""#), None);
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+        let later = crate::time::format_rfc3339(crate::time::now_unix_ms() + 3_600_000);
+        let (date, time) = later.split_once('T').unwrap();
+        let (y, rest) = date.split_once('-').unwrap();
+        let (m, d) = rest.split_once('-').unwrap();
+        let mon = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ][m.parse::<usize>().unwrap() - 1];
+        let http_date = format!("Mon, {d} {mon} {y} {} GMT", &time[..8]);
+        let wait = parse_retry_after(&http_date).unwrap();
+        assert!(
+            wait > Duration::from_secs(3500) && wait <= Duration::from_secs(3600),
+            "{wait:?}"
+        );
+    }
+
+    #[test]
+    fn jitter_stays_within_the_cap() {
+        let policy = RetryPolicy {
+            initial_backoff_ms: 100,
+            max_backoff_ms: 1000,
+            ..RetryPolicy::default()
+        };
+        for attempt in 1..30 {
+            let cap = (100u64 << (attempt - 1).min(20)).min(1000);
+            assert!(full_jitter(&policy, attempt) <= Duration::from_millis(cap));
+        }
+    }
+}
