@@ -7,6 +7,7 @@
 //! redaction live in one shared layer. A capability a vendor lacks returns
 //! `ErrorKind::Unsupported`, never a fake success.
 
+mod github;
 mod local;
 
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ use crate::detect::Detection;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{RunStatus, TestRun, TestRunResult};
 
+pub use github::GithubProvider;
 pub use local::LocalProvider;
 
 /// What a provider can really do. Operations outside these return
@@ -204,6 +206,9 @@ impl Registry {
     pub fn with_builtins() -> Registry {
         let mut r = Registry::empty();
         r.register("local", |config| Ok(Box::new(LocalProvider::new(config)?)));
+        r.register("github", |config| {
+            Ok(Box::new(GithubProvider::new(config)?))
+        });
         r
     }
 
@@ -276,7 +281,10 @@ mod tests {
     #[test]
     fn registry_knows_local_and_rejects_unknown() {
         let r = Registry::with_builtins();
-        assert_eq!(r.available(), vec!["local".to_string()]);
+        assert_eq!(
+            r.available(),
+            vec!["github".to_string(), "local".to_string()]
+        );
         let dir = tempfile::tempdir().unwrap();
         let config = Config {
             output_dir: dir.path().to_path_buf(),
@@ -285,8 +293,11 @@ mod tests {
         assert_eq!(r.resolve_name("auto", &Detection::none()), "local");
         let github =
             crate::detect::detect(&crate::detect::Env::new().with_var("GITHUB_ACTIONS", "true"));
-        // No github provider is registered yet: auto falls back to local.
-        assert_eq!(r.resolve_name("auto", &github), "local");
+        assert_eq!(r.resolve_name("auto", &github), "github");
+        let gitlab =
+            crate::detect::detect(&crate::detect::Env::new().with_var("GITLAB_CI", "true"));
+        // No gitlab provider is registered yet: auto falls back to local.
+        assert_eq!(r.resolve_name("auto", &gitlab), "local");
         assert_eq!(r.resolve_name("GitHub", &github), "github");
         assert_eq!(r.create("LOCAL", &config).unwrap().name(), "local");
         let err = r.create("gitlub", &config).err().unwrap();

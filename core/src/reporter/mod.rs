@@ -212,10 +212,18 @@ impl ReporterBuilder {
         self.config.validate()?;
         let env = self.env.unwrap_or_else(Env::from_process);
         let detection = detect(&env);
-        let (config, ctx) = resolve(self.config, &detection);
+        let (config, ctx) = resolve(self.config, &detection, &env);
         let provider_name = self.registry.resolve_name(&config.provider, &detection);
-        let provider: Arc<dyn CiProvider> =
-            Arc::from(self.registry.create(&provider_name, &config)?);
+        let provider: Arc<dyn CiProvider> = match self.registry.create(&provider_name, &config) {
+            Ok(p) => Arc::from(p),
+            // `auto` picked a CI provider that is not set up (no token, no
+            // repository): report locally rather than fail the harness.
+            Err(e) if config.provider.eq_ignore_ascii_case("auto") && provider_name != "local" => {
+                log::warn!("testrelay: {e}; reporting with the local provider instead");
+                Arc::from(self.registry.create("local", &config)?)
+            }
+            Err(e) => return Err(e),
+        };
         let history = match &config.history_path {
             Some(path) => Some(History::open(path)?),
             None => None,
@@ -295,7 +303,13 @@ impl ReporterBuilder {
 /// The run key, when not given, is stable across retries of the same CI job
 /// (`{ci}-{build id}-{job}-{shard}-{run name}`); outside CI it is unique
 /// per process (`{run name}-{unix ms}-{pid}`).
-fn resolve(mut config: Config, det: &Detection) -> (Config, RunContext) {
+fn resolve(mut config: Config, det: &Detection, env: &Env) -> (Config, RunContext) {
+    if config.api_token.is_none() {
+        config.api_token = det
+            .token_env
+            .and_then(|name| env.get(name))
+            .map(crate::config::Secret::new);
+    }
     config.repository = config.repository.or_else(|| det.repository.clone());
     config.commit_sha = config.commit_sha.or_else(|| det.commit_sha.clone());
     config.branch = config

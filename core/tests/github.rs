@@ -1,0 +1,213 @@
+//! The GitHub provider end to end through the Reporter, against the local
+//! CI simulator: exact requests, comment upsert, call budget, redaction.
+
+use std::path::Path;
+use std::time::Duration;
+
+use testrelay::detect::Env;
+use testrelay::provider::{CiProvider, GithubProvider, RunContext, comment_marker};
+use testrelay::{CaseStatus, Config, Reporter, RunSummary, Secret, TestCase};
+use testrelay_ci_sim::Simulator;
+
+const TOKEN: &str = "ghs_redaction_sweep_token_4242";
+
+fn config(sim: &Simulator, dir: &Path) -> Config {
+    Config {
+        provider: "github".into(),
+        api_url: Some(sim.url()),
+        api_token: Some(Secret::new(TOKEN)),
+        repository: Some("octo/app".into()),
+        commit_sha: Some("abc123".into()),
+        pr_number: Some(7),
+        output_dir: dir.join("out"),
+        history_path: Some(dir.join("history.db")),
+        run_name: "unit tests".into(),
+        ..Config::default()
+    }
+}
+
+fn run(config: Config, cases: impl IntoIterator<Item = TestCase>) -> RunSummary {
+    let reporter = Reporter::builder(config).env(Env::new()).start().unwrap();
+    for case in cases {
+        reporter.record(case).unwrap();
+    }
+    reporter.finish(Duration::from_secs(60)).unwrap()
+}
+
+fn failing(i: usize) -> TestCase {
+    let mut c = TestCase::new("suite", "gpu", format!("fails_{i}"), CaseStatus::Failed);
+    c.file = Some(format!("src/gpu_{}.rs", i % 3));
+    c.line = Some(10 + i as u32);
+    c.message = Some(format!("expected 4, got {i}"));
+    c
+}
+
+fn passing(i: usize) -> TestCase {
+    TestCase::new("suite", "gpu", format!("passes_{i}"), CaseStatus::Passed)
+}
+
+fn calls(sim: &Simulator) -> Vec<String> {
+    sim.requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+#[test]
+fn a_run_with_failures_makes_exactly_these_requests() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let summary = run(
+        config(&sim, dir.path()),
+        (0..60).map(failing).chain((0..40).map(passing)),
+    );
+    assert!(
+        summary
+            .not_delivered
+            .iter()
+            .all(|n| n.operation.starts_with("artifact"))
+    );
+    assert_eq!(
+        calls(&sim),
+        [
+            "GET /repos/octo/app/commits/abc123/check-runs",
+            "POST /repos/octo/app/check-runs",
+            "PATCH /repos/octo/app/check-runs/1",
+            "PATCH /repos/octo/app/check-runs/1",
+            "POST /repos/octo/app/statuses/abc123",
+            "GET /repos/octo/app/issues/7/comments",
+            "POST /repos/octo/app/issues/7/comments",
+        ]
+    );
+    let gh = sim.github();
+    assert_eq!(gh.check_runs.len(), 1);
+    let check = &gh.check_runs[0];
+    assert_eq!(check.name, "unit tests");
+    assert_eq!(check.head_sha, "abc123");
+    assert_eq!(check.status, "completed");
+    assert_eq!(check.conclusion.as_deref(), Some("failure"));
+    assert_eq!(
+        check.external_id.as_deref(),
+        Some(summary.result.test_run_id.as_str())
+    );
+    assert_eq!(check.annotations.len(), 60, "two batches: 50 + 10");
+    assert_eq!(gh.statuses.len(), 1);
+    assert_eq!(gh.statuses[0].state, "failure");
+    assert_eq!(gh.statuses[0].context, "testrelay");
+    assert!(
+        gh.statuses[0]
+            .description
+            .as_deref()
+            .unwrap()
+            .chars()
+            .count()
+            <= 140
+    );
+    assert_eq!(gh.comments.len(), 1);
+    assert!(
+        gh.comments[0]
+            .body
+            .starts_with(&comment_marker("testrelay"))
+    );
+    assert!(gh.comments[0].body.contains("fails_0"));
+    // Every request carried the API headers.
+    for r in sim.requests() {
+        assert_eq!(r.header("x-github-api-version"), Some("2022-11-28"));
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
+    }
+}
+
+#[test]
+fn the_pr_comment_is_updated_in_place_across_runs() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    run(config(&sim, dir.path()), [failing(1)]);
+    run(config(&sim, dir.path()), [passing(1)]);
+    let gh = sim.github();
+    assert_eq!(gh.comments.len(), 1, "never a second copy");
+    assert!(gh.comments[0].body.contains("passes_1"));
+    assert!(!gh.comments[0].body.contains("fails_1"));
+    assert_eq!(gh.check_runs.len(), 2, "each run is its own check run");
+}
+
+#[test]
+fn comment_upsert_reads_every_page() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let marker = comment_marker("testrelay");
+    let ids = sim.seed_github_comments("octo", "app", 7, 250, Some(&marker));
+    run(config(&sim, dir.path()), [passing(1)]);
+    let pages = calls(&sim)
+        .iter()
+        .filter(|c| *c == "GET /repos/octo/app/issues/7/comments")
+        .count();
+    assert_eq!(pages, 3);
+    let ours = *ids.last().unwrap();
+    assert!(calls(&sim).contains(&format!("PATCH /repos/octo/app/issues/comments/{ours}")));
+    assert!(!calls(&sim).contains(&"POST /repos/octo/app/issues/7/comments".to_string()));
+    assert_eq!(sim.github().comments.len(), 250);
+}
+
+#[test]
+fn ten_thousand_passing_cases_cost_at_most_six_calls() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let summary = run(config(&sim, dir.path()), (0..10_000).map(passing));
+    assert_eq!(summary.result.total_tests, 10_000);
+    assert_eq!(sim.requests().len(), 6, "{:?}", calls(&sim));
+    assert_eq!(
+        sim.github().check_runs[0].conclusion.as_deref(),
+        Some("success")
+    );
+    assert_eq!(sim.github().statuses[0].state, "success");
+}
+
+#[test]
+fn a_retried_create_finds_the_existing_check_run() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let provider = GithubProvider::new(&config(&sim, dir.path())).unwrap();
+    let ctx = RunContext {
+        run_key: "job-42".into(),
+        commit_sha: Some("abc123".into()),
+        ..RunContext::default()
+    };
+    let first = provider.create_test_run(&ctx).unwrap();
+    let second = provider.create_test_run(&ctx).unwrap();
+    assert_eq!(first, second);
+    assert_eq!(sim.github().check_runs.len(), 1);
+}
+
+#[test]
+fn no_file_or_message_contains_the_token() {
+    let sim = Simulator::start().unwrap();
+    sim.set_github_token(Some("a-different-token"));
+    let dir = tempfile::tempdir().unwrap();
+    // Every call fails with 401; the errors end up in the receipt and logs.
+    let summary = run(config(&sim, dir.path()), [failing(1), passing(2)]);
+    assert!(!summary.not_delivered.is_empty());
+    let json = serde_json::to_string(&summary).unwrap();
+    assert!(json.contains("Bad credentials"), "{json}");
+    assert!(!json.contains(TOKEN));
+    let mut files = vec![];
+    let mut stack = vec![dir.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() >= 6, "{files:?}");
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        let hit = bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes());
+        assert!(!hit, "token found in {}", f.display());
+    }
+}
