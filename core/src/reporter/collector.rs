@@ -256,6 +256,7 @@ impl Collector {
                 .iter()
                 .find(|p| p.extension().is_some_and(|e| e == "html"))
                 .map(|p| p.display().to_string()),
+            diff: diff.map(Box::new),
             done: receipt_tx,
         };
         if self.deliver.send(job).is_err() {

@@ -20,6 +20,7 @@ use super::{Delivered, Event, NotDelivered, Shared};
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::History;
+use crate::history::analysis::diff::RunDiff;
 use crate::model::{RunStatus, TestRun};
 use crate::provider::{
     BuildState, CiProvider, Registry, RunContext, RunHandle, RunUpdate, comment_marker,
@@ -34,8 +35,49 @@ pub(super) enum Job {
         run: Arc<TestRun>,
         artifacts: Vec<(PathBuf, String)>,
         report_url: Option<String>,
+        diff: Option<Box<RunDiff>>,
         done: Sender<Receipt>,
     },
+}
+
+/// The texts a provider posts for a run: the Markdown summary (within the
+/// comment budget, with the comment marker) and the one-line description.
+struct Rendered {
+    summary: String,
+    description: String,
+}
+
+impl Rendered {
+    fn new(
+        config: &Config,
+        run: &TestRun,
+        report_url: Option<String>,
+        diff: Option<RunDiff>,
+    ) -> Rendered {
+        let summary = markdown::render_markdown(
+            run,
+            &markdown::MarkdownOptions {
+                budget_bytes: config.comment_budget_bytes,
+                report_url,
+                title: config.run_name.clone(),
+                marker: Some(comment_marker(&config.status_context)),
+                diff,
+                ..markdown::MarkdownOptions::default()
+            },
+        );
+        Rendered {
+            summary,
+            description: markdown::status_description(run, 140),
+        }
+    }
+
+    fn update<'a>(&'a self, run: &'a TestRun) -> RunUpdate<'a> {
+        RunUpdate {
+            run,
+            summary_markdown: &self.summary,
+            description: &self.description,
+        }
+    }
 }
 
 /// What was and was not delivered.
@@ -193,26 +235,14 @@ impl Steps<'_> {
         handle: Option<RunHandle>,
         run: &TestRun,
         artifacts: &[(PathBuf, String)],
-        report_url: Option<String>,
+        texts: (Option<String>, Option<RunDiff>),
         wanted: &dyn Fn(&str) -> bool,
     ) {
+        let (report_url, diff) = texts;
         let (provider, config, ctx) = (self.provider, self.config, self.ctx);
-        let summary = markdown::render_markdown(
-            run,
-            &markdown::MarkdownOptions {
-                budget_bytes: config.comment_budget_bytes,
-                report_url,
-                title: config.run_name.clone(),
-                marker: Some(comment_marker(&config.status_context)),
-                ..markdown::MarkdownOptions::default()
-            },
-        );
-        let description = markdown::status_description(run, 140);
-        let update = RunUpdate {
-            run,
-            summary_markdown: &summary,
-            description: &description,
-        };
+        let rendered = Rendered::new(config, run, report_url, diff);
+        let update = rendered.update(run);
+        let (summary, description) = (&rendered.summary, &rendered.description);
         let needs_handle = wanted("close")
             || artifacts
                 .iter()
@@ -240,14 +270,14 @@ impl Steps<'_> {
             self.step(
                 "status",
                 |_| (None, None),
-                || provider.set_build_status(ctx, state, &description),
+                || provider.set_build_status(ctx, state, description),
             );
         }
         if config.enable_pr_comments && wanted("comment") {
             self.step(
                 "comment",
                 |c: &crate::provider::CommentRef| (Some(c.id.clone()), c.url.clone()),
-                || provider.add_pr_comment(ctx, &summary),
+                || provider.add_pr_comment(ctx, summary),
             );
         }
         if config.enable_artifacts {
@@ -340,9 +370,10 @@ impl Delivery {
                     run,
                     artifacts,
                     report_url,
+                    diff,
                     done,
                 } => {
-                    let receipt = self.finish(&run, &artifacts, report_url);
+                    let receipt = self.finish(&run, &artifacts, report_url, diff.map(|d| *d));
                     let _ = done.send(receipt);
                     return;
                 }
@@ -374,22 +405,11 @@ impl Delivery {
         let Some(handle) = self.handle.clone() else {
             return;
         };
-        let config = &self.shared.config;
-        let summary = markdown::render_markdown(
-            run,
-            &markdown::MarkdownOptions {
-                budget_bytes: config.comment_budget_bytes,
-                title: config.run_name.clone(),
-                ..markdown::MarkdownOptions::default()
-            },
-        );
-        let description = markdown::status_description(run, 140);
-        let update = RunUpdate {
-            run,
-            summary_markdown: &summary,
-            description: &description,
-        };
-        if let Err(err) = self.provider.update_test_run(&handle, &update) {
+        let rendered = Rendered::new(&self.shared.config, run, None, None);
+        if let Err(err) = self
+            .provider
+            .update_test_run(&handle, &rendered.update(run))
+        {
             if err.kind() != ErrorKind::Unsupported {
                 log::warn!("testrelay: live update failed: {err}");
                 self.shared.emit(&Event::DeliveryFailed {
@@ -405,10 +425,11 @@ impl Delivery {
         run: &TestRun,
         artifacts: &[(PathBuf, String)],
         report_url: Option<String>,
+        diff: Option<RunDiff>,
     ) -> Receipt {
         let handle = self.handle.clone();
         let mut steps = self.steps();
-        steps.finish(handle, run, artifacts, report_url, &|_| true);
+        steps.finish(handle, run, artifacts, (report_url, diff), &|_| true);
         steps.receipt
     }
 
@@ -561,6 +582,7 @@ fn flush_with(
                 ))
             })
             .collect();
+        let diff = history.diff_against_previous(&run_key).ok().flatten();
         let mut steps = Steps {
             provider: provider.as_ref(),
             history: Some(&mut *history),
@@ -574,7 +596,7 @@ fn flush_with(
         } else {
             None
         };
-        steps.finish(handle, &run, &artifacts, None, &|op| {
+        steps.finish(handle, &run, &artifacts, (None, diff), &|op| {
             wanted_ops.contains(op)
         });
         let receipt = steps.receipt;
