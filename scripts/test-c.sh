@@ -30,6 +30,22 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Debug
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure
 
+echo "== installed package: find_package(testrelay) and pkg-config =="
+rm -rf build/install build/consumer
+cmake --install build --prefix "$PWD/build/install"
+cmake -S tests/c/consumer -B build/consumer -DCMAKE_PREFIX_PATH="$PWD/build/install"
+cmake --build build/consumer -j "$jobs"
+(cd build/consumer && ./consumer_static >/dev/null &&
+  LD_LIBRARY_PATH="$PWD/../install/lib" ./consumer_shared >/dev/null)
+if command -v pkg-config >/dev/null; then
+  export PKG_CONFIG_PATH="$PWD/build/install/lib/pkgconfig"
+  # shellcheck disable=SC2046
+  cc -std=c11 -o build/consumer/pkgconfig_shared examples/c/minimal.c \
+    $(pkg-config --cflags --libs testrelay)
+  (cd build/consumer && LD_LIBRARY_PATH="$PWD/../install/lib" ./pkgconfig_shared >/dev/null)
+fi
+echo "installed package: ok"
+
 if [[ ${TESTRELAY_C_QUICK:-0} == 1 ]]; then
   exit 0
 fi
