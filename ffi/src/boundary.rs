@@ -106,3 +106,55 @@ pub unsafe extern "C" fn tr_last_error_message(
     // `boundary` (which records the outcome); it only catches the panic.
     catch_unwind(AssertUnwindSafe(copy)).unwrap_or(tr_status::TR_INTERNAL)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn last_error() -> (tr_status, String, usize) {
+        let mut buf = [0 as c_char; 256];
+        let mut needed = 0usize;
+        // SAFETY: `buf` has 256 writable bytes and `needed` is writable.
+        let status = unsafe { tr_last_error_message(buf.as_mut_ptr(), buf.len(), &mut needed) };
+        // SAFETY: the function NUL-terminated `buf`.
+        let text = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+        (status, text.to_string_lossy().into_owned(), needed)
+    }
+
+    #[test]
+    fn a_panic_becomes_tr_internal_with_its_message() {
+        let status = boundary(|| panic!("boom at the boundary"));
+        assert_eq!(status, tr_status::TR_INTERNAL);
+        let (status, text, needed) = last_error();
+        assert_eq!(status, tr_status::TR_OK);
+        assert_eq!(
+            text,
+            "testrelay panicked: boom at the boundary; please report this bug"
+        );
+        assert_eq!(needed, text.len() + 1);
+    }
+
+    #[test]
+    fn an_error_sets_its_status_and_a_success_clears_it() {
+        let status = boundary(|| Err(Error::new(ErrorKind::Timeout, "waited 5 s")));
+        assert_eq!(status, tr_status::TR_TIMEOUT);
+        assert_eq!(last_error().1, "waited 5 s");
+        // Reading the message does not change it.
+        assert_eq!(last_error().1, "waited 5 s");
+        assert_eq!(boundary(|| Ok(())), tr_status::TR_OK);
+        assert_eq!(last_error(), (tr_status::TR_OK, String::new(), 1));
+    }
+
+    #[test]
+    fn a_cut_message_ends_at_a_character_boundary() {
+        boundary(|| Err(Error::invalid("héllo")));
+        let mut buf = [0x7f as c_char; 3];
+        let mut needed = 0usize;
+        // SAFETY: `buf` has 3 writable bytes and `needed` is writable.
+        let status = unsafe { tr_last_error_message(buf.as_mut_ptr(), buf.len(), &mut needed) };
+        assert_eq!(status, tr_status::TR_INVALID_ARGUMENT);
+        assert_eq!(needed, "héllo".len() + 1);
+        // "h" then the 2-byte "é" does not fit in 2 bytes: only "h" and NUL.
+        assert_eq!(buf.map(|b| b as u8), [b'h', 0, 0x7f]);
+    }
+}
