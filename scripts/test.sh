@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test suite of testrelay. This is the README's test command and
-# exactly what CI runs.
+# Runs every test suite of testrelay: Rust (unit, integration, doc), then
+# the C ABI through CMake/ctest (plain, installed package, valgrind,
+# ASan+UBSan). This is the README's test command and exactly what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-test-deps.sh
 cargo test --workspace --locked
+scripts/test-c.sh

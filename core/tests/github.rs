@@ -129,7 +129,11 @@ fn the_pr_comment_is_updated_in_place_across_runs() {
     let gh = sim.github();
     assert_eq!(gh.comments.len(), 1, "never a second copy");
     assert!(gh.comments[0].body.contains("passes_1"));
-    assert!(gh.comments[0].body.contains("Compared with"), "{}", gh.comments[0].body);
+    assert!(
+        gh.comments[0].body.contains("Compared with"),
+        "{}",
+        gh.comments[0].body
+    );
     assert_eq!(gh.check_runs.len(), 2, "each run is its own check run");
 }
 

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Configures, builds and runs the C/C++ tests of the C ABI with ctest in
+# build/ (the Rust library is built by cargo inside build/cargo), then the
+# same tests under valgrind (build/valgrind: 0 errors, 0 definite leaks) and
+# under AddressSanitizer + UndefinedBehaviorSanitizer (build/asan).
+#
+# Installs cmake, valgrind, g++, pkg-config and libgtest-dev with apt-get
+# when missing and running as root.
+# Set TESTRELAY_C_QUICK=1 to run only the plain pass.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v cmake >/dev/null || need+=(cmake)
+command -v valgrind >/dev/null || need+=(valgrind)
+command -v g++ >/dev/null || need+=(g++)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+# GoogleTest, for the example listener that runs as a test.
+[[ -e /usr/include/gtest/gtest.h ]] || need+=(libgtest-dev)
+if ((${#need[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+  else
+    echo "test-c.sh: missing ${need[*]}; install them (e.g. apt-get install ${need[*]})" >&2
+    exit 1
+  fi
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== C/C++ tests =="
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Debug
+cmake --build build -j "$jobs"
+ctest --test-dir build --output-on-failure
+
+echo "== installed package: find_package(testrelay) and pkg-config =="
+rm -rf build/install build/consumer
+cmake --install build --prefix "$PWD/build/install"
+cmake -S tests/c/consumer -B build/consumer -DCMAKE_PREFIX_PATH="$PWD/build/install"
+cmake --build build/consumer -j "$jobs"
+(cd build/consumer && ./consumer_static >/dev/null &&
+  LD_LIBRARY_PATH="$PWD/../install/lib" ./consumer_shared >/dev/null)
+if command -v pkg-config >/dev/null; then
+  export PKG_CONFIG_PATH="$PWD/build/install/lib/pkgconfig"
+  # shellcheck disable=SC2046
+  cc -std=c11 -o build/consumer/pkgconfig_shared examples/c/minimal.c \
+    $(pkg-config --cflags --libs testrelay)
+  (cd build/consumer && LD_LIBRARY_PATH="$PWD/../install/lib" ./pkgconfig_shared >/dev/null)
+fi
+echo "installed package: ok"
+
+if [[ ${TESTRELAY_C_QUICK:-0} == 1 ]]; then
+  exit 0
+fi
+
+# The valgrind and sanitizer builds share the Rust library of build/ (only
+# the C tests differ), so cargo builds it once.
+shared=(-DCMAKE_BUILD_TYPE=Debug "-DTESTRELAY_CARGO_TARGET_DIR=$PWD/build/cargo")
+
+echo "== C/C++ tests under valgrind =="
+cmake -S . -B build/valgrind "${shared[@]}" -DTESTRELAY_VALGRIND=ON
+cmake --build build/valgrind -j "$jobs"
+ctest --test-dir build/valgrind --output-on-failure
+
+echo "== C/C++ tests under ASan + UBSan =="
+cmake -S . -B build/asan "${shared[@]}" -DTESTRELAY_SANITIZE=ON
+cmake --build build/asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/asan --output-on-failure

@@ -1,0 +1,48 @@
+/* Assertion helpers shared by the C tests: each failed check prints where
+ * and what, plus the library's last error message, and exits with 1. */
+#ifndef TESTRELAY_TEST_CHECK_H
+#define TESTRELAY_TEST_CHECK_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testrelay.h"
+
+static void check_fail(const char *file, int line, const char *what) {
+  char message[4096];
+  size_t needed = 0;
+  tr_last_error_message(message, sizeof message, &needed);
+  fprintf(stderr, "%s:%d: check failed: %s\n  last error: %s\n", file, line, what, message);
+  exit(1);
+}
+
+#define CHECK(cond) \
+  do { \
+    if (!(cond)) check_fail(__FILE__, __LINE__, #cond); \
+  } while (0)
+
+/* The call must return `expected`. */
+#define CHECK_STATUS(call, expected) CHECK((call) == (expected))
+
+/* The last error message on this thread must contain `needle`. */
+#define CHECK_ERROR_HAS(needle) \
+  do { \
+    char msg_[4096]; \
+    CHECK(tr_last_error_message(msg_, sizeof msg_, NULL) == TR_OK); \
+    if (strstr(msg_, (needle)) == NULL) { \
+      fprintf(stderr, "%s:%d: last error \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, msg_, (needle)); \
+      exit(1); \
+    } \
+  } while (0)
+
+/* The text must contain `needle`. */
+#define CHECK_HAS(text, needle) \
+  do { \
+    if (strstr((text), (needle)) == NULL) { \
+      fprintf(stderr, "%s:%d: \"%.300s\" lacks \"%s\"\n", __FILE__, __LINE__, (text), (needle)); \
+      exit(1); \
+    } \
+  } while (0)
+
+#endif
