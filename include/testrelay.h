@@ -243,6 +243,63 @@ enum tr_status tr_history_merge(const struct tr_history *h,
 // `h` must be NULL or a history from `tr_history_open` not yet freed.
 void tr_history_free(struct tr_history *h);
 
+// Stores the performance trends of a metric in `*report_json` (count, mean,
+// min, max, standard deviation, p50, p95, direction, OLS slope with its
+// p-value and regression of the latest run, overall and per group).
+// `query_json` is a JSON object: `metric` (required), `grouping`
+// (`branch`|`commit`|`task_type`|`test`, default `branch`), `timeframe`
+// (`1d`|`1w`|`1m`|`all`|`FROM..TO`, default `all`), `limit` (groups).
+// `*report_json` is owned by the caller (`tr_string_free`).
+//
+// Thread-safety: safe from any thread.
+//
+// Returns `TR_INVALID_ARGUMENT` for NULL arguments, invalid UTF-8 or a bad
+// grouping/timeframe; `TR_PARSE` for a malformed query; `TR_DATABASE` when
+// the query fails.
+//
+// # Safety
+// `h` must be NULL or live; `query_json` NULL or NUL-terminated;
+// `report_json` NULL or writable.
+enum tr_status tr_history_trends(const struct tr_history *h,
+                                 const char *query_json,
+                                 struct tr_string **report_json);
+
+// Stores the flaky tests in `*flaky_json`, most flaky first, each with its
+// score and the evidence. `query_json` is NULL or a JSON object with
+// `window` (runs per test, default 30) and `branch`. `*flaky_json` is owned
+// by the caller (`tr_string_free`).
+//
+// Thread-safety: safe from any thread.
+//
+// Returns `TR_INVALID_ARGUMENT` for NULL `h`/`flaky_json` or invalid UTF-8;
+// `TR_PARSE` for a malformed query; `TR_DATABASE` when the query fails.
+//
+// # Safety
+// `h` must be NULL or live; `query_json` NULL or NUL-terminated;
+// `flaky_json` NULL or writable.
+enum tr_status tr_history_flaky(const struct tr_history *h,
+                                const char *query_json,
+                                struct tr_string **flaky_json);
+
+// Stores in `*tests_json` (a JSON array of strings) the tests of shard
+// `shard_index` (0-based) of `shard_total`, split by recorded durations,
+// longest first. `query_json` is a JSON object: `tests` (ids, or files with
+// `by_file: true`), `shard_index`, `shard_total`, `last_runs` (default 10).
+// `*tests_json` is owned by the caller (`tr_string_free`).
+//
+// Thread-safety: safe from any thread.
+//
+// Returns `TR_INVALID_ARGUMENT` for NULL arguments, invalid UTF-8 or an
+// index outside the total; `TR_PARSE` for a malformed query;
+// `TR_DATABASE` when the query fails.
+//
+// # Safety
+// `h` must be NULL or live; `query_json` NULL or NUL-terminated;
+// `tests_json` NULL or writable.
+enum tr_status tr_history_split(const struct tr_history *h,
+                                const char *query_json,
+                                struct tr_string **tests_json);
+
 // The library version as a static NUL-terminated string, e.g. "0.1.0"
 // (never freed).
 //

@@ -4,7 +4,8 @@ use std::ffi::c_char;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use testrelay::history::{History, HistoryFilter};
+use testrelay::history::analysis::trends::{Grouping, Timeframe};
+use testrelay::history::{DurationKey, History, HistoryFilter};
 use testrelay::{Error, ErrorKind, Result};
 
 use crate::boundary::boundary;
@@ -175,4 +176,170 @@ pub unsafe extern "C" fn tr_history_free(h: *mut tr_history) {
         drop(unsafe { Box::from_raw(h) });
         Ok(())
     });
+}
+
+/// A trends query for [`tr_history_trends`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrendsQuery {
+    metric: String,
+    #[serde(default = "default_grouping")]
+    grouping: String,
+    #[serde(default = "default_timeframe")]
+    timeframe: String,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+fn default_grouping() -> String {
+    "branch".into()
+}
+
+fn default_timeframe() -> String {
+    "all".into()
+}
+
+/// A flaky-tests query for [`tr_history_flaky`].
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct FlakyQuery {
+    window: Option<usize>,
+    branch: Option<String>,
+}
+
+/// A split query for [`tr_history_split`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SplitQuery {
+    tests: Vec<String>,
+    shard_index: usize,
+    shard_total: usize,
+    #[serde(default)]
+    by_file: bool,
+    #[serde(default = "default_last_runs")]
+    last_runs: usize,
+}
+
+fn default_last_runs() -> usize {
+    10
+}
+
+fn parse_query<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
+    serde_json::from_str(json)
+        .map_err(|e| Error::new(ErrorKind::Parse, format!("invalid {what} query: {e}")))
+}
+
+/// Stores the performance trends of a metric in `*report_json` (count, mean,
+/// min, max, standard deviation, p50, p95, direction, OLS slope with its
+/// p-value and regression of the latest run, overall and per group).
+/// `query_json` is a JSON object: `metric` (required), `grouping`
+/// (`branch`|`commit`|`task_type`|`test`, default `branch`), `timeframe`
+/// (`1d`|`1w`|`1m`|`all`|`FROM..TO`, default `all`), `limit` (groups).
+/// `*report_json` is owned by the caller (`tr_string_free`).
+///
+/// Thread-safety: safe from any thread.
+///
+/// Returns `TR_INVALID_ARGUMENT` for NULL arguments, invalid UTF-8 or a bad
+/// grouping/timeframe; `TR_PARSE` for a malformed query; `TR_DATABASE` when
+/// the query fails.
+///
+/// # Safety
+/// `h` must be NULL or live; `query_json` NULL or NUL-terminated;
+/// `report_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tr_history_trends(
+    h: *const tr_history,
+    query_json: *const c_char,
+    report_json: *mut *mut tr_string,
+) -> tr_status {
+    boundary(|| {
+        // SAFETY: forwarded from the caller's contract (all three lines).
+        let slot = unsafe { out_ptr(report_json, "report_json") }?;
+        let history = unsafe { history(h) }?;
+        let query: TrendsQuery = parse_query(unsafe { text(query_json, "query_json") }?, "trends")?;
+        let grouping = Grouping::parse(&query.grouping)?;
+        let timeframe = Timeframe::parse(&query.timeframe)?;
+        let report = history.analyze_performance_trends(
+            &query.metric,
+            grouping,
+            timeframe,
+            query.limit,
+            testrelay::time::now_unix_ms(),
+        )?;
+        put_json(slot, &report)
+    })
+}
+
+/// Stores the flaky tests in `*flaky_json`, most flaky first, each with its
+/// score and the evidence. `query_json` is NULL or a JSON object with
+/// `window` (runs per test, default 30) and `branch`. `*flaky_json` is owned
+/// by the caller (`tr_string_free`).
+///
+/// Thread-safety: safe from any thread.
+///
+/// Returns `TR_INVALID_ARGUMENT` for NULL `h`/`flaky_json` or invalid UTF-8;
+/// `TR_PARSE` for a malformed query; `TR_DATABASE` when the query fails.
+///
+/// # Safety
+/// `h` must be NULL or live; `query_json` NULL or NUL-terminated;
+/// `flaky_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tr_history_flaky(
+    h: *const tr_history,
+    query_json: *const c_char,
+    flaky_json: *mut *mut tr_string,
+) -> tr_status {
+    boundary(|| {
+        // SAFETY: forwarded from the caller's contract (all three lines).
+        let slot = unsafe { out_ptr(flaky_json, "flaky_json") }?;
+        let history = unsafe { history(h) }?;
+        let query: FlakyQuery = match unsafe { optional_text(query_json, "query_json") }? {
+            Some(json) => parse_query(json, "flaky")?,
+            None => FlakyQuery::default(),
+        };
+        let flaky = history.flaky_tests(query.window.unwrap_or(30), query.branch.as_deref())?;
+        put_json(slot, &flaky)
+    })
+}
+
+/// Stores in `*tests_json` (a JSON array of strings) the tests of shard
+/// `shard_index` (0-based) of `shard_total`, split by recorded durations,
+/// longest first. `query_json` is a JSON object: `tests` (ids, or files with
+/// `by_file: true`), `shard_index`, `shard_total`, `last_runs` (default 10).
+/// `*tests_json` is owned by the caller (`tr_string_free`).
+///
+/// Thread-safety: safe from any thread.
+///
+/// Returns `TR_INVALID_ARGUMENT` for NULL arguments, invalid UTF-8 or an
+/// index outside the total; `TR_PARSE` for a malformed query;
+/// `TR_DATABASE` when the query fails.
+///
+/// # Safety
+/// `h` must be NULL or live; `query_json` NULL or NUL-terminated;
+/// `tests_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tr_history_split(
+    h: *const tr_history,
+    query_json: *const c_char,
+    tests_json: *mut *mut tr_string,
+) -> tr_status {
+    boundary(|| {
+        // SAFETY: forwarded from the caller's contract (all three lines).
+        let slot = unsafe { out_ptr(tests_json, "tests_json") }?;
+        let history = unsafe { history(h) }?;
+        let query: SplitQuery = parse_query(unsafe { text(query_json, "query_json") }?, "split")?;
+        let key = if query.by_file {
+            DurationKey::File
+        } else {
+            DurationKey::TestId
+        };
+        let tests = history.split_tests(
+            &query.tests,
+            key,
+            query.shard_index,
+            query.shard_total,
+            query.last_runs,
+        )?;
+        put_json(slot, &tests)
+    })
 }

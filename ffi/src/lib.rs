@@ -24,8 +24,8 @@ mod strings;
 
 pub use boundary::tr_last_error_message;
 pub use history::{
-    tr_history, tr_history_cases, tr_history_free, tr_history_merge, tr_history_open,
-    tr_history_runs,
+    tr_history, tr_history_cases, tr_history_flaky, tr_history_free, tr_history_merge,
+    tr_history_open, tr_history_runs, tr_history_split, tr_history_trends,
 };
 pub use misc::{tr_detect_environment, tr_parse_junit_file, tr_version};
 pub use reporter::{

@@ -72,8 +72,9 @@ static void null_arguments(const char *dir) {
   CHECK_STATUS(tr_reporter_attach_artifact(r, NULL, NULL), TR_INVALID_ARGUMENT);
   CHECK_ERROR_HAS("`path` is NULL");
   CHECK_STATUS(tr_reporter_attach_artifact(r, "no-such-file.txt", NULL), TR_NOT_FOUND);
-  CHECK_STATUS(tr_reporter_attach_artifact(r, "no-such-file.txt", "[1]"), TR_PARSE);
   CHECK_ERROR_HAS("no-such-file.txt");
+  CHECK_STATUS(tr_reporter_attach_artifact(r, "no-such-file.txt", "[1]"), TR_PARSE);
+  CHECK_ERROR_HAS("labels_json");
   CHECK_STATUS(tr_reporter_set_property(r, "k", NULL), TR_INVALID_ARGUMENT);
   CHECK_ERROR_HAS("`value` is NULL");
   CHECK_STATUS(tr_reporter_on_event(r, NULL, NULL), TR_INVALID_ARGUMENT);
@@ -137,6 +138,16 @@ static void invalid_utf8_and_json(const char *dir) {
   CHECK_STATUS(tr_history_runs(h, "{\"limit\":\"x\xff\"}", &s), TR_INVALID_ARGUMENT);
   CHECK_STATUS(tr_parse_junit_file("no-such-report.xml", &s), TR_NOT_FOUND);
   CHECK_ERROR_HAS("no-such-report.xml");
+  CHECK_STATUS(tr_history_trends(h, "{\"grouping\":\"branch\"}", &s), TR_PARSE);
+  CHECK_ERROR_HAS("metric");
+  CHECK_STATUS(tr_history_trends(h, "{\"metric\":\"m\",\"timeframe\":\"soon\"}", &s),
+               TR_INVALID_ARGUMENT);
+  CHECK_STATUS(tr_history_flaky(h, "{\"windw\":3}", &s), TR_PARSE);
+  CHECK_ERROR_HAS("windw");
+  CHECK_STATUS(tr_history_split(h, "{\"tests\":[\"a\"],\"shard_index\":2,\"shard_total\":2}", &s),
+               TR_INVALID_ARGUMENT);
+  CHECK_STATUS(tr_history_split(NULL, "{}", &s), TR_INVALID_ARGUMENT);
+  CHECK(s == NULL);
   tr_history_free(h);
   tr_reporter_free(r);
 }

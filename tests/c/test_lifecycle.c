@@ -144,6 +144,23 @@ int main(void) {
   CHECK(count(cases, "\"status\":\"failed\"") == 10000);
   tr_string_free(cases);
 
+  /* Trends, flaky tests and shard splitting through the C API. */
+  tr_string *trends = NULL;
+  CHECK_STATUS(tr_history_trends(history, "{\"metric\":\"startup_ms\"}", &trends), TR_OK);
+  CHECK_HAS(tr_string_ptr(trends), "\"count\":1");
+  tr_string_free(trends);
+  tr_string *flaky = NULL;
+  CHECK_STATUS(tr_history_flaky(history, NULL, &flaky), TR_OK);
+  CHECK(strcmp(tr_string_ptr(flaky), "[]") == 0);
+  tr_string_free(flaky);
+  tr_string *shard = NULL;
+  CHECK_STATUS(tr_history_split(history,
+                                "{\"tests\":[\"a\",\"b\",\"c\"],\"shard_index\":0,\"shard_total\":3}",
+                                &shard),
+               TR_OK);
+  CHECK(count(shard, "\"") == 2); /* exactly one test */
+  tr_string_free(shard);
+
   /* Merging the file into a fresh history copies the one run. */
   tr_history *merged = NULL;
   char merged_path[512];
