@@ -539,17 +539,15 @@ impl Detection {
     }
 }
 
-/// Normalises a branch name: strips a leading `refs/heads/`, then a leading
-/// `heads/`, and surrounding whitespace (`refs/heads/feature/x` → `feature/x`).
+/// Normalises a branch name; the one rule the whole crate uses, see
+/// [`crate::history::normalize_branch`] (`refs/heads/x` and
+/// `refs/remotes/origin/x` become `x`).
 ///
-/// Jenkins' `GIT_BRANCH` (`origin/main`, `refs/remotes/origin/main`) has its
-/// remote prefix removed separately, before this runs, because a branch may
-/// legitimately be called `origin/...` elsewhere.
+/// Jenkins' `GIT_BRANCH` (`origin/main`) has its remote prefix removed
+/// separately, before this runs, because a branch may legitimately be called
+/// `origin/...` elsewhere.
 pub fn normalize_branch(name: &str) -> String {
-    let name = name.trim();
-    let name = name.strip_prefix("refs/heads/").unwrap_or(name);
-    let name = name.strip_prefix("heads/").unwrap_or(name);
-    name.to_string()
+    crate::history::normalize_branch(name)
 }
 
 /// Detects the CI system and the build's identity from `env`.
@@ -885,7 +883,7 @@ mod tests {
     #[test]
     fn normalises_branches() {
         assert_eq!(normalize_branch("refs/heads/feature/x"), "feature/x");
-        assert_eq!(normalize_branch("heads/main"), "main");
+        assert_eq!(normalize_branch("heads/main"), "heads/main");
         assert_eq!(normalize_branch(" main "), "main");
         assert_eq!(normalize_branch("refs/tags/v1"), "refs/tags/v1");
     }

@@ -1764,6 +1764,8 @@ fn every_ci_maps_to_its_provider() {
 #[test]
 fn normalize_branch_strips_ref_prefixes() {
     assert_eq!(normalize_branch("refs/heads/main"), "main");
-    assert_eq!(normalize_branch("heads/feature/a"), "feature/a");
+    // `heads/x` may be a real branch name: only full refs are shortened.
+    assert_eq!(normalize_branch("heads/feature/a"), "heads/feature/a");
+    assert_eq!(normalize_branch("refs/remotes/origin/a"), "a");
     assert_eq!(normalize_branch("feature/a"), "feature/a");
 }
