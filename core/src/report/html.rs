@@ -248,28 +248,13 @@ fn write_full_name<W: Write>(w: &mut W, case: &TestCase) -> io::Result<()> {
 
 // ---------------------------------------------------------------- small formatting
 
-/// A duration in seconds for people: `850 ms`, `2.31 s`, `4m 05s`, `1h 02m`.
+/// A duration in seconds for people, as every report writes it
+/// ([`super::markdown::format_duration`]: `850ms`, `2.3s`, `4m 5s`).
 struct Dur(f64);
 
 impl fmt::Display for Dur {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secs = if self.0.is_finite() && self.0 > 0.0 {
-            self.0
-        } else {
-            0.0
-        };
-        let ms = (secs * 1000.0).round();
-        if ms < 1000.0 {
-            write!(f, "{ms} ms")
-        } else if secs < 60.0 {
-            write!(f, "{secs:.2} s")
-        } else if secs < 3600.0 {
-            let whole = secs.floor() as u64;
-            write!(f, "{}m {:02}s", whole / 60, whole % 60)
-        } else {
-            let minutes = (secs / 60.0).floor() as u64;
-            write!(f, "{}h {:02}m", minutes / 60, minutes % 60)
-        }
+        f.write_str(&super::markdown::format_duration(self.0))
     }
 }
 
@@ -1189,14 +1174,13 @@ mod tests {
 
     #[test]
     fn formats_durations() {
-        assert_eq!(Dur(0.0).to_string(), "0 ms");
-        assert_eq!(Dur(-3.0).to_string(), "0 ms");
-        assert_eq!(Dur(f64::NAN).to_string(), "0 ms");
-        assert_eq!(Dur(0.0123).to_string(), "12 ms");
-        assert_eq!(Dur(0.9996).to_string(), "1.00 s");
-        assert_eq!(Dur(2.314).to_string(), "2.31 s");
-        assert_eq!(Dur(245.9).to_string(), "4m 05s");
-        assert_eq!(Dur(3725.0).to_string(), "1h 02m");
+        assert_eq!(Dur(0.0).to_string(), "0ms");
+        assert_eq!(Dur(-3.0).to_string(), "0ms");
+        assert_eq!(Dur(f64::NAN).to_string(), "0ms");
+        assert_eq!(Dur(0.0123).to_string(), "12ms");
+        assert_eq!(Dur(2.314).to_string(), "2.3s");
+        assert_eq!(Dur(245.9).to_string(), "4m 6s");
+        assert_eq!(Dur(3725.0).to_string(), "1h 2m 5s");
     }
 
     #[test]
