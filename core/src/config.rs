@@ -26,6 +26,8 @@
 //! | `status_context` | `"testrelay"` | commit-status context / check name prefix |
 //! | `comment_budget_bytes` | `65536` | largest PR comment the renderer produces |
 //! | `strict` | `false` | reporting problems fail the harness |
+//! | `job_summary_path` | none (`GITHUB_STEP_SUMMARY` inside Actions) | file the CI shows as the job summary; the final Markdown is appended |
+//! | `workflow_commands` | none (on inside Actions) | print `::error file=..,line=..::` lines for the first failures |
 
 use std::fmt;
 use std::path::PathBuf;
@@ -199,6 +201,10 @@ pub struct Config {
     pub comment_budget_bytes: usize,
     /// Reporting problems fail the harness.
     pub strict: bool,
+    /// Job-summary file to append the final Markdown to.
+    pub job_summary_path: Option<PathBuf>,
+    /// Print workflow commands for failures (`None`: decided by detection).
+    pub workflow_commands: Option<bool>,
 }
 
 impl Default for Config {
@@ -226,6 +232,8 @@ impl Default for Config {
             status_context: "testrelay".into(),
             comment_budget_bytes: 65_536,
             strict: false,
+            job_summary_path: None,
+            workflow_commands: None,
         }
     }
 }

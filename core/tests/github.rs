@@ -215,3 +215,27 @@ fn no_file_or_message_contains_the_token() {
         assert!(!hit, "token found in {}", f.display());
     }
 }
+
+#[test]
+fn inside_actions_the_summary_is_appended_to_the_job_summary() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let summary_file = dir.path().join("step_summary.md");
+    std::fs::write(&summary_file, "earlier step\n").unwrap();
+    let env = Env::new()
+        .with_var("GITHUB_ACTIONS", "true")
+        .with_var("GITHUB_STEP_SUMMARY", summary_file.to_str().unwrap());
+    let reporter = Reporter::builder(config(&sim, dir.path()))
+        .env(env)
+        .start()
+        .unwrap();
+    reporter.record(failing(1)).unwrap();
+    reporter.finish(Duration::from_secs(60)).unwrap();
+    let text = std::fs::read_to_string(&summary_file).unwrap();
+    assert!(text.starts_with("earlier step\n"), "{text}");
+    assert!(
+        text.contains(&comment_marker("testrelay")) && text.contains("fails_1"),
+        "{text}"
+    );
+    assert!(!text.contains(TOKEN));
+}

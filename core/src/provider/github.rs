@@ -8,9 +8,14 @@
 //! (`GITHUB_API_URL` inside Actions, GitHub Enterprise Server, or the
 //! simulator in tests), `https://api.github.com` by default.
 //!
-//! Not yet here: artifacts as release assets, the job summary and workflow
-//! commands, and the fall-back to commit status when a check run is refused
-//! (403); those operations return `Unsupported` or the permission error.
+//! When the run closes it also appends the summary to the job summary file
+//! (`job_summary_path`, `GITHUB_STEP_SUMMARY` inside Actions) and prints
+//! `::error` workflow commands for the first 10 failures with a file
+//! (`workflow_commands`, on inside Actions); both need no token.
+//!
+//! Not yet here: artifacts as release assets, and carrying on without a
+//! check run when one is refused (403 on fork PRs); those return
+//! `Unsupported` or the permission error.
 
 use serde_json::{Value, json};
 
@@ -29,6 +34,10 @@ const SUMMARY_MAX_CHARS: usize = 65_535;
 const ANNOTATIONS_PER_REQUEST: usize = 50;
 /// GitHub's limit on a commit status description, in characters.
 const STATUS_DESCRIPTION_MAX_CHARS: usize = 140;
+/// GitHub shows at most 10 error annotations from workflow commands per step.
+const WORKFLOW_ERRORS_SHOWN: usize = 10;
+/// GitHub's limit on one step's job summary, in bytes.
+const JOB_SUMMARY_MAX_BYTES: u64 = 1024 * 1024;
 
 /// The GitHub provider. Thread-safe.
 #[derive(Debug)]
@@ -37,6 +46,8 @@ pub struct GithubProvider {
     repo: String,
     check_name: String,
     context: String,
+    job_summary: Option<std::path::PathBuf>,
+    workflow_commands: bool,
 }
 
 impl GithubProvider {
@@ -73,7 +84,28 @@ impl GithubProvider {
             repo,
             check_name: config.run_name.clone(),
             context: config.status_context.clone(),
+            job_summary: config.job_summary_path.clone(),
+            workflow_commands: config.workflow_commands.unwrap_or(false),
         })
+    }
+
+    /// Appends the summary to the job summary file, within its 1 MiB limit.
+    fn append_job_summary(&self, summary: &str) -> Result<()> {
+        use std::io::Write;
+        let Some(path) = &self.job_summary else {
+            return Ok(());
+        };
+        let used = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if used + summary.len() as u64 + 1 > JOB_SUMMARY_MAX_BYTES {
+            log::warn!("testrelay: the job summary is full (1 MiB); not appending");
+            return Ok(());
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| Error::io("opening the job summary", path, e))?;
+        writeln!(file, "{summary}").map_err(|e| Error::io("writing the job summary", path, e))
     }
 
     fn head_sha<'a>(&self, ctx: &'a RunContext) -> Result<&'a str> {
@@ -130,6 +162,30 @@ fn annotations(run: &TestRun) -> Vec<Value> {
                 "message": truncate_chars(case.message.as_deref().unwrap_or("failed"), 64 * 1024),
             }))
         })
+        .collect()
+}
+
+/// `::error file=F,line=L,title=T::message` for the first failures that
+/// have a file, escaped as the workflow-command syntax requires.
+fn workflow_commands(run: &TestRun) -> Vec<String> {
+    let data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    run.failures()
+        .filter_map(|case| {
+            let file = case.file.as_deref()?;
+            let line = case.line.unwrap_or(1).max(1);
+            Some(format!(
+                "::error file={},line={line},title={}::{}",
+                prop(file),
+                prop(&case.full_name()),
+                data(case.message.as_deref().unwrap_or("failed"))
+            ))
+        })
+        .take(WORKFLOW_ERRORS_SHOWN)
         .collect()
 }
 
@@ -221,6 +277,13 @@ impl CiProvider for GithubProvider {
     }
 
     fn close(&self, handle: &RunHandle, update: &RunUpdate<'_>) -> Result<()> {
+        // The token-free channels first, so they appear even if the API fails.
+        self.append_job_summary(update.summary_markdown)?;
+        if self.workflow_commands {
+            for line in workflow_commands(update.run) {
+                println!("{line}");
+            }
+        }
         let all = annotations(update.run);
         let mut batches = all.chunks(ANNOTATIONS_PER_REQUEST);
         let path = format!("/repos/{}/check-runs/{}", self.repo, handle.external_id);
@@ -370,6 +433,29 @@ mod tests {
         assert_eq!(status_state(BuildState::Error), "error");
         assert_eq!(url_encode("unit tests/é"), "unit%20tests%2F%C3%A9");
         assert_eq!(truncate_chars("héllo", 2), "hé");
+    }
+
+    #[test]
+    fn workflow_commands_are_escaped_and_capped() {
+        let mut run = TestRun::default();
+        for i in 0..12 {
+            let mut c = crate::model::TestCase::new(
+                "s",
+                "a,b",
+                format!("t:{i}"),
+                crate::CaseStatus::Failed,
+            );
+            c.file = Some("src/x.rs".into());
+            c.line = Some(3);
+            c.message = Some("100% wrong\nsecond line".into());
+            run.cases.push(c);
+        }
+        let lines = workflow_commands(&run);
+        assert_eq!(lines.len(), 10);
+        assert_eq!(
+            lines[0],
+            "::error file=src/x.rs,line=3,title=a%2Cb.t%3A0::100%25 wrong%0Asecond line"
+        );
     }
 
     #[test]

@@ -310,6 +310,12 @@ fn resolve(mut config: Config, det: &Detection, env: &Env) -> (Config, RunContex
             .and_then(|name| env.get(name))
             .map(crate::config::Secret::new);
     }
+    if det.ci == Some(crate::detect::CiSystem::GithubActions) {
+        config.job_summary_path = config
+            .job_summary_path
+            .or_else(|| env.get("GITHUB_STEP_SUMMARY").map(std::path::PathBuf::from));
+        config.workflow_commands = config.workflow_commands.or(Some(true));
+    }
     config.repository = config.repository.or_else(|| det.repository.clone());
     config.commit_sha = config.commit_sha.or_else(|| det.commit_sha.clone());
     config.branch = config
