@@ -239,3 +239,42 @@ fn inside_actions_the_summary_is_appended_to_the_job_summary() {
     );
     assert!(!text.contains(TOKEN));
 }
+
+#[test]
+fn a_refused_check_run_falls_back_to_status_summary_and_comment() {
+    let sim = Simulator::start().unwrap();
+    sim.set_github_read_only(true);
+    let dir = tempfile::tempdir().unwrap();
+    let summary_file = dir.path().join("step_summary.md");
+    let cfg = Config {
+        job_summary_path: Some(summary_file.clone()),
+        ..config(&sim, dir.path())
+    };
+    let summary = run(cfg, [failing(1)]);
+    let create = summary
+        .not_delivered
+        .iter()
+        .find(|n| n.operation == "create")
+        .expect("create is reported");
+    assert_eq!(create.kind, testrelay::ErrorKind::Permission);
+    assert!(
+        create.message.contains("checks: write"),
+        "{}",
+        create.message
+    );
+    let delivered: Vec<&str> = summary
+        .delivered
+        .iter()
+        .map(|d| d.operation.as_str())
+        .collect();
+    assert_eq!(delivered, ["summary", "status", "comment"]);
+    let gh = sim.github();
+    assert!(gh.check_runs.is_empty());
+    assert_eq!(gh.statuses.len(), 1);
+    assert_eq!(gh.comments.len(), 1);
+    assert!(
+        std::fs::read_to_string(&summary_file)
+            .unwrap()
+            .contains("fails_1")
+    );
+}

@@ -8,14 +8,14 @@
 //! (`GITHUB_API_URL` inside Actions, GitHub Enterprise Server, or the
 //! simulator in tests), `https://api.github.com` by default.
 //!
-//! When the run closes it also appends the summary to the job summary file
+//! At the end of a run it also appends the summary to the job summary file
 //! (`job_summary_path`, `GITHUB_STEP_SUMMARY` inside Actions) and prints
 //! `::error` workflow commands for the first 10 failures with a file
-//! (`workflow_commands`, on inside Actions); both need no token.
+//! (`workflow_commands`, on inside Actions). Both need no token, so they
+//! still work when the check run is refused (403: a fork PR's read-only
+//! token or a personal token); the receipt then says how to grant access.
 //!
-//! Not yet here: artifacts as release assets, and carrying on without a
-//! check run when one is refused (403 on fork PRs); those return
-//! `Unsupported` or the permission error.
+//! Not yet here: artifacts as release assets (`Unsupported`).
 
 use serde_json::{Value, json};
 
@@ -89,23 +89,25 @@ impl GithubProvider {
         })
     }
 
-    /// Appends the summary to the job summary file, within its 1 MiB limit.
-    fn append_job_summary(&self, summary: &str) -> Result<()> {
+    /// Appends the summary to the job summary file, within its 1 MiB
+    /// limit. Returns whether it was appended.
+    fn append_job_summary(&self, summary: &str) -> Result<bool> {
         use std::io::Write;
         let Some(path) = &self.job_summary else {
-            return Ok(());
+            return Ok(false);
         };
         let used = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         if used + summary.len() as u64 + 1 > JOB_SUMMARY_MAX_BYTES {
             log::warn!("testrelay: the job summary is full (1 MiB); not appending");
-            return Ok(());
+            return Ok(false);
         }
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
             .map_err(|e| Error::io("opening the job summary", path, e))?;
-        writeln!(file, "{summary}").map_err(|e| Error::io("writing the job summary", path, e))
+        writeln!(file, "{summary}").map_err(|e| Error::io("writing the job summary", path, e))?;
+        Ok(true)
     }
 
     fn head_sha<'a>(&self, ctx: &'a RunContext) -> Result<&'a str> {
@@ -124,6 +126,23 @@ impl GithubProvider {
             "annotations": annotations,
         })
     }
+}
+
+/// A 403 on creating a check run says why and what to do: a fork PR's
+/// read-only token or a personal token cannot create one.
+fn explain_refused_check_run(e: Error) -> Error {
+    if e.kind() != ErrorKind::Permission {
+        return e;
+    }
+    Error::new(
+        ErrorKind::Permission,
+        format!(
+            "{e}. GitHub refused the check run: a fork PR's read-only token or a personal \
+             token cannot create one. The commit status, job summary and workflow commands \
+             carry on; grant `checks: write` in the workflow's `permissions`, or use a \
+             GitHub App token"
+        ),
+    )
 }
 
 /// The check-run conclusion for a finished run.
@@ -256,7 +275,8 @@ impl CiProvider for GithubProvider {
                         "POST",
                         &format!("/repos/{}/check-runs", self.repo),
                         Body::Json(&body),
-                    )?
+                    )
+                    .map_err(explain_refused_check_run)?
                     .json()?
             }
         };
@@ -277,13 +297,6 @@ impl CiProvider for GithubProvider {
     }
 
     fn close(&self, handle: &RunHandle, update: &RunUpdate<'_>) -> Result<()> {
-        // The token-free channels first, so they appear even if the API fails.
-        self.append_job_summary(update.summary_markdown)?;
-        if self.workflow_commands {
-            for line in workflow_commands(update.run) {
-                println!("{line}");
-            }
-        }
         let all = annotations(update.run);
         let mut batches = all.chunks(ANNOTATIONS_PER_REQUEST);
         let path = format!("/repos/{}/check-runs/{}", self.repo, handle.external_id);
@@ -376,6 +389,17 @@ impl CiProvider for GithubProvider {
         Err(Error::unsupported(
             "the github provider does not upload artifacts yet",
         ))
+    }
+
+    fn publish_summary(&self, update: &RunUpdate<'_>) -> Result<bool> {
+        let mut published = self.append_job_summary(update.summary_markdown)?;
+        if self.workflow_commands {
+            for line in workflow_commands(update.run) {
+                println!("{line}");
+                published = true;
+            }
+        }
+        Ok(published)
     }
 
     fn get_test_run_status(&self, handle: &RunHandle) -> Result<TestRunResult> {

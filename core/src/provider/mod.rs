@@ -177,6 +177,15 @@ pub trait CiProvider: Send + Sync {
 
     /// The run's state as the CI system reports it.
     fn get_test_run_status(&self, handle: &RunHandle) -> Result<TestRunResult>;
+
+    /// Publishes the final summary through the CI's token-free channels
+    /// (GitHub's job summary and workflow commands), which work even when
+    /// the API refused the run. Returns whether anything was published; the
+    /// default publishes nothing.
+    fn publish_summary(&self, update: &RunUpdate<'_>) -> Result<bool> {
+        let _ = update;
+        Ok(false)
+    }
 }
 
 /// Builds a provider from the configuration.

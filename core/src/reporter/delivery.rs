@@ -147,6 +147,9 @@ struct Steps<'a> {
     receipt: Receipt,
     /// Where `DeliveryFailed` events go (none during `flush`).
     events: Option<&'a Shared>,
+    /// True in the live session; `flush` runs later, often in another CI
+    /// step, so it does not publish the token-free summary again.
+    live: bool,
 }
 
 impl Steps<'_> {
@@ -253,6 +256,24 @@ impl Steps<'_> {
             None if needs_handle => self.create(),
             None => None,
         };
+        // Token-free channels (job summary, log commands): not queued in the
+        // outbox, they are local and happen once, here.
+        if self.live && wanted("close") {
+            match provider.publish_summary(&update) {
+                Ok(true) => self.receipt.delivered.push(Delivered {
+                    operation: "summary".into(),
+                    id: None,
+                    url: None,
+                }),
+                Ok(false) => {}
+                Err(err) => self.receipt.not_delivered.push(NotDelivered {
+                    operation: "summary".into(),
+                    kind: err.kind(),
+                    message: err.to_string(),
+                    pending: false,
+                }),
+            }
+        }
         match &handle {
             Some(h) if wanted("close") => {
                 self.step("close", |_| (None, None), || provider.close(h, &update));
@@ -390,6 +411,7 @@ impl Delivery {
             ctx: &shared.ctx,
             receipt: std::mem::take(&mut self.receipt),
             events: Some(shared),
+            live: true,
         }
     }
 
@@ -590,6 +612,7 @@ fn flush_with(
             ctx: &ctx,
             receipt: Receipt::default(),
             events: None,
+            live: false,
         };
         let handle = if wanted_ops.contains("create") {
             steps.create()
