@@ -292,7 +292,6 @@ impl ReporterBuilder {
             provider_name: provider.name().to_string(),
             pool: Mutex::new(Some(pool)),
             summary: Mutex::new(None),
-            started: Instant::now(),
         })
     }
 }
@@ -373,7 +372,6 @@ pub struct Reporter {
     provider_name: String,
     pool: Mutex<Option<ThreadPool>>,
     summary: Mutex<Option<RunSummary>>,
-    started: Instant,
 }
 
 impl Reporter {
@@ -573,7 +571,6 @@ impl Reporter {
             std::thread::yield_now();
         }
         let (done_tx, done_rx) = bounded(1);
-        let elapsed = self.started.elapsed().as_secs_f64();
         self.tx.send(Msg::Finish(done_tx)).map_err(|_| stopped())?;
         let finished = done_rx
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
@@ -584,7 +581,7 @@ impl Reporter {
                     .delivery
                     .recv_timeout(deadline.saturating_duration_since(Instant::now()))
                     .ok();
-                self.summarize(f.result, f.reports, f.problems, receipt, elapsed)
+                self.summarize(f.result, f.reports, f.problems, receipt)
             }
             None => {
                 self.shared.cancel.store(true, Ordering::SeqCst);
@@ -598,7 +595,6 @@ impl Reporter {
                         pending: true,
                     }],
                     None,
-                    elapsed,
                 )
             }
         };
@@ -642,7 +638,6 @@ impl Reporter {
         reports: Vec<PathBuf>,
         mut problems: Vec<NotDelivered>,
         receipt: Option<delivery::Receipt>,
-        _elapsed: f64,
     ) -> RunSummary {
         let timed_out = receipt.is_none();
         let delivered = match receipt {
