@@ -28,6 +28,9 @@
 //! | `strict` | `false` | reporting problems fail the harness |
 //! | `job_summary_path` | none (`GITHUB_STEP_SUMMARY` inside Actions) | file the CI shows as the job summary; the final Markdown is appended |
 //! | `workflow_commands` | none (on inside Actions) | print `::error file=..,line=..::` lines for the first failures |
+//!
+//! Keys left unset are filled from the `TESTRELAY_*` environment variables
+//! (see [`crate::reporter::ENV_VARIABLES`]), then from CI detection.
 
 use std::fmt;
 use std::path::PathBuf;

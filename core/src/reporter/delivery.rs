@@ -18,6 +18,7 @@ use serde::Serialize;
 use super::owner::Owner;
 use super::{Delivered, Event, NotDelivered, Shared};
 use crate::config::Config;
+use crate::detect::{Env, detect};
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::History;
 use crate::history::analysis::diff::RunDiff;
@@ -243,6 +244,12 @@ impl Steps<'_> {
     ) {
         let (report_url, diff) = texts;
         let (provider, config, ctx) = (self.provider, self.config, self.ctx);
+        // The HTML report is a file on this machine: a link to it only
+        // helps locally. A CI system's readers get the build page instead.
+        let report_url = match report_url {
+            Some(url) if provider.name() == "local" || url.starts_with("http") => Some(url),
+            _ => ctx.build_url.clone(),
+        };
         let rendered = Rendered::new(config, run, report_url, diff);
         let update = rendered.update(run);
         let (summary, description) = (&rendered.summary, &rendered.description);
@@ -467,6 +474,7 @@ impl Delivery {
             &self.registry,
             false,
             Some(&own),
+            None,
         ) {
             Ok(report) => {
                 for run in report.runs {
@@ -506,8 +514,11 @@ pub struct FlushedRun {
 /// processes that are no longer running (all of them with `force`). A run
 /// whose process died before `finish` is completed as `error` in the
 /// history and closed that way in the CI, with every case it had stored.
+/// Each run goes to the provider it began with; what `config` leaves unset
+/// (token, API URL) comes from the environment as for a Reporter.
 ///
-/// Errors: `Configuration` when history is off; `Database` for the file.
+/// Errors: `Configuration` when history is off or an environment variable
+/// is malformed; `Database` for the file.
 /// Provider failures are in the report, and stay queued.
 pub fn flush(config: &Config, force: bool) -> Result<FlushReport> {
     let Some(path) = &config.history_path else {
@@ -523,6 +534,7 @@ pub fn flush(config: &Config, force: bool) -> Result<FlushReport> {
         &Registry::with_builtins(),
         force,
         None,
+        Some(&Env::from_process()),
     )
 }
 
@@ -532,7 +544,9 @@ fn flush_with(
     registry: &Registry,
     force: bool,
     except: Option<&str>,
+    env: Option<&Env>,
 ) -> Result<FlushReport> {
+    let detection = env.map(|env| (env, detect(env)));
     let pending = history.outbox_pending(None)?;
     let mut report = FlushReport::default();
     let mut run_keys: Vec<String> = Vec::new();
@@ -588,6 +602,16 @@ fn flush_with(
             config.provider.clone()
         } else {
             stored.run.provider.clone()
+        };
+        // A Reporter's own configuration is already resolved; `flush` fills
+        // each run's from the environment for that run's provider.
+        let filled;
+        let config = match &detection {
+            Some((env, det)) => {
+                filled = super::resolve::fill_config(config.clone(), &provider_name, det, env)?;
+                &filled
+            }
+            None => config,
         };
         let provider = registry.create(&provider_name, config)?;
         let wanted_ops: BTreeSet<String> = entries

@@ -31,6 +31,7 @@
 mod collector;
 mod delivery;
 mod owner;
+mod resolve;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -42,7 +43,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::detect::{Detection, Env, detect};
+use crate::detect::{Env, detect};
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::{ArtifactRecord, History, RunRecord};
 use crate::model::{Counts, Metric, RunStatus, SuiteInfo, TestCase, TestRun, TestRunResult};
@@ -50,6 +51,7 @@ use crate::pool::ThreadPool;
 use crate::provider::{CiProvider, Registry, RunContext};
 
 pub use delivery::{FlushReport, flush};
+pub use resolve::ENV_VARIABLES;
 
 /// Capacity of the record queue; a full queue makes `record` wait.
 const QUEUE_CAPACITY: usize = 65_536;
@@ -212,8 +214,11 @@ impl ReporterBuilder {
         self.config.validate()?;
         let env = self.env.unwrap_or_else(Env::from_process);
         let detection = detect(&env);
-        let (config, ctx) = resolve(self.config, &detection, &env);
-        let provider_name = self.registry.resolve_name(&config.provider, &detection);
+        let provider_name = self
+            .registry
+            .resolve_name(&self.config.provider, &detection);
+        let config = resolve::fill_config(self.config, &provider_name, &detection, &env)?;
+        let ctx = resolve::run_context(&config, &detection);
         let provider: Arc<dyn CiProvider> = match self.registry.create(&provider_name, &config) {
             Ok(p) => Arc::from(p),
             // `auto` picked a CI provider that is not set up (no token, no
@@ -294,73 +299,6 @@ impl ReporterBuilder {
             summary: Mutex::new(None),
         })
     }
-}
-
-/// Resolves the configuration and the run's identity: explicit values
-/// first, then what was detected about the CI, then defaults.
-///
-/// The run key, when not given, is stable across retries of the same CI job
-/// (`{ci}-{build id}-{job}-{shard}-{run name}`); outside CI it is unique
-/// per process (`{run name}-{unix ms}-{pid}`).
-fn resolve(mut config: Config, det: &Detection, env: &Env) -> (Config, RunContext) {
-    if config.api_token.is_none() {
-        config.api_token = det
-            .token_env
-            .and_then(|name| env.get(name))
-            .map(crate::config::Secret::new);
-    }
-    if det.ci == Some(crate::detect::CiSystem::GithubActions) {
-        config.job_summary_path = config
-            .job_summary_path
-            .or_else(|| env.get("GITHUB_STEP_SUMMARY").map(std::path::PathBuf::from));
-        config.workflow_commands = config.workflow_commands.or(Some(true));
-    }
-    config.repository = config.repository.or_else(|| det.repository.clone());
-    config.commit_sha = config.commit_sha.or_else(|| det.commit_sha.clone());
-    config.branch = config
-        .branch
-        .as_deref()
-        .map(crate::detect::normalize_branch)
-        .or_else(|| det.branch.clone());
-    config.pr_number = config.pr_number.or(det.pr_number);
-    config.api_url = config.api_url.or_else(|| det.api_url.clone());
-    let run_key = config
-        .test_run_id
-        .clone()
-        .unwrap_or_else(|| match (det.ci, &det.build_id) {
-            (Some(ci), Some(build)) => {
-                let mut key = format!("{}-{build}", ci.id());
-                for part in [det.job_id.as_deref().or(det.job_name.as_deref())]
-                    .into_iter()
-                    .flatten()
-                {
-                    key.push('-');
-                    key.push_str(part);
-                }
-                if let Some(i) = det.shard_index {
-                    key.push_str(&format!("-shard{i}"));
-                }
-                key.push('-');
-                key.push_str(&config.run_name);
-                key
-            }
-            _ => format!(
-                "{}-{}-{}",
-                config.run_name,
-                crate::time::now_unix_ms(),
-                std::process::id()
-            ),
-        });
-    let ctx = RunContext {
-        run_key,
-        name: config.run_name.clone(),
-        repository: config.repository.clone(),
-        commit_sha: config.commit_sha.clone(),
-        branch: config.branch.clone(),
-        pr_number: config.pr_number,
-        build_url: det.build_url.clone(),
-    };
-    (config, ctx)
 }
 
 /// A running test session. `Send + Sync`: any number of threads may record
