@@ -604,15 +604,19 @@ fn flush_with(
             stored.run.provider.clone()
         };
         // A Reporter's own configuration is already resolved; `flush` fills
-        // each run's from the environment for that run's provider.
-        let filled;
-        let config = match &detection {
+        // each run's from the environment for that run's provider. Either
+        // way the run's own identity wins over this process's.
+        let mut run_config = match &detection {
             Some((env, det)) => {
-                filled = super::resolve::fill_config(config.clone(), &provider_name, det, env)?;
-                &filled
+                super::resolve::fill_config(config.clone(), &provider_name, det, env)?
             }
-            None => config,
+            None => config.clone(),
         };
+        run_config.repository = ctx.repository.clone().or(run_config.repository);
+        run_config.commit_sha = ctx.commit_sha.clone().or(run_config.commit_sha);
+        run_config.branch = ctx.branch.clone().or(run_config.branch);
+        run_config.pr_number = ctx.pr_number.or(run_config.pr_number);
+        let config = &run_config;
         let provider = registry.create(&provider_name, config)?;
         let wanted_ops: BTreeSet<String> = entries
             .iter()
