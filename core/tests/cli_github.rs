@@ -184,3 +184,70 @@ fn without_a_token_github_is_a_clear_configuration_error() {
     assert!(stderr.contains("token"), "{stderr}");
     assert!(sim.requests().is_empty(), "nothing sent without a token");
 }
+
+/// A stand-in proxy: records the first line of every connection, answers 502.
+fn fake_proxy() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(&stream).read_line(&mut line);
+            log.lock().unwrap().push(line.trim().to_string());
+            let _ = stream.write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn https_proxy_is_used_and_no_proxy_bypasses_it() {
+    let sim = Simulator::start().unwrap();
+    let (proxy, seen) = fake_proxy();
+    let file = fixture("nextest.xml");
+    let run = |no_proxy: Option<&str>| {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.json");
+        std::fs::write(&config, r#"{"retry": {"max_attempts": 1}}"#).unwrap();
+        let mut env = vec![
+            ("GH_TOKEN", TOKEN.to_string()),
+            ("HTTPS_PROXY", proxy.clone()),
+            ("TESTRELAY_API_URL", sim.url()),
+            ("TESTRELAY_REPOSITORY", "octo/lib".into()),
+            ("TESTRELAY_COMMIT_SHA", HEAD_SHA.into()),
+        ];
+        if let Some(hosts) = no_proxy {
+            env.push(("NO_PROXY", hosts.to_string()));
+        }
+        let args = [
+            "report",
+            "--provider",
+            "github",
+            "--config",
+            config.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ];
+        testrelay(dir.path(), &args, &env)
+    };
+
+    run(None);
+    let through_proxy = seen.lock().unwrap().clone();
+    assert!(!through_proxy.is_empty(), "HTTPS_PROXY was not used");
+    assert!(
+        through_proxy[0].contains(&format!("127.0.0.1:{}", sim.port())),
+        "the proxy was asked for the API host: {through_proxy:?}"
+    );
+    assert!(sim.requests().is_empty(), "nothing bypassed the proxy");
+
+    seen.lock().unwrap().clear();
+    run(Some("localhost,127.0.0.1"));
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "NO_PROXY host went to the proxy"
+    );
+    assert_eq!(sim.github().check_runs.len(), 1);
+}
