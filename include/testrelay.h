@@ -16,7 +16,7 @@
 #define TESTRELAY_ABI_VERSION_MAJOR 1
 
 // Minor version of the C ABI: bumped when functions or enum values are added.
-#define TESTRELAY_ABI_VERSION_MINOR 0
+#define TESTRELAY_ABI_VERSION_MINOR 1
 
 // The result of a testrelay C call: `TR_OK` (0) or the stable code of what
 // went wrong (the same numbers as the Rust `ErrorKind` and the Node
@@ -67,6 +67,10 @@ typedef enum tr_event_kind {
   // `tr_reporter_finish` completed; the payload is the run summary JSON.
   // Fires once, on the thread that called `tr_reporter_finish`.
   TR_EVENT_RUN_FINISHED = 4,
+  // The run is open; the payload is `{"run_key":…}`. Fires once per
+  // callback, inside `tr_reporter_on_event` on the registering thread
+  // (the run opened in `tr_reporter_new`). ABI 1.1.
+  TR_EVENT_RUN_STARTED = 5,
 } tr_event_kind;
 
 // The outcome of a test case, for `tr_case.status`.
@@ -415,8 +419,8 @@ enum tr_status tr_reporter_set_property(const struct tr_reporter *r,
 
 // Registers `callback` for the reporter's lifecycle events, called with
 // `user_data`. See `tr_event_kind` for the events and the thread each fires
-// on. The run-started event fires inside `tr_reporter_new`, before any
-// callback can be registered, so it is never delivered. Callbacks stay
+// on; `TR_EVENT_RUN_STARTED` reaches each callback once, before this
+// function returns, unless the run is finished. Callbacks stay
 // registered until `tr_reporter_free`; each is called in registration
 // order. A callback must return quickly: it holds up the thread it runs on.
 //

@@ -315,6 +315,39 @@ fn hooks_fire_in_order() {
 }
 
 #[test]
+fn a_hook_added_after_start_still_sees_the_run_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let reporter = with_counting(dir.path(), Arc::new(Counting::default()))
+        .start()
+        .unwrap();
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let s = seen.clone();
+    reporter.on_event(move |e| {
+        let label = match e {
+            Event::RunStarted { run_key } => format!("started {run_key}"),
+            Event::CaseRecorded(c) => format!("case {}", c.name),
+            Event::RunFinished(_) => "finished".into(),
+            _ => return,
+        };
+        s.lock().unwrap().push(label);
+    });
+    reporter.on_event(|_| panic!("a broken late hook must not break the run"));
+    reporter.record(case(1, CaseStatus::Passed)).unwrap();
+    reporter.finish(Duration::from_secs(60)).unwrap();
+    let expected = [
+        format!("started {}", reporter.run_key()),
+        "case test_1".into(),
+        "finished".into(),
+    ];
+    assert_eq!(*seen.lock().unwrap(), expected);
+    // After finish a new hook gets nothing.
+    let late = Arc::new(Mutex::new(0));
+    let l = late.clone();
+    reporter.on_event(move |_| *l.lock().unwrap() += 1);
+    assert_eq!(*late.lock().unwrap(), 0);
+}
+
+#[test]
 fn strict_mode_fails_the_harness() {
     let dir = tempfile::tempdir().unwrap();
     let provider = Arc::new(Counting {

@@ -40,4 +40,4 @@ pub use strings::{tr_string, tr_string_free, tr_string_len, tr_string_ptr};
 /// Major version of the C ABI: bumped only for incompatible changes.
 pub const TESTRELAY_ABI_VERSION_MAJOR: u32 = 1;
 /// Minor version of the C ABI: bumped when functions or enum values are added.
-pub const TESTRELAY_ABI_VERSION_MINOR: u32 = 0;
+pub const TESTRELAY_ABI_VERSION_MINOR: u32 = 1;

@@ -103,6 +103,10 @@ pub enum tr_event_kind {
     /// `tr_reporter_finish` completed; the payload is the run summary JSON.
     /// Fires once, on the thread that called `tr_reporter_finish`.
     TR_EVENT_RUN_FINISHED = 4,
+    /// The run is open; the payload is `{"run_key":…}`. Fires once per
+    /// callback, inside `tr_reporter_on_event` on the registering thread
+    /// (the run opened in `tr_reporter_new`). ABI 1.1.
+    TR_EVENT_RUN_STARTED = 5,
 }
 
 /// A lifecycle callback: `kind`, the event's JSON payload (`payload_len`
@@ -354,9 +358,12 @@ struct DeliveryFailure<'a> {
     message: &'a str,
 }
 
-fn event_json(event: &Event<'_>) -> Option<(tr_event_kind, serde_json::Result<String>)> {
-    Some(match event {
-        Event::RunStarted { .. } => return None,
+fn event_json(event: &Event<'_>) -> (tr_event_kind, serde_json::Result<String>) {
+    match event {
+        Event::RunStarted { run_key } => (
+            tr_event_kind::TR_EVENT_RUN_STARTED,
+            serde_json::to_string(&serde_json::json!({ "run_key": run_key })),
+        ),
         Event::CaseRecorded(case) => (
             tr_event_kind::TR_EVENT_CASE_RECORDED,
             serde_json::to_string(case),
@@ -378,13 +385,13 @@ fn event_json(event: &Event<'_>) -> Option<(tr_event_kind, serde_json::Result<St
             tr_event_kind::TR_EVENT_RUN_FINISHED,
             serde_json::to_string(summary),
         ),
-    })
+    }
 }
 
 /// Registers `callback` for the reporter's lifecycle events, called with
 /// `user_data`. See `tr_event_kind` for the events and the thread each fires
-/// on. The run-started event fires inside `tr_reporter_new`, before any
-/// callback can be registered, so it is never delivered. Callbacks stay
+/// on; `TR_EVENT_RUN_STARTED` reaches each callback once, before this
+/// function returns, unless the run is finished. Callbacks stay
 /// registered until `tr_reporter_free`; each is called in registration
 /// order. A callback must return quickly: it holds up the thread it runs on.
 ///
@@ -408,9 +415,7 @@ pub unsafe extern "C" fn tr_reporter_on_event(
         let callback = callback.ok_or_else(|| Error::invalid("`callback` is NULL"))?;
         let user_data = UserData(user_data);
         reporter.on_event(move |event| {
-            let Some((kind, json)) = event_json(event) else {
-                return;
-            };
+            let (kind, json) = event_json(event);
             let json = match json.map(std::ffi::CString::new) {
                 Ok(Ok(json)) => json,
                 _ => return,

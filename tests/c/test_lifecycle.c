@@ -15,6 +15,7 @@
 static atomic_long case_events;
 static atomic_long metric_events;
 static atomic_long finished_events;
+static atomic_long started_events;
 
 static void on_event(tr_event_kind kind, const char *json, size_t len, void *user_data) {
   CHECK(user_data == (void *)&case_events);
@@ -22,6 +23,10 @@ static void on_event(tr_event_kind kind, const char *json, size_t len, void *use
   if (kind == TR_EVENT_CASE_RECORDED) atomic_fetch_add(&case_events, 1);
   if (kind == TR_EVENT_METRIC_RECORDED) atomic_fetch_add(&metric_events, 1);
   if (kind == TR_EVENT_RUN_FINISHED) atomic_fetch_add(&finished_events, 1);
+  if (kind == TR_EVENT_RUN_STARTED) {
+    CHECK_HAS(json, "\"run_key\":\"c-lifecycle\"");
+    atomic_fetch_add(&started_events, 1);
+  }
 }
 
 struct worker {
@@ -80,6 +85,8 @@ int main(void) {
   CHECK_STATUS(tr_reporter_new(config, &reporter), TR_OK);
   CHECK(reporter != NULL);
   CHECK_STATUS(tr_reporter_on_event(reporter, on_event, &case_events), TR_OK);
+  /* The run opened in tr_reporter_new; the callback hears it on registering. */
+  CHECK(atomic_load(&started_events) == 1);
 
   pthread_t threads[THREADS];
   struct worker workers[THREADS];

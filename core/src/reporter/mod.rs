@@ -60,7 +60,8 @@ const QUEUE_CAPACITY: usize = 65_536;
 /// [`ReporterBuilder::on_event`] or [`Reporter::on_event`].
 #[derive(Debug)]
 pub enum Event<'a> {
-    /// The run was opened (fires on the thread that calls `start`).
+    /// The run was opened (fires on the thread that calls `start`, or for a
+    /// hook added later with [`Reporter::on_event`], on the adding thread).
     RunStarted {
         /// The run key.
         run_key: &'a str,
@@ -164,15 +165,20 @@ impl Shared {
             Ok(h) => h.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         };
-        for hook in hooks {
-            let call = std::panic::AssertUnwindSafe(|| hook(event));
-            if let Err(payload) = std::panic::catch_unwind(call) {
-                log::error!(
-                    "testrelay event callback panicked: {}",
-                    crate::pool::panic_message(&*payload)
-                );
-            }
+        for hook in &hooks {
+            call_hook(hook, event);
         }
+    }
+}
+
+/// Calls one hook; a panic in it is logged, never propagated.
+fn call_hook(hook: &Hook, event: &Event<'_>) {
+    let call = std::panic::AssertUnwindSafe(|| hook(event));
+    if let Err(payload) = std::panic::catch_unwind(call) {
+        log::error!(
+            "testrelay event callback panicked: {}",
+            crate::pool::panic_message(&*payload)
+        );
     }
 }
 
@@ -334,13 +340,23 @@ impl Reporter {
         &self.shared.run_key
     }
 
-    /// Adds a lifecycle callback after start (it misses `RunStarted`).
+    /// Adds a lifecycle callback after start. Unless the run is finished, it
+    /// receives `RunStarted` at once, on the calling thread, so a hook sees
+    /// the same events wherever it was registered.
     pub fn on_event(&self, hook: impl Fn(&Event<'_>) + Send + Sync + 'static) {
-        let mut hooks = match self.shared.hooks.write() {
-            Ok(h) => h,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        hooks.push(Arc::new(hook));
+        let hook: Hook = Arc::new(hook);
+        match self.shared.hooks.write() {
+            Ok(mut h) => h.push(hook.clone()),
+            Err(poisoned) => poisoned.into_inner().push(hook.clone()),
+        }
+        if !self.shared.closed.load(Ordering::SeqCst) {
+            call_hook(
+                &hook,
+                &Event::RunStarted {
+                    run_key: &self.shared.run_key,
+                },
+            );
+        }
     }
 
     fn send(&self, msg: Msg) -> Result<()> {
