@@ -189,9 +189,11 @@ impl TestCase {
             hasher.update([0x1f]);
         }
         let digest = hasher.finalize();
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut out = String::with_capacity(16);
         for byte in &digest[..8] {
-            out.push_str(&format!("{byte:02x}"));
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0xf)]));
         }
         out
     }

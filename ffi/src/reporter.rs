@@ -4,7 +4,8 @@ use std::ffi::{c_char, c_int, c_void};
 use std::time::Duration;
 
 use serde::Serialize;
-use testrelay::{CaseStatus, Config, Error, ErrorKind, Event, Metric, Reporter, Result, TestCase};
+use testrelay::reporter::{CaseText, PackedCase};
+use testrelay::{CaseStatus, Config, Error, ErrorKind, Event, Metric, Reporter, Result};
 
 use crate::boundary::boundary;
 use crate::status::tr_status;
@@ -183,36 +184,36 @@ fn case_status(code: c_int) -> Result<CaseStatus> {
     })
 }
 
-/// Copies a C case into a `TestCase` (the id is filled by the reporter).
+/// Copies a C case into one packed buffer (the id is filled by the
+/// reporter): one allocation per case, whatever the number of fields.
 ///
 /// # Safety
 /// Every string of `c` must be NULL or NUL-terminated.
-unsafe fn copy_case(c: &tr_case) -> Result<TestCase> {
-    let owned = |p: *const c_char, name: &str| -> Result<Option<String>> {
-        // SAFETY: forwarded from the caller's contract.
-        Ok(unsafe { optional_text(p, name) }?.map(str::to_string))
-    };
+unsafe fn copy_case(c: &tr_case) -> Result<PackedCase> {
     if !c.duration_seconds.is_finite() || c.duration_seconds < 0.0 {
         return Err(Error::invalid(format!(
             "`case->duration_seconds` is {}; it must be finite and not negative",
             c.duration_seconds
         )));
     }
-    Ok(TestCase {
-        // SAFETY: forwarded from the caller's contract.
-        name: unsafe { text(c.name, "case->name") }?.to_string(),
-        classname: owned(c.classname, "case->classname")?.unwrap_or_default(),
-        suite: owned(c.suite, "case->suite")?.unwrap_or_default(),
-        file: owned(c.file, "case->file")?,
-        line: (c.line != 0).then_some(c.line),
-        status: case_status(c.status)?,
-        duration_seconds: c.duration_seconds,
-        message: owned(c.message, "case->message")?,
-        details: owned(c.details, "case->details")?,
-        stdout: owned(c.stdout_text, "case->stdout_text")?,
-        stderr: owned(c.stderr_text, "case->stderr_text")?,
-        ..TestCase::default()
-    })
+    // SAFETY (every line below): forwarded from the caller's contract.
+    let text = CaseText {
+        name: unsafe { text(c.name, "case->name") }?,
+        classname: unsafe { optional_text(c.classname, "case->classname") }?,
+        suite: unsafe { optional_text(c.suite, "case->suite") }?,
+        file: unsafe { optional_text(c.file, "case->file") }?,
+        message: unsafe { optional_text(c.message, "case->message") }?,
+        details: unsafe { optional_text(c.details, "case->details") }?,
+        stdout: unsafe { optional_text(c.stdout_text, "case->stdout_text") }?,
+        stderr: unsafe { optional_text(c.stderr_text, "case->stderr_text") }?,
+    };
+    let line = (c.line != 0).then_some(c.line);
+    Ok(PackedCase::new(
+        &text,
+        line,
+        case_status(c.status)?,
+        c.duration_seconds,
+    ))
 }
 
 /// Records one test case. Every field is copied before the call returns.
@@ -240,7 +241,7 @@ pub unsafe extern "C" fn tr_reporter_record_case(
         let c = unsafe { c.as_ref() }.ok_or_else(|| Error::invalid("`case` is NULL"))?;
         // SAFETY: forwarded from the caller's contract.
         let case = unsafe { copy_case(c) }?;
-        reporter.record(case)
+        reporter.record_packed(case)
     })
 }
 

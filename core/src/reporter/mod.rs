@@ -31,6 +31,7 @@
 mod collector;
 mod delivery;
 mod owner;
+mod packed;
 mod resolve;
 
 use std::collections::BTreeMap;
@@ -51,6 +52,7 @@ use crate::pool::ThreadPool;
 use crate::provider::{CiProvider, Registry, RunContext};
 
 pub use delivery::{FlushReport, flush};
+pub use packed::{CaseText, PackedCase};
 pub use resolve::ENV_VARIABLES;
 
 /// Capacity of the record queue; a full queue makes `record` wait.
@@ -134,6 +136,7 @@ pub struct RunSummary {
 /// Messages from the API to the collector.
 enum Msg {
     Case(TestCase),
+    Packed(PackedCase),
     Metric(Metric),
     Suite(SuiteInfo),
     Property(String, String),
@@ -385,6 +388,14 @@ impl Reporter {
     /// Errors: `InvalidArgument` after `finish`.
     pub fn record(&self, case: TestCase) -> Result<()> {
         self.send(Msg::Case(case))
+    }
+
+    /// Records a case packed by a binding ([`PackedCase`]): the same as
+    /// [`Reporter::record`], with one allocation on the caller's thread.
+    ///
+    /// Errors: `InvalidArgument` after `finish`.
+    pub fn record_packed(&self, case: PackedCase) -> Result<()> {
+        self.send(Msg::Packed(case))
     }
 
     /// Records a metric (`recorded_at` is set when empty).
