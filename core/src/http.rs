@@ -94,6 +94,9 @@ pub enum Body<'a> {
     Json(&'a serde_json::Value),
     /// Raw bytes with a content type.
     Bytes(&'a [u8], &'a str),
+    /// A file's content with a content type, streamed from disk (opened
+    /// again for each attempt; `content-length` is the file's size).
+    File(&'a std::path::Path, &'a str),
 }
 
 /// Sleeps for retries; replaced in tests to record waits instead.
@@ -183,6 +186,12 @@ impl HttpClient {
             format!("{}{path}", self.base)
         };
         let what = format!("{method} {}", self.redact(&strip_url_credentials(&url)));
+        if let Body::File(file, _) = body {
+            // A file that cannot be read is not a connection problem: say so
+            // now instead of retrying.
+            std::fs::File::open(file)
+                .map_err(|e| Error::io("opening the file to send", file, e))?;
+        }
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -264,6 +273,14 @@ impl HttpClient {
                 let req = builder
                     .header("content-type", content_type)
                     .body(bytes.to_vec())
+                    .map_err(ureq::Error::from)?;
+                self.agent.run(req)?
+            }
+            Body::File(path, content_type) => {
+                let file = std::fs::File::open(path)?;
+                let req = builder
+                    .header("content-type", content_type)
+                    .body(file)
                     .map_err(ureq::Error::from)?;
                 self.agent.run(req)?
             }
