@@ -52,6 +52,9 @@ const JOB_SUMMARY_MAX_BYTES: u64 = 1024 * 1024;
 /// GitHub's limit on a release asset: each file must be under 2 GiB.
 const RELEASE_ASSET_MAX_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
+/// The `Accept` header of every request.
+const GITHUB_ACCEPT: &str = "application/vnd.github+json, application/json";
+
 /// The GitHub provider. Thread-safe.
 #[derive(Debug)]
 pub struct GithubProvider {
@@ -102,7 +105,10 @@ impl GithubProvider {
             .as_deref()
             .unwrap_or("https://api.github.com");
         let http = HttpClient::new(base, Auth::Bearer(token), config)?
-            .with_header("accept", "application/vnd.github+json")
+            // GitHub's JSON media type, and plain JSON for servers that only
+            // know that one (GitHub's published OpenAPI description, served
+            // by the contract tests' Prism, answers 406 to the first alone).
+            .with_header("accept", GITHUB_ACCEPT)
             .with_header("x-github-api-version", "2022-11-28");
         Ok(GithubProvider {
             http,
