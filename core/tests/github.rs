@@ -527,3 +527,34 @@ fn get_artifact_url_is_the_browser_download_url() {
     assert!(err.to_string().contains("testrelay-run-42"), "{err}");
     assert_eq!(sim.github().releases.len(), 1);
 }
+
+#[test]
+fn a_refused_release_says_which_permission_to_grant() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("log.txt");
+    std::fs::write(&file, "trace").unwrap();
+    let provider = GithubProvider::new(&config(&sim, dir.path())).unwrap();
+    let handle = provider.create_test_run(&run_ctx()).unwrap();
+    sim.inject(
+        Fault::status(
+            403,
+            r#"{"message":"Resource not accessible by integration","status":"403"}"#,
+            &[],
+        )
+        .method("POST")
+        .path_prefix("/repos/octo/app/releases"),
+    );
+    let err = provider
+        .upload_artifact(&handle, &file, "log.txt")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Permission);
+    let message = err.to_string();
+    assert!(
+        message.contains("Resource not accessible by integration")
+            && message.contains("contents: write"),
+        "{message}"
+    );
+    assert!(!message.contains(TOKEN));
+    assert!(sim.github().releases.is_empty());
+}
