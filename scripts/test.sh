@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test suite of testrelay: Rust (unit, integration, doc), then
+# Runs every test suite of testrelay: Rust (unit, integration, doc), the
+# GitHub contract tests (Prism serving GitHub's OpenAPI description), then
 # the C ABI through CMake/ctest (plain, installed package, valgrind,
 # ASan+UBSan). This is the README's test command and exactly what CI runs.
 set -euo pipefail
@@ -7,4 +8,5 @@ cd "$(dirname "$0")/.."
 
 scripts/install-test-deps.sh
 cargo test --workspace --locked
+scripts/test-contract.sh
 scripts/test-c.sh

@@ -28,6 +28,7 @@
 //! | `strict` | `false` | reporting problems fail the harness |
 //! | `job_summary_path` | none (`GITHUB_STEP_SUMMARY` inside Actions) | file the CI shows as the job summary; the final Markdown is appended |
 //! | `workflow_commands` | none (on inside Actions) | print `::error file=..,line=..::` lines for the first failures |
+//! | `release_tag` | none (`testrelay-<run key>`) | GitHub: tag of the prerelease whose assets hold the run's artifacts |
 //!
 //! Keys left unset are filled from the `TESTRELAY_*` environment variables
 //! (see [`crate::reporter::ENV_VARIABLES`]), then from CI detection.
@@ -208,6 +209,9 @@ pub struct Config {
     pub job_summary_path: Option<PathBuf>,
     /// Print workflow commands for failures (`None`: decided by detection).
     pub workflow_commands: Option<bool>,
+    /// GitHub: tag of the release that holds the artifacts (`None`: one
+    /// prerelease per run, tagged `testrelay-<run key>`).
+    pub release_tag: Option<String>,
 }
 
 impl Default for Config {
@@ -237,6 +241,7 @@ impl Default for Config {
             strict: false,
             job_summary_path: None,
             workflow_commands: None,
+            release_tag: None,
         }
     }
 }

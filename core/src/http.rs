@@ -94,6 +94,11 @@ pub enum Body<'a> {
     Json(&'a serde_json::Value),
     /// Raw bytes with a content type.
     Bytes(&'a [u8], &'a str),
+    /// A file's content with a content type, streamed from disk (opened
+    /// again for each attempt; `content-length` is the file's size). The
+    /// request's time limit grows by one second per MiB, so a large upload
+    /// at 1 MiB/s or faster is not cut short.
+    File(&'a std::path::Path, &'a str),
 }
 
 /// Sleeps for retries; replaced in tests to record waits instead.
@@ -106,6 +111,7 @@ pub struct HttpClient {
     base: String,
     auth: Auth,
     retry: RetryPolicy,
+    request_secs: u64,
     extra_headers: Vec<(&'static str, String)>,
     sleeper: Sleeper,
 }
@@ -150,6 +156,7 @@ impl HttpClient {
             base,
             auth,
             retry: config.retry.clone(),
+            request_secs: t.request_secs,
             extra_headers: Vec::new(),
             sleeper: std::thread::sleep,
         })
@@ -183,6 +190,12 @@ impl HttpClient {
             format!("{}{path}", self.base)
         };
         let what = format!("{method} {}", self.redact(&strip_url_credentials(&url)));
+        if let Body::File(file, _) = body {
+            // A file that cannot be read is not a connection problem: say so
+            // now instead of retrying.
+            std::fs::File::open(file)
+                .map_err(|e| Error::io("opening the file to send", file, e))?;
+        }
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -265,6 +278,21 @@ impl HttpClient {
                     .header("content-type", content_type)
                     .body(bytes.to_vec())
                     .map_err(ureq::Error::from)?;
+                self.agent.run(req)?
+            }
+            Body::File(path, content_type) => {
+                let file = std::fs::File::open(path)?;
+                let mib = file.metadata()?.len() / (1024 * 1024);
+                let req = builder
+                    .header("content-type", content_type)
+                    .body(file)
+                    .map_err(ureq::Error::from)?;
+                let limit = Duration::from_secs(self.request_secs.saturating_add(mib));
+                let req = self
+                    .agent
+                    .configure_request(req)
+                    .timeout_global(Some(limit))
+                    .build();
                 self.agent.run(req)?
             }
         };

@@ -1,13 +1,16 @@
 //! The GitHub provider end to end through the Reporter, against the local
-//! CI simulator: exact requests, comment upsert, call budget, redaction.
+//! CI simulator: exact requests, comment upsert, call budget, redaction,
+//! artifacts as release assets.
 
 use std::path::Path;
 use std::time::Duration;
 
 use testrelay::detect::Env;
-use testrelay::provider::{CiProvider, GithubProvider, RunContext, comment_marker};
-use testrelay::{CaseStatus, Config, Reporter, RunSummary, Secret, TestCase};
-use testrelay_ci_sim::Simulator;
+use testrelay::provider::{CiProvider, GithubProvider, RunContext, RunHandle, comment_marker};
+use testrelay::{
+    CaseStatus, Config, ErrorKind, Reporter, RetryPolicy, RunSummary, Secret, TestCase,
+};
+use testrelay_ci_sim::{Fault, Simulator};
 
 const TOKEN: &str = "ghs_redaction_sweep_token_4242";
 
@@ -277,4 +280,281 @@ fn a_refused_check_run_falls_back_to_status_summary_and_comment() {
             .unwrap()
             .contains("fails_1")
     );
+}
+
+/// Quick retries, so tests that lose a response do not wait.
+fn quick_retries(config: Config) -> Config {
+    Config {
+        retry: RetryPolicy {
+            initial_backoff_ms: 1,
+            max_backoff_ms: 5,
+            ..RetryPolicy::default()
+        },
+        ..config
+    }
+}
+
+fn run_ctx() -> RunContext {
+    RunContext {
+        run_key: "run-42".into(),
+        commit_sha: Some("abc123".into()),
+        ..RunContext::default()
+    }
+}
+
+/// `host:port` of a simulator URL.
+fn authority(url: &str) -> &str {
+    url.trim_start_matches("http://")
+}
+
+#[test]
+fn an_attached_artifact_becomes_a_release_asset() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.xml");
+    std::fs::write(&file, "<testsuites tests=\"1\"/>").unwrap();
+    let cfg = Config {
+        test_run_id: Some("run 42".into()),
+        ..config(&sim, dir.path())
+    };
+    let reporter = Reporter::builder(cfg).env(Env::new()).start().unwrap();
+    reporter.record(passing(1)).unwrap();
+    reporter
+        .attach_artifact(&file, std::collections::BTreeMap::new())
+        .unwrap();
+    let summary = reporter.finish(Duration::from_secs(60)).unwrap();
+    assert!(
+        summary.not_delivered.is_empty(),
+        "{:?}",
+        summary.not_delivered
+    );
+    assert_eq!(
+        calls(&sim),
+        [
+            "GET /repos/octo/app/commits/abc123/check-runs",
+            "POST /repos/octo/app/check-runs",
+            "PATCH /repos/octo/app/check-runs/1",
+            "POST /repos/octo/app/statuses/abc123",
+            "GET /repos/octo/app/issues/7/comments",
+            "POST /repos/octo/app/issues/7/comments",
+            "GET /repos/octo/app/releases/tags/testrelay-run-42",
+            "POST /repos/octo/app/releases",
+            "POST /repos/octo/app/releases/4/assets",
+        ]
+    );
+    let requests = sim.requests();
+    let create = requests[7].json().unwrap();
+    assert_eq!(
+        create,
+        serde_json::json!({
+            "tag_name": "testrelay-run-42",
+            "target_commitish": "abc123",
+            "name": "unit tests: run 42",
+            "body": "Artifacts of the testrelay run `run 42` on abc123.",
+            "draft": false,
+            "prerelease": true,
+        })
+    );
+    // The upload went to the release's upload_url: the uploads address.
+    let upload = &requests[8];
+    assert_eq!(upload.header("host"), Some(authority(&sim.uploads_url())));
+    assert_ne!(upload.header("host"), Some(authority(&sim.url())));
+    assert_eq!(
+        upload.query,
+        [("name".to_string(), "report.xml".to_string())]
+    );
+    assert_eq!(upload.header("content-type"), Some("application/xml"));
+    assert_eq!(upload.header("content-length"), Some("23"));
+    assert_eq!(upload.body, b"<testsuites tests=\"1\"/>");
+    assert_eq!(
+        upload.header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    let gh = sim.github();
+    assert_eq!(gh.releases.len(), 1);
+    let release = &gh.releases[0];
+    assert_eq!(
+        (release.tag_name.as_str(), release.prerelease, release.draft),
+        ("testrelay-run-42", true, false)
+    );
+    assert_eq!(release.assets.len(), 1);
+    assert_eq!(release.assets[0].content_type, "application/xml");
+    assert_eq!(release.assets[0].data, b"<testsuites tests=\"1\"/>");
+    let delivered = summary
+        .delivered
+        .iter()
+        .find(|d| d.operation == "artifact:report.xml")
+        .expect("the artifact is in the receipt");
+    let url = format!(
+        "{}/octo/app/releases/download/testrelay-run-42/report.xml",
+        sim.url()
+    );
+    assert_eq!(delivered.url.as_deref(), Some(url.as_str()));
+}
+
+#[test]
+fn a_retried_upload_does_not_duplicate_the_asset() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trace.bin");
+    std::fs::write(&file, [0u8, 1, 2, 3, 255]).unwrap();
+    let provider = GithubProvider::new(&quick_retries(config(&sim, dir.path()))).unwrap();
+    let handle = provider.create_test_run(&run_ctx()).unwrap();
+    // The first upload is stored, but its answer is lost: the HTTP layer
+    // retries, GitHub says `already_exists`, and the provider finds the
+    // asset it made.
+    sim.inject(
+        Fault::lose_response()
+            .method("POST")
+            .path_prefix("/repos/octo/app/releases/2/assets"),
+    );
+    sim.clear_requests();
+    let first = provider
+        .upload_artifact(&handle, &file, "trace.bin")
+        .unwrap();
+    assert_eq!(
+        calls(&sim),
+        [
+            "GET /repos/octo/app/releases/tags/testrelay-run-42",
+            "POST /repos/octo/app/releases",
+            "POST /repos/octo/app/releases/2/assets",
+            "POST /repos/octo/app/releases/2/assets",
+            "GET /repos/octo/app/releases/2/assets",
+        ]
+    );
+    assert_eq!(first.name, "trace.bin");
+    assert_eq!(first.size, 5);
+    // Replaying the upload (an outbox entry after a crash) finds it too.
+    let again = provider
+        .upload_artifact(&handle, &file, "trace.bin")
+        .unwrap();
+    assert_eq!(again, first);
+    let gh = sim.github();
+    assert_eq!(gh.releases.len(), 1);
+    assert_eq!(gh.releases[0].assets.len(), 1, "never a second copy");
+    assert_eq!(
+        gh.releases[0].assets[0].content_type,
+        "application/octet-stream"
+    );
+    // Other content under the same name is an error, not a silent success.
+    std::fs::write(&file, [9u8, 9, 9, 9, 9]).unwrap();
+    let err = provider
+        .upload_artifact(&handle, &file, "trace.bin")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.to_string().contains("other content"), "{err}");
+    assert_eq!(sim.github().releases[0].assets[0].data, [0u8, 1, 2, 3, 255]);
+}
+
+#[test]
+fn a_file_of_two_gib_is_refused_before_anything_is_sent() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("core.dump");
+    // Sparse: the size is real, the disk blocks are not.
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(2 * 1024 * 1024 * 1024)
+        .unwrap();
+    let provider = GithubProvider::new(&config(&sim, dir.path())).unwrap();
+    let handle = RunHandle {
+        external_id: "1".into(),
+        url: None,
+    };
+    let err = provider
+        .upload_artifact(&handle, &big, "core.dump")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    let message = err.to_string();
+    assert!(
+        message.contains("2147483648 bytes") && message.contains("under 2 GiB"),
+        "{message}"
+    );
+    assert!(message.contains("core.dump"), "{message}");
+    assert!(sim.requests().is_empty(), "{:?}", calls(&sim));
+}
+
+#[test]
+fn get_artifact_url_is_the_browser_download_url() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("screen.png");
+    std::fs::write(&file, b"\x89PNG").unwrap();
+    let cfg = Config {
+        release_tag: Some("ci-artifacts".into()),
+        ..config(&sim, dir.path())
+    };
+    let provider = GithubProvider::new(&cfg).unwrap();
+    let handle = provider.create_test_run(&run_ctx()).unwrap();
+    let uploaded = provider
+        .upload_artifact(&handle, &file, "screen.png")
+        .unwrap();
+    let expected = format!(
+        "{}/octo/app/releases/download/ci-artifacts/screen.png",
+        sim.url()
+    );
+    assert_eq!(uploaded.url, expected);
+    assert_eq!(sim.github().releases[0].tag_name, "ci-artifacts");
+    assert_eq!(
+        provider.get_artifact_url(&handle, "screen.png").unwrap(),
+        expected
+    );
+    let missing = provider.get_artifact_url(&handle, "other.png").unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
+    assert!(missing.to_string().contains("other.png"), "{missing}");
+    // A provider that did not create the run reads the run key and commit
+    // from the check run.
+    let fresh = GithubProvider::new(&cfg).unwrap();
+    sim.clear_requests();
+    assert_eq!(
+        fresh.get_artifact_url(&handle, "screen.png").unwrap(),
+        expected
+    );
+    assert_eq!(
+        calls(&sim),
+        [
+            "GET /repos/octo/app/check-runs/1",
+            "GET /repos/octo/app/releases/tags/ci-artifacts",
+            "GET /repos/octo/app/releases/2/assets",
+        ]
+    );
+    // Without a release there is nothing to find, and nothing is created.
+    let untagged = GithubProvider::new(&config(&sim, dir.path())).unwrap();
+    let err = untagged
+        .get_artifact_url(&handle, "screen.png")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.to_string().contains("testrelay-run-42"), "{err}");
+    assert_eq!(sim.github().releases.len(), 1);
+}
+
+#[test]
+fn a_refused_release_says_which_permission_to_grant() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("log.txt");
+    std::fs::write(&file, "trace").unwrap();
+    let provider = GithubProvider::new(&config(&sim, dir.path())).unwrap();
+    let handle = provider.create_test_run(&run_ctx()).unwrap();
+    sim.inject(
+        Fault::status(
+            403,
+            r#"{"message":"Resource not accessible by integration","status":"403"}"#,
+            &[],
+        )
+        .method("POST")
+        .path_prefix("/repos/octo/app/releases"),
+    );
+    let err = provider
+        .upload_artifact(&handle, &file, "log.txt")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Permission);
+    let message = err.to_string();
+    assert!(
+        message.contains("Resource not accessible by integration")
+            && message.contains("contents: write"),
+        "{message}"
+    );
+    assert!(!message.contains(TOKEN));
+    assert!(sim.github().releases.is_empty());
 }

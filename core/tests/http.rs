@@ -208,3 +208,53 @@ fn non_http_urls_are_refused() {
         .unwrap();
     assert!(!err.contains("pw"), "{err}");
 }
+
+#[test]
+fn a_file_body_is_streamed_again_on_each_attempt() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("blob.bin");
+    std::fs::write(&file, [7u8; 3000]).unwrap();
+    let c = client(&sim, TOKEN);
+    let release = c
+        .send(
+            "POST",
+            "/repos/o/r/releases",
+            Body::Json(&json!({"tag_name": "t"})),
+        )
+        .unwrap()
+        .json()
+        .unwrap();
+    let upload = format!(
+        "{}/repos/o/r/releases/{}/assets?name=blob.bin",
+        sim.uploads_url(),
+        release["id"]
+    );
+    sim.inject(Fault::status(502, "bad gateway", &[]).times(1));
+    let resp = c
+        .send(
+            "POST",
+            &upload,
+            Body::File(&file, "application/octet-stream"),
+        )
+        .unwrap();
+    assert_eq!(resp.status, 201);
+    let requests = sim.requests();
+    assert_eq!(requests.len(), 3, "one create, a failed and a good upload");
+    for r in &requests[1..] {
+        assert_eq!(r.header("content-length"), Some("3000"));
+        assert_eq!(r.body, vec![7u8; 3000]);
+    }
+    // A file that cannot be opened fails at once, with its path, unsent.
+    let missing = dir.path().join("gone.bin");
+    let err = c
+        .send(
+            "POST",
+            &upload,
+            Body::File(&missing, "application/octet-stream"),
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.to_string().contains("gone.bin"), "{err}");
+    assert_eq!(sim.requests().len(), 3);
+}

@@ -15,7 +15,18 @@
 //! still work when the check run is refused (403: a fork PR's read-only
 //! token or a personal token); the receipt then says how to grant access.
 //!
-//! Not yet here: artifacts as release assets (`Unsupported`).
+//! Artifacts are release assets: the run's prerelease, tagged `release_tag`
+//! (`testrelay-<run key>` by default) on the head commit, is found by tag or
+//! created, and each file is streamed to the release's `upload_url` (on
+//! `uploads.github.com`, or `<host>/api/uploads` on GHES) with its content
+//! type. This needs `contents: write`. A file of 2 GiB or more is refused
+//! before anything is sent. An upload whose name already exists in the
+//! release (a retry after a lost response, or a replayed outbox entry)
+//! returns the existing asset when it has the same size and digest.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
 use serde_json::{Value, json};
 
@@ -38,6 +49,11 @@ const STATUS_DESCRIPTION_MAX_CHARS: usize = 140;
 const WORKFLOW_ERRORS_SHOWN: usize = 10;
 /// GitHub's limit on one step's job summary, in bytes.
 const JOB_SUMMARY_MAX_BYTES: u64 = 1024 * 1024;
+/// GitHub's limit on a release asset: each file must be under 2 GiB.
+const RELEASE_ASSET_MAX_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// The `Accept` header of every request.
+const GITHUB_ACCEPT: &str = "application/vnd.github+json, application/json";
 
 /// The GitHub provider. Thread-safe.
 #[derive(Debug)]
@@ -48,6 +64,18 @@ pub struct GithubProvider {
     context: String,
     job_summary: Option<std::path::PathBuf>,
     workflow_commands: bool,
+    release_tag: Option<String>,
+    /// The release each check run's artifacts go to, learned by
+    /// `create_test_run` (keyed by check-run id), so uploads need no lookup.
+    targets: Mutex<HashMap<String, ReleaseTarget>>,
+}
+
+/// Where a run's artifacts go: the release tag and the commit it is made on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ReleaseTarget {
+    run_key: String,
+    tag: String,
+    sha: String,
 }
 
 impl GithubProvider {
@@ -77,7 +105,10 @@ impl GithubProvider {
             .as_deref()
             .unwrap_or("https://api.github.com");
         let http = HttpClient::new(base, Auth::Bearer(token), config)?
-            .with_header("accept", "application/vnd.github+json")
+            // GitHub's JSON media type, and plain JSON for servers that only
+            // know that one (GitHub's published OpenAPI description, served
+            // by the contract tests' Prism, answers 406 to the first alone).
+            .with_header("accept", GITHUB_ACCEPT)
             .with_header("x-github-api-version", "2022-11-28");
         Ok(GithubProvider {
             http,
@@ -86,7 +117,118 @@ impl GithubProvider {
             context: config.status_context.clone(),
             job_summary: config.job_summary_path.clone(),
             workflow_commands: config.workflow_commands.unwrap_or(false),
+            release_tag: config.release_tag.clone().filter(|t| !t.trim().is_empty()),
+            targets: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The release target of the run `run_key` on commit `sha`.
+    fn target(&self, run_key: &str, sha: &str) -> ReleaseTarget {
+        ReleaseTarget {
+            run_key: run_key.to_string(),
+            tag: self
+                .release_tag
+                .clone()
+                .unwrap_or_else(|| format!("testrelay-{}", tag_safe(run_key))),
+            sha: sha.to_string(),
+        }
+    }
+
+    /// The release target of the check run `handle`: remembered from
+    /// `create_test_run`, else read from the check run (its external id is
+    /// the run key).
+    fn target_of(&self, handle: &RunHandle) -> Result<ReleaseTarget> {
+        let known = self
+            .targets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&handle.external_id)
+            .cloned();
+        if let Some(target) = known {
+            return Ok(target);
+        }
+        let run = self
+            .http
+            .send(
+                "GET",
+                &format!("/repos/{}/check-runs/{}", self.repo, handle.external_id),
+                Body::Empty,
+            )?
+            .json()?;
+        match (run["external_id"].as_str(), run["head_sha"].as_str()) {
+            (Some(key), Some(sha)) if !key.is_empty() => Ok(self.target(key, sha)),
+            _ => Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "check run {} has no external_id, so it is not a testrelay run and has no \
+                     artifact release",
+                    handle.external_id
+                ),
+            )),
+        }
+    }
+
+    /// The release tagged `target.tag`; with `create`, a prerelease on the
+    /// target's commit is created when there is none.
+    ///
+    /// Errors: `NotFound` without `create`; the HTTP layer's kinds.
+    fn release(&self, target: &ReleaseTarget, create: bool) -> Result<Value> {
+        let by_tag = format!(
+            "/repos/{}/releases/tags/{}",
+            self.repo,
+            url_encode(&target.tag)
+        );
+        match self.http.send("GET", &by_tag, Body::Empty) {
+            Ok(resp) => return resp.json(),
+            Err(e) if e.kind() == ErrorKind::NotFound && create => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err(Error::new(
+                    ErrorKind::NotFound,
+                    format!(
+                        "no release tagged `{}` in {}: no artifact was uploaded for run {}",
+                        target.tag, self.repo, target.run_key
+                    ),
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+        let body = json!({
+            "tag_name": target.tag,
+            "target_commitish": target.sha,
+            "name": format!("{}: {}", self.check_name, target.run_key),
+            "body": format!(
+                "Artifacts of the testrelay run `{}` on {}.",
+                target.run_key, target.sha
+            ),
+            "draft": false,
+            "prerelease": true,
+        });
+        match self.http.send(
+            "POST",
+            &format!("/repos/{}/releases", self.repo),
+            Body::Json(&body),
+        ) {
+            Ok(resp) => resp.json(),
+            // 422: another process (a parallel shard) created it meanwhile.
+            Err(e) if e.kind() == ErrorKind::InvalidArgument => self
+                .http
+                .send("GET", &by_tag, Body::Empty)
+                .map_err(|_| e)?
+                .json(),
+            Err(e) => Err(explain_refused_release(e)),
+        }
+    }
+
+    /// The asset called `name` in `release`, if any (every page of its list).
+    fn find_asset(&self, release: &Value, name: &str) -> Result<Option<Value>> {
+        let assets = self.http.get_all_pages(&format!(
+            "/repos/{}/releases/{}/assets?per_page=100",
+            self.repo,
+            id_of(release)?
+        ))?;
+        Ok(assets
+            .into_iter()
+            .find(|a| a["name"].as_str() == Some(name)))
     }
 
     /// Appends the summary to the job summary file, within its 1 MiB
@@ -143,6 +285,82 @@ fn explain_refused_check_run(e: Error) -> Error {
              GitHub App token"
         ),
     )
+}
+
+/// A 403 on a release or an upload says which permission is missing.
+fn explain_refused_release(e: Error) -> Error {
+    if e.kind() != ErrorKind::Permission {
+        return e;
+    }
+    Error::new(
+        ErrorKind::Permission,
+        format!(
+            "{e}. Artifacts are release assets: grant `contents: write` in the workflow's \
+             `permissions` (a fork PR's token cannot have it); the files stay in output_dir"
+        ),
+    )
+}
+
+/// `run_key` as a tag name: characters git refuses become `-`, and no
+/// `..` remains.
+fn tag_safe(run_key: &str) -> String {
+    let mut out = String::with_capacity(run_key.len());
+    for c in run_key.chars() {
+        let keep = c.is_ascii_alphanumeric()
+            || matches!(c, '-' | '_')
+            || (c == '.' && !out.ends_with('.'));
+        out.push(if keep { c } else { '-' });
+    }
+    out.trim_end_matches('.').to_string()
+}
+
+/// The upload URL for `name` from a release's `upload_url`, a URI template
+/// like `https://uploads.github.com/repos/o/r/releases/1/assets{?name,label}`:
+/// the form-style query expands to `?name=<name>` (no label).
+///
+/// Errors: `Parse` when the template is not an http(s) URL.
+fn upload_url(template: &str, name: &str) -> Result<String> {
+    let base = template.split('{').next().unwrap_or_default();
+    if !(base.starts_with("https://") || base.starts_with("http://")) {
+        return Err(Error::new(
+            ErrorKind::Parse,
+            format!("GitHub answered with an upload_url that is not a URL: `{template}`"),
+        ));
+    }
+    let joiner = if base.contains('?') { '&' } else { '?' };
+    Ok(format!("{base}{joiner}name={}", url_encode(name)))
+}
+
+/// The artifact an asset JSON describes.
+fn asset_ref(asset: &Value) -> Result<ArtifactRef> {
+    match (
+        asset["name"].as_str(),
+        asset["browser_download_url"].as_str(),
+        asset["size"].as_u64(),
+    ) {
+        (Some(name), Some(url), Some(size)) => Ok(ArtifactRef {
+            name: name.to_string(),
+            url: url.to_string(),
+            size,
+        }),
+        _ => Err(Error::new(
+            ErrorKind::Parse,
+            "GitHub answered with a release asset without name, browser_download_url or size",
+        )),
+    }
+}
+
+/// Whether `asset` holds the content of `path`: fully uploaded, same size,
+/// and the same SHA-256 when GitHub reports a `digest`.
+fn same_content(asset: &Value, path: &Path) -> Result<bool> {
+    let record =
+        crate::history::ArtifactRecord::from_file(path, std::collections::BTreeMap::new())?;
+    let digest_matches = asset["digest"]
+        .as_str()
+        .is_none_or(|d| d.eq_ignore_ascii_case(&format!("sha256:{}", record.sha256)));
+    Ok(asset["state"].as_str().is_none_or(|s| s == "uploaded")
+        && asset["size"].as_u64() == Some(record.size)
+        && digest_matches)
 }
 
 /// The check-run conclusion for a finished run.
@@ -235,7 +453,7 @@ impl CiProvider for GithubProvider {
             live_updates: true,
             build_status: true,
             pr_comments: true,
-            artifacts: false,
+            artifacts: true,
             annotations: true,
         }
     }
@@ -280,10 +498,15 @@ impl CiProvider for GithubProvider {
                     .json()?
             }
         };
-        Ok(RunHandle {
+        let handle = RunHandle {
             external_id: id_of(&run)?.to_string(),
             url: run["html_url"].as_str().map(String::from),
-        })
+        };
+        self.targets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(handle.external_id.clone(), self.target(&ctx.run_key, sha));
+        Ok(handle)
     }
 
     fn update_test_run(&self, handle: &RunHandle, update: &RunUpdate<'_>) -> Result<()> {
@@ -378,17 +601,60 @@ impl CiProvider for GithubProvider {
         })
     }
 
-    fn upload_artifact(&self, _: &RunHandle, _: &std::path::Path, _: &str) -> Result<ArtifactRef> {
-        Err(Error::unsupported(
-            "the github provider does not upload artifacts yet (release assets are planned); \
-             the files stay in output_dir for actions/upload-artifact",
-        ))
+    fn upload_artifact(&self, handle: &RunHandle, path: &Path, name: &str) -> Result<ArtifactRef> {
+        let size = std::fs::metadata(path)
+            .map_err(|e| Error::io("reading the artifact", path, e))?
+            .len();
+        if size >= RELEASE_ASSET_MAX_BYTES {
+            return Err(Error::invalid(format!(
+                "artifact {} is {size} bytes; GitHub release assets must be under 2 GiB \
+                 ({RELEASE_ASSET_MAX_BYTES} bytes): compress or split it (it stays in place)",
+                path.display()
+            )));
+        }
+        let target = self.target_of(handle)?;
+        let release = self.release(&target, true)?;
+        let template = release["upload_url"].as_str().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Parse,
+                format!(
+                    "GitHub answered release `{}` without an upload_url",
+                    target.tag
+                ),
+            )
+        })?;
+        let url = upload_url(template, name)?;
+        let content_type = crate::history::content_type(name);
+        match self.http.send("POST", &url, Body::File(path, content_type)) {
+            Ok(resp) => asset_ref(&resp.json()?),
+            // 422 `already_exists`: an earlier attempt got through (its
+            // answer was lost) or an earlier process uploaded it.
+            Err(e) if e.kind() == ErrorKind::InvalidArgument => {
+                match self.find_asset(&release, name)? {
+                    Some(asset) if same_content(&asset, path)? => asset_ref(&asset),
+                    Some(_) => Err(Error::invalid(format!(
+                        "release `{}` already has an asset `{name}` with other content than {}; \
+                         delete that asset or attach the file under another name",
+                        target.tag,
+                        path.display()
+                    ))),
+                    None => Err(e),
+                }
+            }
+            Err(e) => Err(explain_refused_release(e)),
+        }
     }
 
-    fn get_artifact_url(&self, _: &RunHandle, _: &str) -> Result<String> {
-        Err(Error::unsupported(
-            "the github provider does not upload artifacts yet",
-        ))
+    fn get_artifact_url(&self, handle: &RunHandle, name: &str) -> Result<String> {
+        let target = self.target_of(handle)?;
+        let release = self.release(&target, false)?;
+        let asset = self.find_asset(&release, name)?.ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!("release `{}` has no asset `{name}`", target.tag),
+            )
+        })?;
+        Ok(asset_ref(&asset)?.url)
     }
 
     fn publish_summary(&self, update: &RunUpdate<'_>) -> Result<bool> {
@@ -457,6 +723,30 @@ mod tests {
         assert_eq!(status_state(BuildState::Error), "error");
         assert_eq!(url_encode("unit tests/é"), "unit%20tests%2F%C3%A9");
         assert_eq!(truncate_chars("héllo", 2), "hé");
+        assert_eq!(tag_safe("unit tests-17:00..x."), "unit-tests-17-00.-x");
+        assert_eq!(tag_safe("github-99-build-shard1"), "github-99-build-shard1");
+    }
+
+    #[test]
+    fn upload_url_templates_expand() {
+        assert_eq!(
+            upload_url(
+                "https://uploads.github.com/repos/o/r/releases/7/assets{?name,label}",
+                "junit report.xml"
+            )
+            .unwrap(),
+            "https://uploads.github.com/repos/o/r/releases/7/assets?name=junit%20report.xml"
+        );
+        assert_eq!(
+            upload_url(
+                "https://ghe.example/api/uploads/repos/o/r/releases/7/assets",
+                "a.png"
+            )
+            .unwrap(),
+            "https://ghe.example/api/uploads/repos/o/r/releases/7/assets?name=a.png"
+        );
+        let err = upload_url("{?name,label}", "a").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Parse);
     }
 
     #[test]

@@ -51,6 +51,9 @@ pub enum FaultKind {
     Delay(Duration),
     /// Close the client's connection without sending any response.
     DropConnection,
+    /// Handle the request normally (its effects happen), then close the
+    /// connection without sending the response: an answer lost on the way.
+    LoseResponse,
 }
 
 /// How often a fault applies.
@@ -112,6 +115,11 @@ impl Fault {
     /// Close the connection without a response.
     pub fn drop_connection() -> Fault {
         Fault::new(FaultKind::DropConnection)
+    }
+
+    /// Handle the request, then close the connection without the response.
+    pub fn lose_response() -> Fault {
+        Fault::new(FaultKind::LoseResponse)
     }
 
     /// Only requests with this HTTP method.
@@ -230,7 +238,7 @@ impl FaultBook {
 }
 
 /// A fault as JSON, the body of `POST /_sim/faults`:
-/// `{"kind": "status"|"delay"|"drop_connection", "method"?, "path_prefix"?,
+/// `{"kind": "status"|"delay"|"drop_connection"|"lose_response", "method"?, "path_prefix"?,
 ///   "status"?, "body"?, "headers"? {name: value}, "delay_ms"?,
 ///   "times"? (default 1) | "share"? + "seed"? (default 0)}`.
 #[derive(Debug, Deserialize)]
@@ -284,9 +292,11 @@ impl FaultSpec {
                     .ok_or("a \"delay\" fault needs \"delay_ms\"")?,
             )),
             "drop_connection" => FaultKind::DropConnection,
+            "lose_response" => FaultKind::LoseResponse,
             other => {
                 return Err(format!(
-                    "unknown fault kind {other:?}: use \"status\", \"delay\" or \"drop_connection\""
+                    "unknown fault kind {other:?}: use \"status\", \"delay\", \"drop_connection\" \
+                     or \"lose_response\""
                 ));
             }
         };

@@ -23,6 +23,11 @@
 //! asset is served directly (no redirect) when asked for with
 //! `Accept: application/octet-stream`; the `html_url`s point at the
 //! simulator but are not served.
+//!
+//! Uploads go to a second address, as on GitHub (`uploads.github.com`):
+//! a release's `upload_url` is `{uploads}/repos/{o}/{r}/releases/{id}/assets{?name,label}`
+//! and only that route is served there; the API address does not take
+//! uploads. Each asset reports its `digest` (`sha256:<hex>`).
 
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value, json};
@@ -314,12 +319,30 @@ impl Default for Github {
 
 /// Whether `path` belongs to the GitHub emulation.
 pub(crate) fn owns(path: &str) -> bool {
-    path.starts_with("/repos/") || path.starts_with("/uploads/repos/")
+    path.starts_with("/repos/")
 }
 
-/// The request being answered, with the simulator's base URL.
+/// Which of the simulator's addresses a request came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// The API address (`api.github.com`).
+    Api,
+    /// The uploads address (`uploads.github.com`).
+    Uploads,
+}
+
+/// The simulator's two base URLs.
+pub(crate) struct Urls<'a> {
+    /// The API address.
+    pub api: &'a str,
+    /// The uploads address.
+    pub uploads: &'a str,
+}
+
+/// The request being answered, with the simulator's base URLs.
 struct Ctx<'a> {
     base: &'a str,
+    uploads: &'a str,
     req: &'a RecordedRequest,
 }
 
@@ -420,7 +443,7 @@ impl Github {
     }
 
     /// Answers one request to a path [`owns`] accepted.
-    pub fn handle(&mut self, req: &RecordedRequest, base: &str) -> Reply {
+    pub fn handle(&mut self, req: &RecordedRequest, urls: &Urls<'_>, via: Via) -> Reply {
         if !self.authenticated(req) {
             return error(401, "Bad credentials", DOCS);
         }
@@ -434,7 +457,20 @@ impl Github {
             .map(|s| wire::percent_decode(s, false))
             .collect();
         let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
-        let cx = Ctx { base, req };
+        let cx = Ctx {
+            base: urls.api,
+            uploads: urls.uploads,
+            req,
+        };
+        if via == Via::Uploads {
+            return match (req.method.as_str(), segments.as_slice()) {
+                ("POST", ["repos", o, r, "releases", id, "assets"]) => {
+                    self.upload_asset(&cx, o, r, id)
+                }
+                _ => Err(not_found()),
+            }
+            .unwrap_or_else(|reply| reply);
+        }
         let result = match (req.method.as_str(), segments.as_slice()) {
             ("POST", ["repos", o, r, "check-runs"]) => self.create_check_run(&cx, o, r),
             ("GET", ["repos", o, r, "check-runs", id]) => self.get_check_run(&cx, o, r, id),
@@ -460,9 +496,7 @@ impl Github {
                 self.release_by_tag(&cx, o, r, tag)
             }
             ("GET", ["repos", o, r, "releases", "assets", id]) => self.get_asset(&cx, o, r, id),
-            ("POST", ["uploads", "repos", o, r, "releases", id, "assets"]) => {
-                self.upload_asset(&cx, o, r, id)
-            }
+            ("GET", ["repos", o, r, "releases", id, "assets"]) => self.list_assets(&cx, o, r, id),
             _ => Err(not_found()),
         };
         result.unwrap_or_else(|reply| reply)
@@ -827,7 +861,7 @@ impl Github {
             published_at: (!draft).then_some(now),
             assets: Vec::new(),
         };
-        let mut reply = Reply::json(201, &release_json(&release, cx.base));
+        let mut reply = Reply::json(201, &release_json(&release, cx.base, cx.uploads));
         reply.set_header(
             "location",
             format!("{}/repos/{owner}/{repo}/releases/{}", cx.base, release.id),
@@ -849,7 +883,10 @@ impl Github {
             .iter()
             .find(|r| same(&r.owner, owner) && same(&r.repo, repo) && r.tag_name == tag && !r.draft)
             .ok_or_else(not_found)?;
-        Ok(Reply::json(200, &release_json(release, cx.base)))
+        Ok(Reply::json(
+            200,
+            &release_json(release, cx.base, cx.uploads),
+        ))
     }
 
     fn get_asset(
@@ -875,6 +912,28 @@ impl Github {
             return Ok(Reply::bytes(200, &asset.content_type, asset.data.clone()));
         }
         Ok(Reply::json(200, &asset_json(release, asset, cx.base)))
+    }
+
+    fn list_assets(
+        &mut self,
+        cx: &Ctx<'_>,
+        owner: &str,
+        repo: &str,
+        id: &str,
+    ) -> Result<Reply, Reply> {
+        let id = parse_id(id)?;
+        let release = self
+            .state
+            .releases
+            .iter()
+            .find(|r| r.id == id && same(&r.owner, owner) && same(&r.repo, repo))
+            .ok_or_else(not_found)?;
+        let page = wire::paginate(release.assets.len(), cx.base, &cx.req.path, &cx.req.query);
+        let items: Vec<Value> = release.assets[page.start..page.end]
+            .iter()
+            .map(|a| asset_json(release, a, cx.base))
+            .collect();
+        Ok(with_link(Reply::json(200, &Value::Array(items)), page.link))
     }
 
     fn upload_asset(
@@ -1211,14 +1270,14 @@ fn comment_json(c: &IssueComment, base: &str) -> Value {
     })
 }
 
-fn release_json(r: &Release, base: &str) -> Value {
+fn release_json(r: &Release, base: &str, uploads: &str) -> Value {
     let url = format!("{base}/repos/{}/{}/releases/{}", r.owner, r.repo, r.id);
     json!({
         "url": url,
         "html_url": format!("{base}/{}/{}/releases/tag/{}", r.owner, r.repo, wire::percent_encode(&r.tag_name)),
         "assets_url": format!("{url}/assets"),
         "upload_url": format!(
-            "{base}/uploads/repos/{}/{}/releases/{}/assets{{?name,label}}",
+            "{uploads}/repos/{}/{}/releases/{}/assets{{?name,label}}",
             r.owner, r.repo, r.id
         ),
         "tarball_url": format!("{base}/repos/{}/{}/tarball/{}", r.owner, r.repo, wire::percent_encode(&r.tag_name)),
@@ -1252,11 +1311,20 @@ fn asset_json(r: &Release, a: &ReleaseAsset, base: &str) -> Value {
         "state": "uploaded",
         "content_type": a.content_type,
         "size": a.data.len(),
+        "digest": format!("sha256:{}", sha256_hex(&a.data)),
         "download_count": 0,
         "created_at": a.created_at,
         "updated_at": a.created_at,
         "uploader": user_json(BOT_LOGIN, base),
     })
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn with_link(mut reply: Reply, link: Option<String>) -> Reply {
@@ -1378,6 +1446,7 @@ mod tests {
     use super::*;
 
     const BASE: &str = "http://127.0.0.1:1";
+    const UPLOADS: &str = "http://127.0.0.1:2";
 
     fn request(method: &str, target: &str, body: &str) -> RecordedRequest {
         let (path, query) = wire::split_target(target);
@@ -1391,7 +1460,11 @@ mod tests {
     }
 
     fn send(gh: &mut Github, method: &str, target: &str, body: &str) -> (u16, Value) {
-        let reply = gh.handle(&request(method, target, body), BASE);
+        let urls = Urls {
+            api: BASE,
+            uploads: UPLOADS,
+        };
+        let reply = gh.handle(&request(method, target, body), &urls, Via::Api);
         let value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
         (reply.status, value)
     }

@@ -10,6 +10,10 @@
 //! `POST /_sim/github/config` and `POST /_sim/shutdown` (bodies and answers
 //! are described in `src/admin.rs`).
 //!
+//! GitHub takes release-asset uploads on a host of its own
+//! (`uploads.github.com`); the simulator serves them on a second address,
+//! [`Simulator::uploads_url`], which the releases' `upload_url` names.
+//!
 //! The simulator binds 127.0.0.1 only. Clients connect to a relay thread
 //! (so that a fault can really drop a connection, see `relay`), which hands
 //! each connection to an internal tiny_http server; a fixed number of
@@ -49,6 +53,9 @@ pub struct SimOptions {
     pub max_body_bytes: usize,
     /// The only GitHub token accepted; any non-empty token when `None`.
     pub github_token: Option<String>,
+    /// Port on 127.0.0.1 of the uploads address; 0 (the default) lets the
+    /// system choose.
+    pub uploads_port: u16,
 }
 
 impl Default for SimOptions {
@@ -58,6 +65,7 @@ impl Default for SimOptions {
             handler_threads: 4,
             max_body_bytes: 32 << 20,
             github_token: None,
+            uploads_port: 0,
         }
     }
 }
@@ -73,6 +81,7 @@ struct State {
 /// What the simulator's threads share.
 struct Shared {
     base_url: String,
+    uploads_url: String,
     max_body_bytes: usize,
     handler_threads: usize,
     state: Mutex<State>,
@@ -138,6 +147,8 @@ impl Simulator {
     pub fn start_with(options: SimOptions) -> io::Result<Simulator> {
         let listener = TcpListener::bind(("127.0.0.1", options.port))?;
         let public = listener.local_addr()?;
+        let uploads_listener = TcpListener::bind(("127.0.0.1", options.uploads_port))?;
+        let uploads = uploads_listener.local_addr()?;
         let server = tiny_http::Server::http("127.0.0.1:0")
             .map_err(|e| io::Error::other(format!("cannot start the internal HTTP server: {e}")))?;
         let internal = server
@@ -149,6 +160,7 @@ impl Simulator {
         state.github.token = options.github_token.clone();
         let shared = Arc::new(Shared {
             base_url: format!("http://{public}"),
+            uploads_url: format!("http://{uploads}"),
             max_body_bytes: options.max_body_bytes,
             handler_threads: options.handler_threads.max(1),
             state: Mutex::new(state),
@@ -163,7 +175,11 @@ impl Simulator {
             shared: Arc::clone(&shared),
             threads: Vec::new(),
         };
-        sim.threads.push(relay::spawn(listener, internal, relay)?);
+        sim.threads.push(relay::spawn(
+            vec![listener, uploads_listener],
+            internal,
+            relay,
+        )?);
         for i in 0..shared.handler_threads {
             let shared = Arc::clone(&shared);
             let handle = thread::Builder::new()
@@ -177,6 +193,12 @@ impl Simulator {
     /// The base URL, `http://127.0.0.1:PORT` (no trailing slash).
     pub fn url(&self) -> String {
         self.shared.base_url.clone()
+    }
+
+    /// The base URL of the uploads address (GitHub's `uploads.github.com`),
+    /// `http://127.0.0.1:PORT`.
+    pub fn uploads_url(&self) -> String {
+        self.shared.uploads_url.clone()
     }
 
     /// The port the simulator listens on.
@@ -313,12 +335,17 @@ fn answer(shared: &Shared, mut request: tiny_http::Request) {
         }
         return;
     }
+    let via = match request.remote_addr() {
+        Some(addr) if shared.relay.listener_of(*addr) == UPLOADS_LISTENER => github::Via::Uploads,
+        _ => github::Via::Api,
+    };
     let fault = {
         let mut state = shared.state();
         state.requests.push(recorded.clone());
         state.faults.fire(&recorded.method, &recorded.path)
     };
     let number = shared.answered.fetch_add(1, Ordering::Relaxed) + 1;
+    let lose_response = fault == Some(FaultKind::LoseResponse);
     match fault {
         Some(FaultKind::DropConnection) => return drop_connection(shared, request),
         Some(FaultKind::Status {
@@ -334,7 +361,7 @@ fn answer(shared: &Shared, mut request: tiny_http::Request) {
             return respond(request, reply);
         }
         Some(FaultKind::Delay(delay)) => thread::sleep(delay),
-        None => {}
+        Some(FaultKind::LoseResponse) | None => {}
     }
     let mut reply = if too_large {
         let mut reply = error_reply(
@@ -347,13 +374,23 @@ fn answer(shared: &Shared, mut request: tiny_http::Request) {
         reply.set_header("connection", "close");
         reply
     } else if github::owns(&recorded.path) {
-        shared.state().github.handle(&recorded, &shared.base_url)
+        let urls = github::Urls {
+            api: &shared.base_url,
+            uploads: &shared.uploads_url,
+        };
+        shared.state().github.handle(&recorded, &urls, via)
     } else {
         error_reply(404, "no vendor emulation serves this path")
     };
+    if lose_response {
+        return drop_connection(shared, request);
+    }
     decorate(shared, &recorded.path, &mut reply, number);
     respond(request, reply);
 }
+
+/// The index of the uploads address among the relay's listeners.
+const UPLOADS_LISTENER: usize = 1;
 
 /// The request as recorded (its body cut at `limit` bytes) and whether the
 /// body was longer; the reply to send when the body cannot be read.

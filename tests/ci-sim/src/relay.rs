@@ -9,8 +9,11 @@
 //! that connection) to close the client's socket without a response.
 //!
 //! One thread relays every connection with non-blocking sockets, so the
-//! number of threads stays fixed however many clients connect.
+//! number of threads stays fixed however many clients connect. It serves
+//! several listening sockets (the API address and GitHub's separate uploads
+//! address) and tells handlers which one a request came through.
 
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -40,6 +43,9 @@ struct Cut {
 pub(crate) struct RelayControl {
     cuts: Mutex<Vec<Cut>>,
     stop: AtomicBool,
+    /// Which listener (index) each open relayed connection came through,
+    /// keyed by the relay's end of its connection to tiny_http.
+    origins: Mutex<HashMap<SocketAddr, usize>>,
 }
 
 impl RelayControl {
@@ -63,6 +69,25 @@ impl RelayControl {
     /// closes every connection and exits.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// The index of the listener through which the connection tiny_http saw
+    /// coming from `seen_from` was accepted (0 when unknown).
+    pub fn listener_of(&self, seen_from: SocketAddr) -> usize {
+        self.origins
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&seen_from)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn set_origin(&self, upstream_local: SocketAddr, listener: Option<usize>) {
+        let mut origins = self.origins.lock().unwrap_or_else(PoisonError::into_inner);
+        match listener {
+            Some(index) => origins.insert(upstream_local, index),
+            None => origins.remove(&upstream_local),
+        };
     }
 
     fn take_cuts(&self) -> Vec<Cut> {
@@ -205,37 +230,49 @@ impl Pair {
     }
 }
 
-/// Runs the relay on its own thread until [`RelayControl::stop`].
+/// Runs the relay of `listeners` (by index, see
+/// [`RelayControl::listener_of`]) on its own thread until
+/// [`RelayControl::stop`].
 ///
 /// # Errors
-/// When the listener cannot be made non-blocking or the thread cannot start.
+/// When a listener cannot be made non-blocking or the thread cannot start.
 pub(crate) fn spawn(
-    listener: TcpListener,
+    listeners: Vec<TcpListener>,
     upstream: SocketAddr,
     control: Arc<RelayControl>,
 ) -> io::Result<thread::JoinHandle<()>> {
-    listener.set_nonblocking(true)?;
+    for listener in &listeners {
+        listener.set_nonblocking(true)?;
+    }
     thread::Builder::new()
         .name("ci-sim-relay".to_owned())
-        .spawn(move || run(&listener, upstream, &control))
+        .spawn(move || run(&listeners, upstream, &control))
 }
 
 /// Accepts every waiting client; returns whether there was any.
-fn accept_new(listener: &TcpListener, upstream: SocketAddr, pairs: &mut Vec<Pair>) -> bool {
+fn accept_new(
+    listeners: &[TcpListener],
+    upstream: SocketAddr,
+    control: &RelayControl,
+    pairs: &mut Vec<Pair>,
+) -> bool {
     let mut accepted = false;
-    // Stops at WouldBlock, and on any other accept error until next pass.
-    while let Ok((client, _)) = listener.accept() {
-        accepted = true;
-        // A connection tiny_http cannot take is closed at once; the client
-        // sees a connection error.
-        if let Ok(pair) = Pair::open(client, upstream) {
-            pairs.push(pair);
+    for (index, listener) in listeners.iter().enumerate() {
+        // Stops at WouldBlock, and on any other accept error until next pass.
+        while let Ok((client, _)) = listener.accept() {
+            accepted = true;
+            // A connection tiny_http cannot take is closed at once; the
+            // client sees a connection error.
+            if let Ok(pair) = Pair::open(client, upstream) {
+                control.set_origin(pair.upstream_local, Some(index));
+                pairs.push(pair);
+            }
         }
     }
     accepted
 }
 
-fn run(listener: &TcpListener, upstream: SocketAddr, control: &RelayControl) {
+fn run(listeners: &[TcpListener], upstream: SocketAddr, control: &RelayControl) {
     let mut pairs: Vec<Pair> = Vec::new();
     let mut scratch = vec![0u8; 64 * 1024];
     let mut idle_passes = 0u32;
@@ -243,21 +280,29 @@ fn run(listener: &TcpListener, upstream: SocketAddr, control: &RelayControl) {
         let stopping = control.stop.load(Ordering::SeqCst);
         let mut progress = false;
         if !stopping {
-            progress |= accept_new(listener, upstream, &mut pairs);
+            progress |= accept_new(listeners, upstream, control, &mut pairs);
         }
         for cut in control.take_cuts() {
             if let Some(i) = pairs
                 .iter()
                 .position(|p| p.upstream_local == cut.upstream_local)
             {
-                pairs.swap_remove(i).cut();
+                let pair = pairs.swap_remove(i);
+                control.set_origin(pair.upstream_local, None);
+                pair.cut();
             }
             let _ = cut.done.send(());
         }
         for pair in &mut pairs {
             progress |= pair.pump(&mut scratch);
         }
-        pairs.retain(|p| !p.finished());
+        pairs.retain(|p| {
+            let done = p.finished();
+            if done {
+                control.set_origin(p.upstream_local, None);
+            }
+            !done
+        });
         if stopping && !progress && idle_passes >= STOP_QUIET_PASSES {
             break;
         }

@@ -80,7 +80,10 @@ fn admin_requests_route_lists_and_clears() {
     send(
         &a,
         "POST",
-        &format!("{base}/uploads/repos/o/r/releases/1/assets?name=blob.bin"),
+        &format!(
+            "{}/repos/o/r/releases/1/assets?name=blob.bin",
+            sim.uploads_url()
+        ),
         &[
             ("authorization", auth.as_str()),
             ("content-type", "application/octet-stream"),

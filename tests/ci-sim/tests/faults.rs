@@ -185,3 +185,28 @@ fn clear_faults_disarms_everything() {
     let url = format!("{}/repos/o/r/commits/abc/statuses", sim.url());
     assert_eq!(gh(&a, "GET", &url, None).status, 200);
 }
+
+#[test]
+fn a_lost_response_still_has_its_effect() {
+    let sim = sim();
+    let a = agent();
+    let url = format!("{}/repos/o/r/issues/3/comments", sim.url());
+    sim.inject(Fault::lose_response().method("POST"));
+    let auth = format!("Bearer {}", support::TOKEN);
+    let result = try_send(
+        &a,
+        "POST",
+        &url,
+        &[("authorization", auth.as_str())],
+        Some(br#"{"body":"made, answer lost"}"#),
+    );
+    assert!(
+        matches!(result, Err(ureq::Error::Io(_))),
+        "expected a connection error, got {result:?}"
+    );
+    let comments = sim.github().comments;
+    assert_eq!(comments.len(), 1);
+    assert_eq!(comments[0].body, "made, answer lost");
+    // The fault is spent: the next request is answered.
+    assert_eq!(gh(&a, "GET", &url, None).status, 200);
+}

@@ -434,9 +434,11 @@ fn releases_and_assets() {
         .as_str()
         .unwrap_or_default()
         .to_owned();
+    let uploads = sim.uploads_url();
+    assert_ne!(uploads, base, "uploads have an address of their own");
     assert_eq!(
         upload_url,
-        format!("{base}/uploads/repos/acme/widgets/releases/1/assets{{?name,label}}")
+        format!("{uploads}/repos/acme/widgets/releases/1/assets{{?name,label}}")
     );
     assert_eq!(
         created.header("location"),
@@ -470,6 +472,10 @@ fn releases_and_assets() {
     assert_eq!(asset["size"], 13);
     assert_eq!(asset["state"], "uploaded");
     assert_eq!(asset["content_type"], "application/xml");
+    assert_eq!(
+        asset["digest"],
+        "sha256:14971007a6c99471a0dd7d408b2769fa55dfa8534c3d21e761a2d9f6f1ef7467"
+    );
     assert_eq!(
         asset["browser_download_url"],
         format!("{base}/acme/widgets/releases/download/testrelay-run-1/report.xml")
@@ -511,10 +517,37 @@ fn releases_and_assets() {
         .status,
         404
     );
+    // The API address takes no uploads; the uploads address serves nothing else.
+    let auth_only = [("authorization", auth.as_str())];
+    let on_api = send(
+        &a,
+        "POST",
+        &format!("{base}/repos/acme/widgets/releases/1/assets?name=y"),
+        &[
+            ("authorization", auth.as_str()),
+            ("content-type", "text/plain"),
+        ],
+        Some(b"y"),
+    );
+    assert_eq!(on_api.status, 404);
+    let tag_on_uploads = format!("{uploads}/repos/acme/widgets/releases/tags/testrelay-run-1");
+    assert_eq!(
+        send(&a, "GET", &tag_on_uploads, &auth_only, None).status,
+        404
+    );
+    let listed = gh(
+        &a,
+        "GET",
+        &format!("{base}/repos/acme/widgets/releases/1/assets?per_page=100"),
+        None,
+    );
+    assert_eq!(listed.status, 200);
+    assert_eq!(listed.json()[0]["name"], "report.xml");
+    assert_eq!(listed.json().as_array().map(Vec::len), Some(1));
     let missing_release = send(
         &a,
         "POST",
-        &format!("{base}/uploads/repos/acme/widgets/releases/9/assets?name=x"),
+        &format!("{uploads}/repos/acme/widgets/releases/9/assets?name=x"),
         &[
             ("authorization", auth.as_str()),
             ("content-type", "text/plain"),
