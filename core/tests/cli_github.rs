@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use testrelay_ci_sim::Simulator;
+use testrelay_ci_sim::{Fault, Simulator};
 
 const TOKEN: &str = "ghs_cli_end_to_end_token_7311";
 const HEAD_SHA: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -70,7 +70,10 @@ fn inside_actions_report_creates_check_run_status_comment_and_summary() {
         ("GITHUB_RUN_ATTEMPT", "1".into()),
         ("GITHUB_JOB", "test".into()),
         ("GITHUB_STEP_SUMMARY", summary.display().to_string()),
+        ("TESTRELAY_LOG", "trace".into()),
     ];
+    // One 502 first, so the log has a retry to tell.
+    sim.inject(Fault::status(502, "bad gateway", &[]).times(1));
     let file = fixture("pytest-xunit1.xml");
     let out = testrelay(
         dir.path(),
@@ -122,7 +125,8 @@ fn inside_actions_report_creates_check_run_status_comment_and_summary() {
         "workflow commands for the failures: {stdout}"
     );
 
-    // Every request carried the token, and no output shows it.
+    assert!(stderr.contains("will be retried"), "trace log: {stderr}");
+    // Every request carried the token, and no output or log line shows it.
     assert!(sim.requests().iter().all(|r| {
         r.headers
             .iter()

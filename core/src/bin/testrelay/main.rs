@@ -8,6 +8,7 @@
 //! 3 an internal error.
 
 mod history_cmd;
+mod logger;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -148,6 +149,7 @@ enum FailOn {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    logger::init();
     let result = match cli.command {
         Command::Report { files, common } => {
             expand_inputs(&files).and_then(|paths| load_and_report(&paths, &common))
