@@ -147,14 +147,7 @@ impl GithubProvider {
         if let Some(target) = known {
             return Ok(target);
         }
-        let run = self
-            .http
-            .send(
-                "GET",
-                &format!("/repos/{}/check-runs/{}", self.repo, handle.external_id),
-                Body::Empty,
-            )?
-            .json()?;
+        let run = self.check_run(handle)?;
         match (run["external_id"].as_str(), run["head_sha"].as_str()) {
             (Some(key), Some(sha)) if !key.is_empty() => Ok(self.target(key, sha)),
             _ => Err(Error::new(
@@ -166,6 +159,12 @@ impl GithubProvider {
                 ),
             )),
         }
+    }
+
+    /// The check run `handle` as GitHub returns it.
+    fn check_run(&self, handle: &RunHandle) -> Result<Value> {
+        let path = format!("/repos/{}/check-runs/{}", self.repo, handle.external_id);
+        self.http.send("GET", &path, Body::Empty)?.json()
     }
 
     /// The release tagged `target.tag`; with `create`, a prerelease on the
@@ -669,14 +668,7 @@ impl CiProvider for GithubProvider {
     }
 
     fn get_test_run_status(&self, handle: &RunHandle) -> Result<TestRunResult> {
-        let run = self
-            .http
-            .send(
-                "GET",
-                &format!("/repos/{}/check-runs/{}", self.repo, handle.external_id),
-                Body::Empty,
-            )?
-            .json()?;
+        let run = self.check_run(handle)?;
         let status = match (run["status"].as_str(), run["conclusion"].as_str()) {
             (Some("completed"), Some("success")) => RunStatus::Passed,
             (Some("completed"), Some("cancelled")) => RunStatus::Cancelled,

@@ -914,6 +914,16 @@ impl Github {
         Ok(Reply::json(200, &asset_json(release, asset, cx.base)))
     }
 
+    /// The index of release `id` of `owner/repo`; 404 when there is none.
+    fn release_index(&self, owner: &str, repo: &str, id: &str) -> Result<usize, Reply> {
+        let id = parse_id(id)?;
+        self.state
+            .releases
+            .iter()
+            .position(|r| r.id == id && same(&r.owner, owner) && same(&r.repo, repo))
+            .ok_or_else(not_found)
+    }
+
     fn list_assets(
         &mut self,
         cx: &Ctx<'_>,
@@ -921,13 +931,7 @@ impl Github {
         repo: &str,
         id: &str,
     ) -> Result<Reply, Reply> {
-        let id = parse_id(id)?;
-        let release = self
-            .state
-            .releases
-            .iter()
-            .find(|r| r.id == id && same(&r.owner, owner) && same(&r.repo, repo))
-            .ok_or_else(not_found)?;
+        let release = &self.state.releases[self.release_index(owner, repo, id)?];
         let page = wire::paginate(release.assets.len(), cx.base, &cx.req.path, &cx.req.query);
         let items: Vec<Value> = release.assets[page.start..page.end]
             .iter()
@@ -943,13 +947,7 @@ impl Github {
         repo: &str,
         id: &str,
     ) -> Result<Reply, Reply> {
-        let id = parse_id(id)?;
-        let index = self
-            .state
-            .releases
-            .iter()
-            .position(|r| r.id == id && same(&r.owner, owner) && same(&r.repo, repo))
-            .ok_or_else(not_found)?;
+        let index = self.release_index(owner, repo, id)?;
         let name = wire::query_value(&cx.req.query, "name")
             .filter(|n| !n.is_empty())
             .ok_or_else(|| {
