@@ -29,6 +29,7 @@
 //! | `job_summary_path` | none (`GITHUB_STEP_SUMMARY` inside Actions) | file the CI shows as the job summary; the final Markdown is appended |
 //! | `workflow_commands` | none (on inside Actions) | print `::error file=..,line=..::` lines for the first failures |
 //! | `release_tag` | none (`testrelay-<run key>`) | GitHub: tag of the prerelease whose assets hold the run's artifacts |
+//! | `auth_scheme` | `"bearer"` | how the token is sent: `bearer` (`Authorization: Bearer …`) or `token` (`Authorization: token …`, older GitHub Enterprise Servers) |
 //!
 //! Keys left unset are filled from the `TESTRELAY_*` environment variables
 //! (see [`crate::reporter::ENV_VARIABLES`]), then from CI detection.
@@ -105,6 +106,18 @@ impl ReportFormat {
         ReportFormat::Html,
         ReportFormat::Markdown,
     ];
+}
+
+/// How the API token is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthScheme {
+    /// `Authorization: Bearer <token>` (GitHub's documented default).
+    #[default]
+    Bearer,
+    /// `Authorization: token <token>` (what older GitHub Enterprise Servers
+    /// expect).
+    Token,
 }
 
 /// How CI API calls are retried.
@@ -212,6 +225,8 @@ pub struct Config {
     /// GitHub: tag of the release that holds the artifacts (`None`: one
     /// prerelease per run, tagged `testrelay-<run key>`).
     pub release_tag: Option<String>,
+    /// How the token is sent in the `Authorization` header.
+    pub auth_scheme: AuthScheme,
 }
 
 impl Default for Config {
@@ -242,6 +257,7 @@ impl Default for Config {
             job_summary_path: None,
             workflow_commands: None,
             release_tag: None,
+            auth_scheme: AuthScheme::Bearer,
         }
     }
 }

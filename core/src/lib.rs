@@ -17,7 +17,7 @@ pub mod report;
 pub mod reporter;
 pub mod time;
 
-pub use config::{Config, ReportFormat, RetryPolicy, Secret, Timeouts};
+pub use config::{AuthScheme, Config, ReportFormat, RetryPolicy, Secret, Timeouts};
 pub use detect::{
     CiSystem, CodeHost, CodeHostKind, Detection, Env, detect, normalize_branch,
     strip_url_credentials,

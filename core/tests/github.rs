@@ -159,6 +159,28 @@ fn comment_upsert_reads_every_page() {
 }
 
 #[test]
+fn the_token_scheme_is_configurable_for_older_enterprise_servers() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        auth_scheme: testrelay::AuthScheme::Token,
+        ..config(&sim, dir.path())
+    };
+    run(config, [passing(1)]);
+    let requests = sim.requests();
+    assert!(!requests.is_empty());
+    for r in &requests {
+        let auth: Vec<_> = r
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(auth, [format!("token {TOKEN}")], "{} {}", r.method, r.path);
+    }
+}
+
+#[test]
 fn ten_thousand_passing_cases_cost_at_most_six_calls() {
     let sim = Simulator::start().unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -34,7 +34,7 @@ use super::{
     ArtifactRef, BuildState, Capabilities, CiProvider, CommentRef, RunContext, RunHandle,
     RunUpdate, comment_marker,
 };
-use crate::config::Config;
+use crate::config::{AuthScheme, Config};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Auth, Body, HttpClient};
 use crate::model::{RunStatus, TestRun, TestRunResult};
@@ -104,7 +104,11 @@ impl GithubProvider {
             .api_url
             .as_deref()
             .unwrap_or("https://api.github.com");
-        let http = HttpClient::new(base, Auth::Bearer(token), config)?
+        let auth = match config.auth_scheme {
+            AuthScheme::Bearer => Auth::Bearer(token),
+            AuthScheme::Token => Auth::Token(token),
+        };
+        let http = HttpClient::new(base, auth, config)?
             // GitHub's JSON media type, and plain JSON for servers that only
             // know that one (GitHub's published OpenAPI description, served
             // by the contract tests' Prism, answers 406 to the first alone).
