@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test suite of testrelay: Rust (unit, integration, doc), then
 # the C ABI through CMake/ctest (plain, installed package, valgrind,
-# ASan+UBSan). This is the README's test command and exactly what CI runs.
+# ASan+UBSan), then the Node binding (npm ci, generated files, node:test).
+# This is the README's test command and exactly what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-test-deps.sh
 cargo test --workspace --locked
 scripts/test-c.sh
+scripts/test-node.sh

@@ -6,7 +6,7 @@ import { inspect } from 'node:util'
 import { test } from 'node:test'
 
 import { TestReporter, History, parseJUnit, detectEnvironment } from '../index.mjs'
-import { localOptions, tempDir } from './helpers.mjs'
+import { localOptions, tempDir } from '../test-support/helpers.mjs'
 
 const typeError = (code = 'TR_INVALID_ARGUMENT') => ({ name: 'TypeError', code })
 

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { test } from 'node:test'
 
 import { History, TestReporter } from '../index.mjs'
-import { localOptions, tempDir } from './helpers.mjs'
+import { localOptions, tempDir } from '../test-support/helpers.mjs'
 
 async function recordRun(dir, historyPath, key, outcomes, frameMs) {
   const reporter = new TestReporter(localOptions(dir, { testRunId: key, historyPath, branch: 'main', commitSha: key }))

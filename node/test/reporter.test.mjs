@@ -8,7 +8,7 @@ import { test } from 'node:test'
 import { createRequire } from 'node:module'
 
 import testrelay, { TestReporter, History, version } from '../index.mjs'
-import { localOptions, tempDir } from './helpers.mjs'
+import { localOptions, tempDir } from '../test-support/helpers.mjs'
 
 const settle = () => new Promise((resolve) => setImmediate(resolve))
 

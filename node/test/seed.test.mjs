@@ -8,7 +8,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { test } from 'node:test'
 
-import { repoRoot, startSimulator, tempDir } from './helpers.mjs'
+import { repoRoot, startSimulator, tempDir } from '../test-support/helpers.mjs'
 
 const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8')
 const snippet = /<!-- seed-snippet -->\s*```js\n([\s\S]*?)```/.exec(readme)?.[1]

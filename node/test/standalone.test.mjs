@@ -5,7 +5,7 @@ import path from 'node:path'
 import { test } from 'node:test'
 
 import { detectEnvironment, parseJUnit } from '../index.mjs'
-import { repoRoot } from './helpers.mjs'
+import { repoRoot } from '../test-support/helpers.mjs'
 
 test('parseJUnit reads a pytest (xunit2) report', async () => {
   const report = await parseJUnit(path.join(repoRoot, 'tests', 'data', 'junit', 'pytest-xunit2.xml'))

@@ -8,7 +8,7 @@ import { test } from 'node:test'
 
 import { runWebGpuSuite } from '../../examples/js/webgpu-reporter.mjs'
 import { History, TestReporter } from '../index.mjs'
-import { githubOptions, localOptions, startSimulator, tempDir } from './helpers.mjs'
+import { githubOptions, localOptions, startSimulator, tempDir } from '../test-support/helpers.mjs'
 
 const EXPECTED = { totalTests: 10_000, passedTests: 9_887, failedTests: 11, skippedTests: 99, flakyTests: 3, errorTests: 0 }
 

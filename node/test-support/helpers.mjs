@@ -6,13 +6,18 @@ import path from 'node:path'
 import readline from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
-/** The repository root (node/test/ is two levels down). */
+/** The repository root (node/test-support/ is two levels down). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+const tempDirs = []
+process.on('exit', () => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true })
+})
 
 /** A fresh temp dir, removed when the process exits. */
 export function tempDir() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'testrelay-node-'))
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
+  tempDirs.push(dir)
   return dir
 }
 
