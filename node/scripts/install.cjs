@@ -36,7 +36,24 @@ function hasCoreSources() {
 
 if (hasCoreSources() ? upToDate() : true) process.exit(0)
 
-const cliPackage = require.resolve('@napi-rs/cli/package.json', { paths: [dir] })
+// Installed as a link (`npm install path/to/testrelay/node`), the package's
+// own dependencies are not installed: fetch the napi CLI from the lock file.
+function napiCli() {
+  try {
+    return require.resolve('@napi-rs/cli/package.json', { paths: [dir] })
+  } catch {
+    const npm = process.env.npm_execpath
+    const command = npm ? [process.execPath, [npm]] : ['npm', []]
+    const install = spawnSync(command[0], [...command[1], 'install', '--ignore-scripts', '--no-audit', '--no-fund'], {
+      cwd: dir,
+      stdio: 'inherit',
+    })
+    if (install.status !== 0) process.exit(install.status ?? 1)
+    return require.resolve('@napi-rs/cli/package.json', { paths: [dir] })
+  }
+}
+
+const cliPackage = napiCli()
 const cli = path.join(path.dirname(cliPackage), require(cliPackage).bin.napi)
 const args = [cli, 'build', '--platform']
 if (process.env.TESTRELAY_NODE_PROFILE !== 'debug') args.push('--release')
