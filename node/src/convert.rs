@@ -170,7 +170,7 @@ fn camel_names(message: &str) -> String {
 }
 
 /// The `typeof`-style name of a JS value, for messages.
-fn js_type(value: &Unknown<'_>) -> &'static str {
+pub(crate) fn js_type(value: &Unknown<'_>) -> &'static str {
     match value.get_type() {
         Ok(ValueType::Undefined) => "undefined",
         Ok(ValueType::Null) => "null",

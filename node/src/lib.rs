@@ -4,7 +4,8 @@
 //! types and back (one mapping, [`convert`]: camelCase keys onto the
 //! core's serde types), turns errors into coded JS errors ([`errors`]), and
 //! settles promises from its own threads ([`promise`]) so the event loop
-//! never waits on the network.
+//! never waits on the network. `record()` reads its case directly
+//! ([`test_case`]), being the hot path.
 //!
 //! - [`reporter::TestReporter`]: the seed's SDK and the full session;
 //! - [`history::History`]: history queries;
@@ -19,6 +20,7 @@ pub mod history;
 pub mod junit;
 pub mod promise;
 pub mod reporter;
+pub mod test_case;
 
 use napi_derive::napi;
 

@@ -18,12 +18,13 @@ use napi_derive::napi;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use testrelay::{
-    Config, Counts, ErrorKind, Event, Metric, Reporter, RunStatus, RunSummary, TestCase, TestRun,
+    Config, Counts, ErrorKind, Event, Metric, Reporter, RunStatus, RunSummary, TestRun,
 };
 
 use crate::convert::{self, from_js, from_value, read};
 use crate::errors::{Failure, Outcome, to_napi};
 use crate::promise;
+use crate::test_case::read_case;
 
 /// A hook as the core calls it.
 type Hook = Box<dyn Fn(&Event<'_>) + Send + Sync>;
@@ -137,9 +138,8 @@ impl TestReporter {
     /// after the run finished.
     #[napi(ts_args_type = "testCase: TestCaseInput")]
     pub fn record(&self, env: Env, test_case: Unknown<'_>) -> napi::Result<()> {
-        let outcome = from_js::<TestCase>(&env, test_case, "test case", ErrorKind::InvalidArgument)
-            .and_then(check_case)
-            .and_then(|case| Ok(self.reporter()?.record(case)?));
+        let outcome =
+            read_case(&env, test_case).and_then(|case| Ok(self.reporter()?.record(case)?));
         to_napi(&env, outcome)
     }
 
@@ -375,22 +375,6 @@ fn parse_options(env: &Env, options: Option<Unknown<'_>>) -> Outcome<Config> {
     let config: Config = from_value(value, "options", ErrorKind::Configuration)?;
     config.validate()?;
     Ok(config)
-}
-
-/// Checks what the core leaves to the bindings: a name, a sane duration.
-fn check_case(case: TestCase) -> Outcome<TestCase> {
-    if case.name.is_empty() {
-        return Err(Failure::type_error(
-            "test case `name` must be a non-empty string",
-        ));
-    }
-    if !case.duration_seconds.is_finite() || case.duration_seconds < 0.0 {
-        return Err(Failure::type_error(format!(
-            "test case `durationSeconds` is {}; it must be finite and not negative",
-            case.duration_seconds
-        )));
-    }
-    Ok(case)
 }
 
 /// A metric needs a name and a value (the core's defaults would make them
