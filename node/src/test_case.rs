@@ -101,9 +101,19 @@ fn field<'env>(object: &Object<'env>, key: &str) -> Outcome<Option<Unknown<'env>
 }
 
 fn string(object: &Object<'_>, key: &str) -> Outcome<Option<String>> {
-    field(object, key)?
-        .map(|v| convert::string(v, &format!("test case `{key}`")))
-        .transpose()
+    let Some(value) = field(object, key)? else {
+        return Ok(None);
+    };
+    if !matches!(value.get_type(), Ok(ValueType::String)) {
+        return Err(Failure::type_error(format!(
+            "test case `{key}` must be a string, not {}",
+            convert::js_type(&value)
+        )));
+    }
+    // SAFETY: the value was just checked to be a string.
+    unsafe { value.cast::<String>() }
+        .map(Some)
+        .map_err(internal)
 }
 
 fn number(object: &Object<'_>, key: &str) -> Outcome<Option<f64>> {
