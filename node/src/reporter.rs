@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Function, Object, Unknown};
+use napi::bindgen_prelude::{Function, JsObjectValue, Object, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use napi::{Env, Status};
+use napi::{Env, Status, ValueType};
 use napi_derive::napi;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -351,7 +351,24 @@ impl TestReporter {
 
 /// Reads the constructor's options into a [`Config`]: camelCase keys, with
 /// `ciSystem` as the seed's name of `provider`.
+///
+/// `undefined` and `null` mean "not given" (`apiToken:
+/// process.env.GITHUB_TOKEN` may be unset), except `historyPath: null`,
+/// which turns the history off as in the JSON configuration.
 fn parse_options(env: &Env, options: Option<Unknown<'_>>) -> Outcome<Config> {
+    let history_off = match &options {
+        Some(o) if matches!(o.get_type(), Ok(ValueType::Object)) => {
+            // SAFETY: the value was just checked to be an object.
+            let object = unsafe { o.cast::<Object<'_>>() }.ok();
+            object
+                .and_then(|o| {
+                    o.get_named_property_unchecked::<Unknown<'_>>("historyPath")
+                        .ok()
+                })
+                .is_some_and(|v| matches!(v.get_type(), Ok(ValueType::Null)))
+        }
+        _ => false,
+    };
     let mut value = match options {
         Some(options) => read(env, options, "options")?,
         None => Value::Object(Default::default()),
@@ -363,6 +380,9 @@ fn parse_options(env: &Env, options: Option<Unknown<'_>>) -> Outcome<Config> {
         )));
     };
     map.retain(|_, v| !v.is_null());
+    if history_off {
+        map.insert("historyPath".into(), Value::Null);
+    }
     if let Some(ci) = map.remove("ciSystem") {
         if map.contains_key("provider") {
             return Err(Failure::Core(testrelay::Error::new(

@@ -127,3 +127,13 @@ test('eight reporters at once, each in its own directory', async () => {
     assert.deepEqual(runs.map((r) => [r.run.runKey, r.counts.total]), [[`parallel-${i}`, 500 + i]])
   }
 })
+
+test('historyPath: null turns the history off; other nulls mean "not given"', async () => {
+  const dir = tempDir()
+  const reporter = new TestReporter({ ciSystem: 'local', outputDir: path.join(dir, 'out'), historyPath: null, testRunId: undefined, apiToken: null })
+  reporter.record({ name: 'a' })
+  const summary = await reporter.finish()
+  assert.equal(summary.historyPath, null)
+  assert.deepEqual(fs.readdirSync(dir), ['out'])
+  assert.equal(summary.result.totalTests, 1)
+})
