@@ -2,7 +2,8 @@
 # Runs every test suite of testrelay: Rust (unit, integration, doc), the
 # GitHub contract tests (Prism serving GitHub's OpenAPI description), then
 # the C ABI through CMake/ctest (plain, installed package, valgrind,
-# ASan+UBSan). This is the README's test command and exactly what CI runs.
+# ASan+UBSan), then the Node binding (npm ci, generated files, node:test).
+# This is the README's test command and exactly what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,3 +11,4 @@ scripts/install-test-deps.sh
 cargo test --workspace --locked
 scripts/test-contract.sh
 scripts/test-c.sh
+scripts/test-node.sh

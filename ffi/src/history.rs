@@ -4,8 +4,7 @@ use std::ffi::c_char;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use testrelay::history::analysis::trends::{Grouping, Timeframe};
-use testrelay::history::{DurationKey, History, HistoryFilter};
+use testrelay::history::{FlakyQuery, History, HistoryFilter, SplitQuery, TrendsQuery};
 use testrelay::{Error, ErrorKind, Result};
 
 use crate::boundary::boundary;
@@ -178,52 +177,6 @@ pub unsafe extern "C" fn tr_history_free(h: *mut tr_history) {
     });
 }
 
-/// A trends query for [`tr_history_trends`].
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TrendsQuery {
-    metric: String,
-    #[serde(default = "default_grouping")]
-    grouping: String,
-    #[serde(default = "default_timeframe")]
-    timeframe: String,
-    #[serde(default)]
-    limit: Option<usize>,
-}
-
-fn default_grouping() -> String {
-    "branch".into()
-}
-
-fn default_timeframe() -> String {
-    "all".into()
-}
-
-/// A flaky-tests query for [`tr_history_flaky`].
-#[derive(serde::Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct FlakyQuery {
-    window: Option<usize>,
-    branch: Option<String>,
-}
-
-/// A split query for [`tr_history_split`].
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SplitQuery {
-    tests: Vec<String>,
-    shard_index: usize,
-    shard_total: usize,
-    #[serde(default)]
-    by_file: bool,
-    #[serde(default = "default_last_runs")]
-    last_runs: usize,
-}
-
-fn default_last_runs() -> usize {
-    10
-}
-
 fn parse_query<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
     serde_json::from_str(json)
         .map_err(|e| Error::new(ErrorKind::Parse, format!("invalid {what} query: {e}")))
@@ -257,16 +210,7 @@ pub unsafe extern "C" fn tr_history_trends(
         let slot = unsafe { out_ptr(report_json, "report_json") }?;
         let history = unsafe { history(h) }?;
         let query: TrendsQuery = parse_query(unsafe { text(query_json, "query_json") }?, "trends")?;
-        let grouping = Grouping::parse(&query.grouping)?;
-        let timeframe = Timeframe::parse(&query.timeframe)?;
-        let report = history.analyze_performance_trends(
-            &query.metric,
-            grouping,
-            timeframe,
-            query.limit,
-            testrelay::time::now_unix_ms(),
-        )?;
-        put_json(slot, &report)
+        put_json(slot, &query.run(&history, testrelay::time::now_unix_ms())?)
     })
 }
 
@@ -297,8 +241,7 @@ pub unsafe extern "C" fn tr_history_flaky(
             Some(json) => parse_query(json, "flaky")?,
             None => FlakyQuery::default(),
         };
-        let flaky = history.flaky_tests(query.window.unwrap_or(30), query.branch.as_deref())?;
-        put_json(slot, &flaky)
+        put_json(slot, &query.run(&history)?)
     })
 }
 
@@ -328,18 +271,6 @@ pub unsafe extern "C" fn tr_history_split(
         let slot = unsafe { out_ptr(tests_json, "tests_json") }?;
         let history = unsafe { history(h) }?;
         let query: SplitQuery = parse_query(unsafe { text(query_json, "query_json") }?, "split")?;
-        let key = if query.by_file {
-            DurationKey::File
-        } else {
-            DurationKey::TestId
-        };
-        let tests = history.split_tests(
-            &query.tests,
-            key,
-            query.shard_index,
-            query.shard_total,
-            query.last_runs,
-        )?;
-        put_json(slot, &tests)
+        put_json(slot, &query.run(&history)?)
     })
 }

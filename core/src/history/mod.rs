@@ -17,6 +17,7 @@ mod maintenance;
 mod outbox;
 mod query;
 mod record;
+mod requests;
 mod schema;
 mod store;
 
@@ -27,4 +28,5 @@ pub use maintenance::{MergeStats, PruneStats};
 pub use outbox::OutboxEntry;
 pub use query::{CaseOutcome, DurationKey, HistoryFilter, MetricPoint, RunSummary};
 pub use record::RunRecord;
+pub use requests::{FlakyQuery, SplitQuery, TrendsQuery};
 pub use store::{History, SCHEMA_VERSION};

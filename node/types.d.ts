@@ -1,0 +1,292 @@
+/* The option and result shapes of testrelay's Node API: the core's types
+ * with camelCase keys (node/src/convert.rs is the one mapping). The napi
+ * CLI puts this file at the top of the generated index.d.ts. */
+
+/** Outcome of one test case. */
+export type CaseStatus = 'passed' | 'failed' | 'error' | 'skipped' | 'flaky'
+/** Status of a run. */
+export type RunStatus = 'pending' | 'running' | 'passed' | 'failed' | 'error' | 'cancelled' | 'timed_out'
+/** The stable error codes (`err.code`). */
+export type ErrorCode =
+  | 'TR_INVALID_ARGUMENT' | 'TR_CONFIGURATION' | 'TR_AUTHENTICATION' | 'TR_PERMISSION'
+  | 'TR_NOT_FOUND' | 'TR_RATE_LIMITED' | 'TR_CONNECTION' | 'TR_TIMEOUT' | 'TR_IO'
+  | 'TR_DATABASE' | 'TR_PARSE' | 'TR_UNSUPPORTED' | 'TR_INTERNAL'
+
+/** `new TestReporter(options)`: the seed's names plus every configuration key. */
+export interface ReporterOptions {
+  /** The CI system (`auto`, `local`, `github`, ...): the configuration's `provider`. */
+  ciSystem?: string
+  /** Same as `ciSystem`; give one of them. */
+  provider?: string
+  /** Explicit run key (else derived from the CI build). */
+  testRunId?: string
+  /** CI API token; never printed, logged or stored. */
+  apiToken?: string
+  /** `owner/name`. */
+  repository?: string
+  apiUrl?: string
+  commitSha?: string
+  branch?: string
+  prNumber?: number
+  outputDir?: string
+  /** `null` turns the history off. */
+  historyPath?: string | null
+  reportFormats?: Array<'junit' | 'json' | 'html' | 'markdown'>
+  junitProfile?: 'strict' | 'full'
+  enablePrComments?: boolean
+  enableStatusUpdates?: boolean
+  enableArtifacts?: boolean
+  updateIntervalSecs?: number
+  retry?: { maxAttempts?: number; initialBackoffMs?: number; maxBackoffMs?: number; secondaryRateLimitWaitSecs?: number }
+  timeouts?: { connectSecs?: number; readSecs?: number; requestSecs?: number; finishSecs?: number }
+  runName?: string
+  statusContext?: string
+  commentBudgetBytes?: number
+  strict?: boolean
+  jobSummaryPath?: string
+  workflowCommands?: boolean
+}
+
+/** The seed's `reportResults` argument. */
+export interface TestResults {
+  totalTests: number
+  passedTests: number
+  failedTests: number
+  skippedTests: number
+  /** Seconds. */
+  duration?: number
+}
+
+/** One attempt of a rerun test. */
+export interface Attempt {
+  status: CaseStatus
+  durationSeconds?: number
+  message?: string
+  details?: string
+  stdout?: string
+  stderr?: string
+}
+
+/** A test case for `record()`: only `name` is required (status defaults to `passed`). */
+export interface TestCaseInput {
+  name: string
+  classname?: string
+  suite?: string
+  file?: string
+  line?: number
+  status?: CaseStatus
+  durationSeconds?: number
+  message?: string
+  details?: string
+  stdout?: string
+  stderr?: string
+  attempts?: Attempt[]
+  properties?: Record<string, string>
+}
+
+/** A recorded test case, with its stable id. */
+export interface TestCase extends Required<Pick<TestCaseInput, 'name' | 'classname' | 'suite' | 'status' | 'durationSeconds'>> {
+  id: string
+  file: string | null
+  line: number | null
+  message: string | null
+  details: string | null
+  stdout: string | null
+  stderr: string | null
+  attempts: Attempt[]
+  properties: Record<string, string>
+}
+
+/** A metric for `recordMetric()`. */
+export interface MetricInput {
+  name: string
+  value: number
+  unit?: string
+  /** The test it belongs to (its id); none for the whole run. */
+  testId?: string
+}
+
+/** A recorded metric. */
+export interface Metric {
+  name: string
+  value: number
+  unit: string
+  testId: string | null
+  recordedAt: string
+}
+
+/** Counts of cases by outcome. */
+export interface Counts {
+  total: number
+  passed: number
+  failed: number
+  errors: number
+  skipped: number
+  flaky: number
+}
+
+/** The seed's run result. */
+export interface TestRunResult {
+  testRunId: string
+  status: RunStatus
+  totalTests: number
+  passedTests: number
+  failedTests: number
+  skippedTests: number
+  errorTests: number
+  flakyTests: number
+  durationSeconds: number
+  metadata: Record<string, unknown>
+}
+
+/** What `finish()` resolves with. */
+export interface RunSummary {
+  runName: string
+  result: TestRunResult
+  provider: string
+  reports: string[]
+  historyPath: string | null
+  delivered: Array<{ operation: string; id: string | null; url: string | null }>
+  notDelivered: Array<{ operation: string; kind: string; message: string; pending: boolean }>
+  backpressureWaits: number
+  timedOut: boolean
+}
+
+/** Which runs `History.runs()` returns. */
+export interface HistoryFilter {
+  limit?: number
+  branch?: string
+  commitSha?: string
+  provider?: string
+  sinceMs?: number
+  untilMs?: number
+}
+
+/** A run stored in the history. */
+export interface StoredRun {
+  id: number
+  run: {
+    runKey: string
+    name: string
+    provider: string
+    repository: string | null
+    commitSha: string | null
+    branch: string | null
+    baseBranch: string | null
+    prNumber: number | null
+    buildId: string | null
+    buildUrl: string | null
+    shardIndex: number | null
+    shardTotal: number | null
+    status: RunStatus
+    startedAtMs: number | null
+    finishedAtMs: number | null
+    durationSeconds: number
+    metadata: Record<string, string>
+  }
+  counts: Counts
+}
+
+/** `History.trends()` query. */
+export interface TrendsQuery {
+  metric: string
+  grouping?: 'branch' | 'commit' | 'task_type' | 'test'
+  timeframe?: string
+  limit?: number
+}
+
+/** Trends of one group of values (or of all of them). */
+export interface GroupTrend {
+  group: string
+  summary: { count: number; mean: number; min: number; max: number; stdDev: number; p50: number; p95: number }
+  runs: number
+  firstRecordedAtMs: number
+  lastRecordedAtMs: number
+  firstHalfMean: number | null
+  secondHalfMean: number | null
+  changeRatio: number | null
+  direction: string
+  trend: { slope: number; intercept: number; rSquared: number; pValue: number; count: number; significant: boolean } | null
+  regression: Record<string, unknown> | null
+}
+
+/** What `History.trends()` resolves with. */
+export interface TrendReport {
+  better: 'lower' | 'higher'
+  points: number
+  overall: GroupTrend | null
+  groups: GroupTrend[]
+}
+
+/** `History.flaky()` query. */
+export interface FlakyQuery {
+  window?: number
+  branch?: string
+}
+
+/** A test with signs of flakiness. */
+export interface FlakyTest {
+  testId: string
+  fullName: string
+  score: number
+  flips: number
+  runs: number
+  failures: number
+  sameCommitConflicts: number
+  inRunReruns: number
+  reasons: string[]
+}
+
+/** `History.split()` query. */
+export interface SplitQuery {
+  tests: string[]
+  shardIndex: number
+  shardTotal: number
+  byFile?: boolean
+  lastRuns?: number
+}
+
+/** What `History.merge()` added. */
+export interface MergeStats {
+  runsAdded: number
+  runsSkipped: number
+  cases: number
+  metrics: number
+  artifacts: number
+}
+
+/** What `parseJUnit()` resolves with. */
+export interface JUnitReport {
+  suites: Array<{ name: string; timestamp: string | null; hostname: string | null; durationSeconds: number | null; properties: Record<string, string>; stdout: string | null; stderr: string | null }>
+  cases: TestCase[]
+  counts: Counts
+}
+
+/** What `detectEnvironment()` returns. */
+export interface Detection {
+  ci: string | null
+  provider: string
+  repository: string | null
+  repositoryUrl: string | null
+  repositoryId: string | null
+  projectId: string | null
+  commitSha: string | null
+  branch: string | null
+  baseBranch: string | null
+  prNumber: number | null
+  prId: number | null
+  buildId: string | null
+  buildNumber: string | null
+  buildUrl: string | null
+  jobId: string | null
+  jobName: string | null
+  jobUrl: string | null
+  shardIndex: number | null
+  shardTotal: number | null
+  apiUrl: string | null
+  codeHost: { kind: string; host: string; repository: string } | null
+  tokenEnv: string | null
+  tokenPresent: boolean
+  sources: Record<string, string>
+  notes: string[]
+}

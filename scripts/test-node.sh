@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The Node binding's tests: install the npm package in node/ (its install
+# step builds the addon from source with the napi CLI),
+# check that the committed index.js/index.d.ts match what the sources
+# generate, build the CI simulator, and run node:test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "scripts/test-node.sh: Node.js 20 or newer and npm are needed" >&2
+  exit 1
+fi
+# A debug build: the tests do not need an optimized addon.
+export TESTRELAY_NODE_PROFILE=debug
+# `npm install` from the committed lock file rather than `npm ci`: the
+# registry mirror this project reaches lacks the napi CLI's optional
+# packages for other platforms, so npm ci calls the lock file out of sync.
+(cd node && npm install --no-audit --no-fund)
+(cd node && npm run --silent check-generated)
+cargo build -p testrelay-ci-sim --locked
+node --test node/test/
