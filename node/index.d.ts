@@ -45,6 +45,10 @@ export interface ReporterOptions {
   strict?: boolean
   jobSummaryPath?: string
   workflowCommands?: boolean
+  /** GitHub: tag of the prerelease whose assets hold the run's artifacts (default `testrelay-<run key>`). */
+  releaseTag?: string
+  /** How the token is sent: `bearer` (default) or `token` (older GitHub Enterprise Servers). */
+  authScheme?: 'bearer' | 'token'
 }
 
 /** The seed's `reportResults` argument. */
