@@ -61,7 +61,7 @@ fn open_creates_directories_and_the_current_schema() {
     let version: i32 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!((version, SCHEMA_VERSION), (1, 1));
+    assert_eq!((version, SCHEMA_VERSION), (2, 2));
     let app: i32 = conn
         .query_row("PRAGMA application_id", [], |r| r.get(0))
         .unwrap();
@@ -90,7 +90,8 @@ fn open_creates_directories_and_the_current_schema() {
             "performance_metrics",
             "run_files",
             "test_runs",
-            "test_tasks"
+            "test_tasks",
+            "tests"
         ]
     );
     assert_eq!(
@@ -108,7 +109,8 @@ fn open_creates_directories_and_the_current_schema() {
             "test_runs_created",
             "test_runs_provider",
             "test_tasks_run",
-            "test_tasks_test"
+            "test_tasks_test",
+            "tests_test"
         ]
     );
     drop(conn);
@@ -257,7 +259,7 @@ fn a_newer_schema_is_refused() {
     assert!(
         err.to_string().contains(
             "is a testrelay history of schema version 7, written by a newer testrelay \
-             (this one understands up to version 1)"
+             (this one understands up to version 2)"
         ),
         "{err}"
     );
@@ -1052,6 +1054,8 @@ fn merge_is_idempotent_by_run_key() {
     );
     assert_eq!(count(&ours, "test_runs"), 4);
     assert_eq!(count(&ours, "test_tasks"), 3 + 2 + 4 + 2);
+    // Test identities are stored once: 0..3 here, then 10..13, 20, 30, 31.
+    assert_eq!(count(&ours, "tests"), 3 + 4 + 2);
     assert_eq!(count(&ours, "performance_metrics"), 1);
     assert_eq!(count(&ours, "run_files"), 3 + 2 + 4 + 1);
     drop(theirs_view);

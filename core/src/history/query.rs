@@ -11,7 +11,7 @@ use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 
 use super::branch::normalize_branch;
-use super::record::RunRecord;
+use super::record::{DEFAULT_TYPE, RunRecord};
 use super::schema::RUN_COLUMNS;
 use super::store::{History, db_error};
 use crate::error::{Error, ErrorKind, Result};
@@ -137,7 +137,7 @@ impl History {
         let clause = RunFilter::new(filter, "m.recorded_at");
         let sql = format!(
             "SELECT r.run_key, m.recorded_at, m.metric_value, m.unit, r.branch, r.commit_sha, \
-             m.test_id, t.type \
+             m.test_id, CASE WHEN t.id IS NOT NULL THEN coalesce(t.type, '{DEFAULT_TYPE}') END \
              FROM performance_metrics m JOIN test_runs r ON r.id = m.run_id \
              LEFT JOIN test_tasks t ON t.id = m.task_id \
              WHERE m.metric_name = ? AND {} \
@@ -183,7 +183,7 @@ impl History {
         let mut conditions = vec!["1"];
         let mut args = Vec::new();
         if let Some(id) = test_id {
-            conditions.push("t.test_id = ?");
+            conditions.push("s.test_id = ?");
             args.push(Value::Text(id.to_string()));
         }
         if let Some(b) = branch {
@@ -194,11 +194,12 @@ impl History {
         let sql = format!(
             "SELECT test_id, name, classname, run_key, created_at, commit_sha, status, duration, \
              attempts FROM ( \
-               SELECT t.test_id, t.name, t.classname, r.run_key, r.created_at, r.commit_sha, \
+               SELECT s.test_id, s.name, s.classname, r.run_key, r.created_at, r.commit_sha, \
                  t.status, t.duration, t.attempts, r.id AS run_row, t.id AS task_row, \
-                 DENSE_RANK() OVER (PARTITION BY t.test_id \
+                 DENSE_RANK() OVER (PARTITION BY s.test_id \
                    ORDER BY r.created_at DESC, r.id DESC) AS recency \
-               FROM test_tasks t JOIN test_runs r ON r.id = t.run_id WHERE {}) \
+               FROM tests s JOIN test_tasks t ON t.test_ref = s.id \
+                 JOIN test_runs r ON r.id = t.run_id WHERE {}) \
              WHERE recency <= ? ORDER BY test_id, created_at, run_row, task_row",
             conditions.join(" AND ")
         );
@@ -303,8 +304,10 @@ impl History {
     pub fn run_cases(&self, run_key: &str) -> Result<Vec<TestCase>> {
         let run_id = run_id_of(&self.conn, self.path(), run_key)?;
         self.collect(
-            "SELECT test_id, name, classname, suite, file, line, status, duration, message, \
-             error, attempts, properties FROM test_tasks WHERE run_id = ? ORDER BY id",
+            "SELECT s.test_id, s.name, s.classname, s.suite, s.file, t.line, t.status, \
+             t.duration, t.message, t.error, t.attempts, t.properties \
+             FROM test_tasks t JOIN tests s ON s.id = t.test_ref \
+             WHERE t.run_id = ? ORDER BY t.id",
             vec![Value::Integer(run_id)],
             |row| {
                 Ok(TestCase {
@@ -342,8 +345,9 @@ impl History {
     ) -> Result<BTreeMap<String, Vec<f64>>> {
         let sql = match key {
             DurationKey::TestId => {
-                "SELECT sum(t.duration) FROM test_tasks t JOIN test_runs r ON r.id = t.run_id \
-                 WHERE t.test_id = ?1 AND t.status <> 'skipped' \
+                "SELECT sum(t.duration) FROM tests s JOIN test_tasks t ON t.test_ref = s.id \
+                 JOIN test_runs r ON r.id = t.run_id \
+                 WHERE s.test_id = ?1 AND t.status <> 'skipped' \
                  GROUP BY r.id ORDER BY r.created_at DESC, r.id DESC LIMIT ?2"
             }
             DurationKey::File => {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::branch::stored_branch;
@@ -21,6 +21,9 @@ use super::store::{History, db_error};
 use crate::error::{Error, Result};
 use crate::model::{CaseStatus, Counts, RunStatus, TestCase, TestRun};
 use crate::time;
+
+/// The task type of a case without a `type` property (stored as `NULL`).
+pub(super) const DEFAULT_TYPE: &str = "test";
 
 /// Cases (or metrics) written per transaction.
 const BATCH_ROWS: usize = 50_000;
@@ -154,9 +157,17 @@ static UPSERT_RUN: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-const INSERT_TASK: &str = "INSERT INTO test_tasks (run_id, test_id, name, classname, suite, \
-     file, line, type, status, created_at, completed_at, duration, message, error, attempts, \
-     properties) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15)";
+/// The row id of a test identity in `tests` (`file` may be `NULL`).
+const FIND_TEST: &str = "SELECT id FROM tests WHERE test_id = ?1 AND name = ?2 \
+     AND classname = ?3 AND suite = ?4 AND file IS ?5";
+
+const ADD_TEST: &str =
+    "INSERT INTO tests (test_id, name, classname, suite, file) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+/// `type` is `NULL` for the default `test`.
+const INSERT_TASK: &str = "INSERT INTO test_tasks (run_id, test_ref, line, type, status, \
+     created_at, completed_at, duration, message, error, attempts, properties) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 const ADD_FILE: &str = "INSERT INTO run_files (run_id, file, cases, duration) \
      VALUES (?1, ?2, ?3, ?4) ON CONFLICT (file, run_id) DO UPDATE SET \
@@ -170,7 +181,8 @@ const ADD_COUNTS: &str = "UPDATE test_runs SET total_tasks = total_tasks + ?2, \
 /// The metric's task is the run's last case with the same test id, if any.
 const INSERT_METRIC: &str = "INSERT INTO performance_metrics (run_id, task_id, test_id, \
      metric_name, metric_value, unit, recorded_at) VALUES (?1, \
-     (SELECT max(id) FROM test_tasks WHERE run_id = ?1 AND test_id = ?2), ?2, ?3, ?4, ?5, ?6)";
+     (SELECT max(t.id) FROM test_tasks t JOIN tests s ON s.id = t.test_ref \
+      WHERE t.run_id = ?1 AND s.test_id = ?2), ?2, ?3, ?4, ?5, ?6)";
 
 /// A metric ready to store.
 struct MetricRow<'a> {
@@ -366,8 +378,9 @@ impl History {
             .map_err(fail)?;
             tx.execute(
                 "UPDATE performance_metrics SET task_id = (SELECT max(t.id) FROM test_tasks t \
+                 JOIN tests s ON s.id = t.test_ref \
                  WHERE t.run_id = performance_metrics.run_id \
-                 AND t.test_id = performance_metrics.test_id) \
+                 AND s.test_id = performance_metrics.test_id) \
                  WHERE run_id = ?1 AND task_id IS NULL AND test_id IS NOT NULL",
                 [run_id],
             )
@@ -413,22 +426,11 @@ impl History {
         for chunk in cases.chunks(BATCH_ROWS) {
             self.write_tx(&what, |tx| {
                 let fail = |e| db_error(&path, &what, e);
+                let refs = test_refs(tx, chunk).map_err(fail)?;
                 let mut insert = tx.prepare_cached(INSERT_TASK).map_err(fail)?;
                 let mut counts = Counts::default();
                 let mut files: BTreeMap<&str, (i64, f64)> = BTreeMap::new();
-                for case in chunk {
-                    let computed;
-                    let test_id = if case.id.is_empty() {
-                        computed = TestCase::compute_id(
-                            &case.suite,
-                            &case.classname,
-                            &case.name,
-                            case.file.as_deref(),
-                        );
-                        computed.as_str()
-                    } else {
-                        case.id.as_str()
-                    };
+                for (case, test_ref) in chunk.iter().zip(refs) {
                     let attempts = match case.attempts.is_empty() {
                         true => None,
                         false => Some(serde_json::to_string(&case.attempts)?),
@@ -437,15 +439,15 @@ impl History {
                         true => None,
                         false => Some(serde_json::to_string(&case.properties)?),
                     };
-                    let task_type = case.properties.get("type").map_or("test", String::as_str);
+                    let task_type = case
+                        .properties
+                        .get("type")
+                        .map(String::as_str)
+                        .filter(|t| *t != DEFAULT_TYPE);
                     insert
                         .execute(params![
                             run_id,
-                            test_id,
-                            case.name,
-                            case.classname,
-                            case.suite,
-                            case.file,
+                            test_ref,
                             case.line,
                             task_type,
                             case.status.as_str(),
@@ -488,6 +490,39 @@ impl History {
         }
         Ok(())
     }
+}
+
+/// The `tests` row of each case of `cases`, in order, adding the
+/// identities not stored yet. Cases with an empty id use their computed id
+/// ([`TestCase::compute_id`]).
+fn test_refs(tx: &Transaction<'_>, cases: &[TestCase]) -> rusqlite::Result<Vec<i64>> {
+    let mut find = tx.prepare_cached(FIND_TEST)?;
+    let mut add = tx.prepare_cached(ADD_TEST)?;
+    let mut refs = Vec::with_capacity(cases.len());
+    for case in cases {
+        let computed;
+        let test_id = if case.id.is_empty() {
+            computed = TestCase::compute_id(
+                &case.suite,
+                &case.classname,
+                &case.name,
+                case.file.as_deref(),
+            );
+            computed.as_str()
+        } else {
+            case.id.as_str()
+        };
+        let identity = params![test_id, case.name, case.classname, case.suite, case.file];
+        let found = find.query_row(identity, |row| row.get(0)).optional()?;
+        refs.push(match found {
+            Some(id) => id,
+            None => {
+                add.execute(identity)?;
+                tx.last_insert_rowid()
+            }
+        });
+    }
+    Ok(refs)
 }
 
 /// Inserts one metric row.
