@@ -11,10 +11,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::branch::stored_branch;
+use super::identities::test_refs;
 use super::query::{RunSummary, read_run_summary, run_id_of};
 use super::schema::RUN_COLUMNS;
 use super::store::{History, db_error};
@@ -25,7 +26,7 @@ use crate::time;
 /// The task type of a case without a `type` property (stored as `NULL`).
 pub(super) const DEFAULT_TYPE: &str = "test";
 
-/// Cases (or metrics) written per transaction.
+/// Metrics written per transaction.
 const BATCH_ROWS: usize = 50_000;
 
 /// Everything the history keeps about a run besides its cases and metrics.
@@ -157,13 +158,6 @@ static UPSERT_RUN: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// The row id of a test identity in `tests` (`file` may be `NULL`).
-const FIND_TEST: &str = "SELECT id FROM tests WHERE test_id = ?1 AND name = ?2 \
-     AND classname = ?3 AND suite = ?4 AND file IS ?5";
-
-const ADD_TEST: &str =
-    "INSERT INTO tests (test_id, name, classname, suite, file) VALUES (?1, ?2, ?3, ?4, ?5)";
-
 /// `type` is `NULL` for the default `test`.
 const INSERT_TASK: &str = "INSERT INTO test_tasks (run_id, test_ref, line, type, status, \
      created_at, completed_at, duration, message, error, attempts, properties) \
@@ -194,9 +188,9 @@ struct MetricRow<'a> {
 }
 
 impl History {
-    /// Stores `run` completely: the run row from `meta`, then every case and
-    /// every metric of `run`, in transactions of at most 100,000 rows, then
-    /// the final status. Returns the run's row id.
+    /// Stores `run` completely: the run row from `meta`, then every case of
+    /// `run` in one transaction, its metrics in transactions of at most
+    /// 50,000, then the final status. Returns the run's row id.
     ///
     /// Run-level fields come from `meta` only; `run` supplies the cases and
     /// metrics (see [`RunRecord::from_run`]). Recording a `run_key` again
@@ -337,14 +331,16 @@ impl History {
         })
     }
 
-    /// Adds `cases` to the run `run_key`, in transactions of at most 100,000
-    /// cases, each also adding to the run's counts and per-file totals. Cases with an empty id
-    /// are stored under their computed id ([`TestCase::compute_id`]).
+    /// Adds `cases` to the run `run_key` in one transaction (all of them or
+    /// none), which also adds to the run's counts and per-file totals. Each
+    /// test identity (id, name, classname, suite, file) is stored once across
+    /// runs; cases with an empty id are stored under their computed id
+    /// ([`TestCase::compute_id`]).
     /// Standard output and error of cases are not kept.
     ///
     /// Errors: `NotFound` when no run has this key; `InvalidArgument` when a
     /// case's duration is not finite (checked before anything is written);
-    /// `Database` when writing fails (earlier batches stay stored).
+    /// `Database` when writing fails (then none of `cases` is stored).
     pub fn append_cases(&mut self, run_key: &str, cases: &[TestCase]) -> Result<()> {
         validate_cases(run_key, cases)?;
         let run_id = run_id_of(&self.conn, self.path(), run_key)?;
@@ -423,106 +419,70 @@ impl History {
         let now = time::now_unix_ms();
         let path = self.path().to_path_buf();
         let what = format!("recording test cases of run {run_key:?}");
-        for chunk in cases.chunks(BATCH_ROWS) {
-            self.write_tx(&what, |tx| {
-                let fail = |e| db_error(&path, &what, e);
-                let refs = test_refs(tx, chunk).map_err(fail)?;
-                let mut insert = tx.prepare_cached(INSERT_TASK).map_err(fail)?;
-                let mut counts = Counts::default();
-                let mut files: BTreeMap<&str, (i64, f64)> = BTreeMap::new();
-                for (case, test_ref) in chunk.iter().zip(refs) {
-                    let attempts = match case.attempts.is_empty() {
-                        true => None,
-                        false => Some(serde_json::to_string(&case.attempts)?),
-                    };
-                    let properties = match case.properties.is_empty() {
-                        true => None,
-                        false => Some(serde_json::to_string(&case.properties)?),
-                    };
-                    let task_type = case
-                        .properties
-                        .get("type")
-                        .map(String::as_str)
-                        .filter(|t| *t != DEFAULT_TYPE);
-                    insert
-                        .execute(params![
-                            run_id,
-                            test_ref,
-                            case.line,
-                            task_type,
-                            case.status.as_str(),
-                            now,
-                            case.duration_seconds,
-                            case.message,
-                            case.details,
-                            attempts,
-                            properties,
-                        ])
-                        .map_err(fail)?;
-                    counts.add(case.status);
-                    if let (Some(file), false) = (&case.file, case.status == CaseStatus::Skipped) {
-                        let total = files.entry(file.as_str()).or_default();
-                        total.0 += 1;
-                        total.1 += case.duration_seconds;
-                    }
-                }
-                let mut add_file = tx.prepare_cached(ADD_FILE).map_err(fail)?;
-                for (file, (cases, duration)) in files {
-                    add_file
-                        .execute(params![run_id, file, cases, duration])
-                        .map_err(fail)?;
-                }
-                tx.prepare_cached(ADD_COUNTS)
-                    .and_then(|mut stmt| {
-                        stmt.execute(params![
-                            run_id,
-                            counts.total as i64,
-                            counts.passed as i64,
-                            counts.failed as i64,
-                            counts.errors as i64,
-                            counts.skipped as i64,
-                            counts.flaky as i64,
-                        ])
-                    })
+        self.write_tx(&what, |tx| {
+            let fail = |e| db_error(&path, &what, e);
+            let refs = test_refs(tx, cases).map_err(fail)?;
+            let mut insert = tx.prepare_cached(INSERT_TASK).map_err(fail)?;
+            let mut counts = Counts::default();
+            let mut files: BTreeMap<&str, (i64, f64)> = BTreeMap::new();
+            for (case, test_ref) in cases.iter().zip(refs) {
+                let attempts = match case.attempts.is_empty() {
+                    true => None,
+                    false => Some(serde_json::to_string(&case.attempts)?),
+                };
+                let properties = match case.properties.is_empty() {
+                    true => None,
+                    false => Some(serde_json::to_string(&case.properties)?),
+                };
+                let task_type = case
+                    .properties
+                    .get("type")
+                    .map(String::as_str)
+                    .filter(|t| *t != DEFAULT_TYPE);
+                insert
+                    .execute(params![
+                        run_id,
+                        test_ref,
+                        case.line,
+                        task_type,
+                        case.status.as_str(),
+                        now,
+                        case.duration_seconds,
+                        case.message,
+                        case.details,
+                        attempts,
+                        properties,
+                    ])
                     .map_err(fail)?;
-                Ok(())
-            })?;
-        }
-        Ok(())
-    }
-}
-
-/// The `tests` row of each case of `cases`, in order, adding the
-/// identities not stored yet. Cases with an empty id use their computed id
-/// ([`TestCase::compute_id`]).
-fn test_refs(tx: &Transaction<'_>, cases: &[TestCase]) -> rusqlite::Result<Vec<i64>> {
-    let mut find = tx.prepare_cached(FIND_TEST)?;
-    let mut add = tx.prepare_cached(ADD_TEST)?;
-    let mut refs = Vec::with_capacity(cases.len());
-    for case in cases {
-        let computed;
-        let test_id = if case.id.is_empty() {
-            computed = TestCase::compute_id(
-                &case.suite,
-                &case.classname,
-                &case.name,
-                case.file.as_deref(),
-            );
-            computed.as_str()
-        } else {
-            case.id.as_str()
-        };
-        let identity = params![test_id, case.name, case.classname, case.suite, case.file];
-        let found = find.query_row(identity, |row| row.get(0)).optional()?;
-        refs.push(match found {
-            Some(id) => id,
-            None => {
-                add.execute(identity)?;
-                tx.last_insert_rowid()
+                counts.add(case.status);
+                if let (Some(file), false) = (&case.file, case.status == CaseStatus::Skipped) {
+                    let total = files.entry(file.as_str()).or_default();
+                    total.0 += 1;
+                    total.1 += case.duration_seconds;
+                }
             }
-        });
+            let mut add_file = tx.prepare_cached(ADD_FILE).map_err(fail)?;
+            for (file, (cases, duration)) in files {
+                add_file
+                    .execute(params![run_id, file, cases, duration])
+                    .map_err(fail)?;
+            }
+            tx.prepare_cached(ADD_COUNTS)
+                .and_then(|mut stmt| {
+                    stmt.execute(params![
+                        run_id,
+                        counts.total as i64,
+                        counts.passed as i64,
+                        counts.failed as i64,
+                        counts.errors as i64,
+                        counts.skipped as i64,
+                        counts.flaky as i64,
+                    ])
+                })
+                .map_err(fail)?;
+            Ok(())
+        })
     }
-    Ok(refs)
 }
 
 /// Inserts one metric row.
