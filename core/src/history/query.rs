@@ -2,7 +2,7 @@
 //! case outcomes, a run's cases and recent durations. The statistics over
 //! them live in `history::analysis`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use rusqlite::types::{Type, Value};
@@ -101,6 +101,17 @@ pub enum DurationKey {
     /// Source files ([`TestCase::file`]); a file's duration in a run is the
     /// sum of its cases' durations.
     File,
+}
+
+/// Runs comparable with each other: the same name and the same shard
+/// (index and total; both `None` for a run that is not sharded).
+pub(super) struct RunKind<'a> {
+    /// The run's name.
+    pub(super) name: &'a str,
+    /// Its shard index.
+    pub(super) shard_index: Option<u32>,
+    /// Its shard count.
+    pub(super) shard_total: Option<u32>,
 }
 
 /// `SELECT` list of a run summary, matching [`read_run`].
@@ -235,15 +246,16 @@ impl History {
         branch: Option<&str>,
         before_run_key: Option<&str>,
     ) -> Result<Option<RunSummary>> {
-        self.latest_run_named(branch, before_run_key, None)
+        self.latest_run_of_kind(branch, before_run_key, None)
     }
 
-    /// [`History::latest_run`] restricted to runs named `name` when given.
-    pub(super) fn latest_run_named(
+    /// [`History::latest_run`] restricted to runs of the kind `kind` when
+    /// given.
+    pub(super) fn latest_run_of_kind(
         &self,
         branch: Option<&str>,
         before_run_key: Option<&str>,
-        name: Option<&str>,
+        kind: Option<&RunKind<'_>>,
     ) -> Result<Option<RunSummary>> {
         let mut conditions = vec!["r.status NOT IN ('pending', 'running')"];
         let mut args = Vec::new();
@@ -251,9 +263,12 @@ impl History {
             conditions.push("r.branch = ?");
             args.push(Value::Text(normalize_branch(b)));
         }
-        if let Some(n) = name {
-            conditions.push("r.name = ?");
-            args.push(Value::Text(n.to_string()));
+        if let Some(kind) = kind {
+            conditions.push("r.name = ? AND r.shard_index IS ? AND r.shard_total IS ?");
+            args.push(Value::Text(kind.name.to_string()));
+            for shard in [kind.shard_index, kind.shard_total] {
+                args.push(shard.map_or(Value::Null, |n| Value::Integer(i64::from(n))));
+            }
         }
         if let Some(key) = before_run_key {
             let (id, started): (i64, i64) = self
@@ -370,6 +385,53 @@ impl History {
             }
         }
         Ok(out)
+    }
+
+    /// The stable test id of each of `names` that names exactly one stored
+    /// test id. A test with name `N`, classname `C` and file `F` is named by
+    /// `N`, `C.N`, `C::N`, `C#N` and `F::N` (the forms runners take: JUnit,
+    /// Rust and C++, Maven's `-Dtest`, pytest node ids). Names matching no
+    /// test, or tests with several ids, are absent from the map. Reads every
+    /// stored test identity once.
+    ///
+    /// Errors: `Database` when reading fails.
+    pub fn test_ids_by_name<S: AsRef<str>>(&self, names: &[S]) -> Result<BTreeMap<String, String>> {
+        let wanted: BTreeSet<&str> = names.iter().map(AsRef::as_ref).collect();
+        let mut candidates: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        let fail = |e| self.db_error("looking tests up by name", e);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT test_id, name, classname, file FROM tests")
+            .map_err(fail)?;
+        let mut rows = stmt.query([]).map_err(fail)?;
+        while let Some(row) = rows.next().map_err(fail)? {
+            let read = || -> rusqlite::Result<(String, String, String, Option<String>)> {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            };
+            let (test_id, name, classname, file) = read().map_err(fail)?;
+            let mut forms = vec![name.clone()];
+            if !classname.is_empty() {
+                for sep in [".", "::", "#"] {
+                    forms.push(format!("{classname}{sep}{name}"));
+                }
+            }
+            if let Some(file) = file.filter(|f| !f.is_empty()) {
+                forms.push(format!("{file}::{name}"));
+            }
+            for form in forms {
+                if let Some(&wanted) = wanted.get(form.as_str()) {
+                    candidates
+                        .entry(wanted)
+                        .or_default()
+                        .insert(test_id.clone());
+                }
+            }
+        }
+        Ok(candidates
+            .into_iter()
+            .filter(|(_, ids)| ids.len() == 1)
+            .filter_map(|(name, ids)| ids.into_iter().next().map(|id| (name.to_string(), id)))
+            .collect())
     }
 
     /// Runs `sql` with `args` and maps every row.
