@@ -253,7 +253,7 @@ fn history_commands_on_a_recorded_history() {
     assert_eq!(human.lines().count(), 3, "{human}");
     assert!(!human.contains("(none)"), "{human}");
     assert!(
-        human.contains("\n(all)   3  44    41.5  47.5  3.122   43   47.05  +14.5%  degrading  "),
+        human.contains("\n(all)  3  44    41.5  47.5  3.122   43   47.05  +14.5%  degrading  "),
         "{human}"
     );
     let none = ok(dir, &with_db(&["trends", "--metric", "memory"]));
