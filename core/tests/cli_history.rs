@@ -244,12 +244,16 @@ fn history_commands_on_a_recorded_history() {
         dir,
         &with_db(&["trends", "--metric", "build_time", "--timeframe", "1w"]),
     );
+    // No value has a branch: the one "(none)" group would repeat the
+    // overall row, so the table has the overall row only.
     assert!(
-        human.starts_with("build_time (lower is better): 3 values, by branch\nGROUP "),
+        human.starts_with("build_time (lower is better): 3 values, none has a branch\nGROUP "),
         "{human}"
     );
+    assert_eq!(human.lines().count(), 3, "{human}");
+    assert!(!human.contains("(none)"), "{human}");
     assert!(
-        human.contains("\n(all)   3  44    41.5  47.5  3.122   43   47.05  +14.5%  degrading  "),
+        human.contains("\n(all)  3  44    41.5  47.5  3.122   43   47.05  +14.5%  degrading  "),
         "{human}"
     );
     let none = ok(dir, &with_db(&["trends", "--metric", "memory"]));

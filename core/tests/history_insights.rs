@@ -269,6 +269,48 @@ fn diff_compares_with_the_previous_run_or_the_pr_base() {
 }
 
 #[test]
+fn a_shard_is_compared_with_the_same_shard_of_the_previous_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open(&dir);
+    use CaseStatus::{Failed, Passed};
+    // Two pipelines of two shards each; shard 0 runs tests 0..2, shard 1
+    // runs 2..4. Then a run of everything, not sharded.
+    let shard = |key: &str, index: u32, total: u32, at: i64| {
+        let mut meta = unit(key, "main", at);
+        meta.shard_index = Some(index);
+        meta.shard_total = Some(total);
+        meta
+    };
+    let cases = |range: std::ops::Range<usize>, status: CaseStatus| -> Vec<TestCase> {
+        range.map(|i| case(i, status, 1.0)).collect()
+    };
+    let runs = [
+        (shard("a0", 0, 2, T0), cases(0..2, Passed)),
+        (shard("a1", 1, 2, T0 + 1), cases(2..4, Failed)),
+        (shard("b0", 0, 2, T0 + DAY), cases(0..2, Failed)),
+        (shard("b1", 1, 2, T0 + DAY + 1), cases(2..4, Passed)),
+        (unit("all", "main", T0 + 2 * DAY), cases(0..4, Passed)),
+        (shard("c0", 0, 4, T0 + 3 * DAY), cases(0..1, Passed)),
+    ];
+    for (meta, cases) in runs {
+        let key = meta.run_key.clone();
+        h.record_run(&meta, &run_of(&key, cases)).unwrap();
+    }
+
+    let b1 = h.diff_against_previous("b1").unwrap().unwrap();
+    assert_eq!(b1.previous_run.as_deref(), Some("a1"));
+    assert_eq!(b1.fixed.len(), 2);
+    assert!(b1.new_tests.is_empty() && b1.removed_tests.is_empty());
+    let b0 = h.diff_against_previous("b0").unwrap().unwrap();
+    assert_eq!(b0.previous_run.as_deref(), Some("a0"));
+    assert_eq!(b0.new_failures.len(), 2);
+    // A run that is not sharded is compared with runs that are not; a
+    // shard of another shard count with nothing before it.
+    assert_eq!(h.diff_against_previous("all").unwrap(), None);
+    assert_eq!(h.diff_against_previous("c0").unwrap(), None);
+}
+
+#[test]
 fn split_uses_mean_durations_and_the_median_for_unknown_tests() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = open(&dir);
@@ -307,4 +349,47 @@ fn split_uses_mean_durations_and_the_median_for_unknown_tests() {
         .split_tests(&tests, DurationKey::TestId, 2, 2, 10)
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+
+    // Tests given by name, as runners take them. "test_3" names two tests
+    // (pkg.Class3 and other.C), so it is unknown and gets the median 2.5.
+    let mut twin = case(3, CaseStatus::Passed, 9.0);
+    twin.classname = "other.C".into();
+    twin.id = String::new();
+    h.record_run(
+        &record("s2", "main", T0 + 2 * DAY),
+        &run_of("s2", vec![twin]),
+    )
+    .unwrap();
+    let names: Vec<String> = [
+        "pkg.Class3.test_3",
+        "test_2",
+        "test_3",
+        "pkg.Class1::test_1",
+        "src/mod0.rs::test_0",
+    ]
+    .map(String::from)
+    .to_vec();
+    let one_shard = h
+        .split_tests(&names, DurationKey::TestId, 0, 1, 10)
+        .unwrap();
+    assert_eq!(
+        one_shard,
+        [
+            "src/mod0.rs::test_0",
+            "pkg.Class1::test_1",
+            "test_3",
+            "test_2",
+            "pkg.Class3.test_3"
+        ]
+    );
+    let ids = h
+        .test_ids_by_name(&["pkg.Class2#test_2", "test_3", "nothing", "test_0"])
+        .unwrap();
+    assert_eq!(
+        ids,
+        std::collections::BTreeMap::from([
+            ("pkg.Class2#test_2".to_string(), id(2)),
+            ("test_0".to_string(), id(0)),
+        ])
+    );
 }

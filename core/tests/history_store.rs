@@ -61,7 +61,7 @@ fn open_creates_directories_and_the_current_schema() {
     let version: i32 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!((version, SCHEMA_VERSION), (1, 1));
+    assert_eq!((version, SCHEMA_VERSION), (2, 2));
     let app: i32 = conn
         .query_row("PRAGMA application_id", [], |r| r.get(0))
         .unwrap();
@@ -90,7 +90,8 @@ fn open_creates_directories_and_the_current_schema() {
             "performance_metrics",
             "run_files",
             "test_runs",
-            "test_tasks"
+            "test_tasks",
+            "tests"
         ]
     );
     assert_eq!(
@@ -108,7 +109,8 @@ fn open_creates_directories_and_the_current_schema() {
             "test_runs_created",
             "test_runs_provider",
             "test_tasks_run",
-            "test_tasks_test"
+            "test_tasks_test",
+            "tests_test"
         ]
     );
     drop(conn);
@@ -257,7 +259,7 @@ fn a_newer_schema_is_refused() {
     assert!(
         err.to_string().contains(
             "is a testrelay history of schema version 7, written by a newer testrelay \
-             (this one understands up to version 1)"
+             (this one understands up to version 2)"
         ),
         "{err}"
     );
@@ -913,6 +915,8 @@ fn prune_deletes_exactly_the_old_runs() {
         ["new", "mid"]
     );
     assert_eq!(count(&path, "test_tasks"), 8);
+    // Test identities 5..10 ran only in "old" and go with it; 0..5 stay.
+    assert_eq!(count(&path, "tests"), 5);
     assert_eq!(count(&path, "performance_metrics"), 1);
     assert_eq!(count(&path, "outbox"), 1);
     // passing_run(n) puts case i in src/mod{i % 7}.rs: 5 files for "mid", 3 for "new".
@@ -929,6 +933,7 @@ fn prune_deletes_exactly_the_old_runs() {
     );
     h.vacuum().unwrap();
     assert_eq!(count(&path, "test_tasks"), 0);
+    assert_eq!(count(&path, "tests"), 0);
 }
 
 #[test]
@@ -1052,6 +1057,8 @@ fn merge_is_idempotent_by_run_key() {
     );
     assert_eq!(count(&ours, "test_runs"), 4);
     assert_eq!(count(&ours, "test_tasks"), 3 + 2 + 4 + 2);
+    // Test identities are stored once: 0..3 here, then 10..13, 20, 30, 31.
+    assert_eq!(count(&ours, "tests"), 3 + 4 + 2);
     assert_eq!(count(&ours, "performance_metrics"), 1);
     assert_eq!(count(&ours, "run_files"), 3 + 2 + 4 + 1);
     drop(theirs_view);
@@ -1078,4 +1085,54 @@ fn merge_is_idempotent_by_run_key() {
             .contains("not a testrelay history (tables: t)"),
         "{err}"
     );
+}
+
+#[test]
+fn test_identities_are_stored_once_and_cases_read_back_as_recorded() {
+    let dir = temp();
+    let path = dir.path().join("h.db");
+    let mut h = History::open(&path).unwrap();
+    let first: Vec<TestCase> = (0..3).map(|i| case(i, CaseStatus::Passed, 1.0)).collect();
+    record_cases(&mut h, "a", "main", 1000, first.clone());
+    assert_eq!(count(&path, "tests"), 3);
+
+    // The same tests again, one twice, and case 2's id under another name:
+    // a second identity of that id, so it reads back as recorded.
+    let mut renamed = case(2, CaseStatus::Failed, 2.0);
+    renamed.name = "test_2_renamed".into();
+    let second = vec![
+        first[0].clone(),
+        first[1].clone(),
+        first[1].clone(),
+        renamed,
+    ];
+    record_cases(&mut h, "b", "main", 2000, second.clone());
+    assert_eq!(count(&path, "tests"), 4);
+    assert_eq!(count(&path, "test_tasks"), 7);
+    assert_eq!(h.run_cases("a").unwrap(), first);
+    assert_eq!(h.run_cases("b").unwrap(), second);
+    // Both identities of the id count as that test.
+    assert_eq!(
+        h.durations(DurationKey::TestId, &[first[2].id.as_str()], 5)
+            .unwrap(),
+        BTreeMap::from([(first[2].id.clone(), vec![2.0, 1.0])])
+    );
+}
+
+#[test]
+fn a_small_run_into_a_large_history_finds_its_tests_one_by_one() {
+    // With 40 identities stored, a run of 3 cases looks each one up instead
+    // of loading them all; the result is the same.
+    let dir = temp();
+    let path = dir.path().join("h.db");
+    let mut h = History::open(&path).unwrap();
+    let many: Vec<TestCase> = (0..40).map(|i| case(i, CaseStatus::Passed, 1.0)).collect();
+    record_cases(&mut h, "big", "main", 1000, many.clone());
+    let mut renamed = many[7].clone();
+    renamed.classname = "moved.Class".into();
+    let small = vec![many[5].clone(), case(99, CaseStatus::Failed, 3.0), renamed];
+    record_cases(&mut h, "small", "main", 2000, small.clone());
+    assert_eq!(count(&path, "tests"), 42);
+    assert_eq!(h.run_cases("small").unwrap(), small);
+    assert_eq!(count(&path, "test_tasks"), 43);
 }

@@ -8,7 +8,7 @@ use super::analysis::diff::{RunDiff, diff_runs};
 use super::analysis::flaky::{self, FlakyOptions, FlakyTest, OutcomeRow};
 use super::analysis::split;
 use super::analysis::trends::{self, Grouping, Timeframe, TrendOptions, TrendPoint, TrendReport};
-use super::query::{DurationKey, HistoryFilter, MetricPoint, RunSummary};
+use super::query::{DurationKey, HistoryFilter, MetricPoint, RunKind, RunSummary};
 use super::store::History;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -93,8 +93,9 @@ impl History {
     /// branch's latest finished run started before it, otherwise (or when
     /// the base branch has none) the previous finished run on the same
     /// branch (on any branch when the run has none). Only runs with the
-    /// same name count, so the unit and integration runs of one pipeline
-    /// are each compared with their own kind. `None` when there is no such
+    /// same name and the same shard (index and total) count, so the unit
+    /// and integration runs of one pipeline, and each shard of a sharded
+    /// run, are compared with their own kind. `None` when there is no such
     /// run.
     /// The diff's `previous_run` names the run compared with.
     ///
@@ -124,19 +125,25 @@ impl History {
     /// Which run [`History::diff_against_previous`] compares `run` with.
     fn previous_run(&self, run: &RunSummary) -> Result<Option<RunSummary>> {
         let key = Some(run.run.run_key.as_str());
-        let name = Some(run.run.name.as_str());
+        let kind = RunKind {
+            name: &run.run.name,
+            shard_index: run.run.shard_index,
+            shard_total: run.run.shard_total,
+        };
         if let (Some(_), Some(base)) = (run.run.pr_number, run.run.base_branch.as_deref())
-            && let Some(found) = self.latest_run_named(Some(base), key, name)?
+            && let Some(found) = self.latest_run_of_kind(Some(base), key, Some(&kind))?
         {
             return Ok(Some(found));
         }
-        self.latest_run_named(run.run.branch.as_deref(), key, name)
+        self.latest_run_of_kind(run.run.branch.as_deref(), key, Some(&kind))
     }
 
     /// The tests of shard `shard_index` (0-based) of `shard_total`, assigned
     /// by their mean duration over their last `last_n_runs` runs (tests
     /// without history get the median; see [`split::plan`]). `tests` are
-    /// test ids or files, as `key` says.
+    /// test ids or files, as `key` says; by test id, a test may also be
+    /// given by an unambiguous name (see [`History::test_ids_by_name`]).
+    /// The result holds the items as given.
     ///
     /// Errors: `InvalidArgument` when `shard_total` is 0 or `shard_index` is
     /// not below it; `Database` when reading fails.
@@ -152,15 +159,28 @@ impl History {
         split::split(tests, &durations, shard_index, shard_total)
     }
 
-    /// The mean recent duration of each of `tests` that has history.
+    /// The mean recent duration of each of `tests` that has history. By
+    /// test id, a test given by name ([`History::test_ids_by_name`]) counts
+    /// when the name is not a test id and names exactly one test.
     fn mean_durations(
         &self,
         tests: &[String],
         key: DurationKey,
         last_n_runs: usize,
     ) -> Result<HashMap<String, f64>> {
-        Ok(self
-            .durations(key, tests, last_n_runs)?
+        let mut found = self.durations(key, tests, last_n_runs)?;
+        let unknown: Vec<&String> = tests.iter().filter(|t| !found.contains_key(*t)).collect();
+        if key == DurationKey::TestId && !unknown.is_empty() {
+            let ids = self.test_ids_by_name(&unknown)?;
+            let id_list: Vec<&String> = ids.values().collect();
+            let by_id = self.durations(key, &id_list, last_n_runs)?;
+            for (name, id) in &ids {
+                if let Some(values) = by_id.get(id) {
+                    found.insert(name.clone(), values.clone());
+                }
+            }
+        }
+        Ok(found
             .into_iter()
             .map(|(test, values)| {
                 let mean = values.iter().sum::<f64>() / values.len() as f64;

@@ -7,7 +7,8 @@ use rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
 
 use super::schema::{
-    ARTIFACT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, RUN_FILE_COLUMNS, TASK_COLUMNS,
+    ARTIFACT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, RUN_FILE_COLUMNS, TASK_COLUMNS, TEST_COLUMNS,
+    same_test,
 };
 use super::store::{History, check_current_history, db_error};
 use crate::error::{Error, Result};
@@ -45,7 +46,8 @@ const SOURCE: &str = "merge_source";
 
 impl History {
     /// Deletes every run that started before `older_than_ms` (Unix ms),
-    /// with its cases, metrics and artifact rows, in one transaction.
+    /// with its cases, metrics and artifact rows, in one transaction; test
+    /// identities no stored case refers to any more go too.
     /// Pending outbox entries are kept. The file does not shrink until
     /// [`History::vacuum`].
     ///
@@ -66,6 +68,12 @@ impl History {
             delete(&format!("DELETE FROM run_files WHERE run_id IN ({old})"))?;
             let cases = delete(&format!("DELETE FROM test_tasks WHERE run_id IN ({old})"))?;
             let runs = delete("DELETE FROM test_runs WHERE created_at < ?1")?;
+            tx.execute(
+                "DELETE FROM tests WHERE NOT EXISTS \
+                 (SELECT 1 FROM test_tasks t WHERE t.test_ref = tests.id)",
+                [],
+            )
+            .map_err(|e| db_error(&path, "pruning old runs", e))?;
             Ok(PruneStats {
                 runs,
                 cases,
@@ -168,12 +176,37 @@ fn copy_new_runs(tx: &Transaction<'_>) -> rusqlite::Result<MergeStats> {
         ),
         &[run_shift],
     )?;
+    // Test identities of the new runs that are not here yet, then each of
+    // the other file's identities mapped to this file's row.
+    copy(
+        format!(
+            "INSERT INTO main.tests ({TEST_COLUMNS}) \
+             SELECT {TEST_COLUMNS} FROM {SOURCE}.tests o \
+             WHERE o.id IN (SELECT test_ref FROM {SOURCE}.test_tasks \
+                            WHERE run_id IN ({new_runs})) \
+             AND NOT EXISTS (SELECT 1 FROM main.tests m WHERE {}) ORDER BY o.id",
+            same_test("m", "o")
+        ),
+        &[],
+    )?;
+    tx.execute_batch(&format!(
+        "DROP TABLE IF EXISTS temp.merge_tests;
+         CREATE TEMP TABLE merge_tests (source INTEGER PRIMARY KEY, target INTEGER NOT NULL);
+         INSERT INTO temp.merge_tests (source, target)
+           SELECT o.id, (SELECT min(m.id) FROM main.tests m WHERE {})
+           FROM {SOURCE}.tests o
+           WHERE o.id IN (SELECT test_ref FROM {SOURCE}.test_tasks
+                          WHERE run_id IN ({new_runs}));",
+        same_test("m", "o")
+    ))?;
     let both = [run_shift, task_shift];
     let cases = copy(
         format!(
-            "INSERT INTO main.test_tasks (id, run_id, {TASK_COLUMNS}) \
-         SELECT id + ?2, run_id + ?1, {TASK_COLUMNS} FROM {SOURCE}.test_tasks \
-         WHERE run_id IN ({new_runs}) ORDER BY id"
+            "INSERT INTO main.test_tasks (id, run_id, test_ref, {TASK_COLUMNS}) \
+             SELECT t.id + ?2, t.run_id + ?1, mt.target, {} \
+             FROM {SOURCE}.test_tasks t JOIN temp.merge_tests mt ON mt.source = t.test_ref \
+             WHERE t.run_id IN ({new_runs}) ORDER BY t.id",
+            prefixed("t", TASK_COLUMNS)
         ),
         &both,
     )?;
@@ -206,7 +239,7 @@ fn copy_new_runs(tx: &Transaction<'_>) -> rusqlite::Result<MergeStats> {
         [],
         |row| row.get(0),
     )?;
-    tx.execute_batch("DROP TABLE temp.merge_runs")?;
+    tx.execute_batch("DROP TABLE temp.merge_runs; DROP TABLE temp.merge_tests;")?;
     Ok(MergeStats {
         runs_added,
         runs_skipped: other_runs as u64 - runs_added,
@@ -214,4 +247,13 @@ fn copy_new_runs(tx: &Transaction<'_>) -> rusqlite::Result<MergeStats> {
         metrics,
         artifacts,
     })
+}
+
+/// `columns` (comma-separated) each prefixed with `alias.`.
+fn prefixed(alias: &str, columns: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

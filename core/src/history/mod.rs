@@ -12,6 +12,7 @@
 pub mod analysis;
 mod artifacts;
 mod branch;
+mod identities;
 mod insights;
 mod maintenance;
 mod outbox;

@@ -2,7 +2,7 @@
 //! case outcomes, a run's cases and recent durations. The statistics over
 //! them live in `history::analysis`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use rusqlite::types::{Type, Value};
@@ -11,7 +11,7 @@ use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 
 use super::branch::normalize_branch;
-use super::record::RunRecord;
+use super::record::{DEFAULT_TYPE, RunRecord};
 use super::schema::RUN_COLUMNS;
 use super::store::{History, db_error};
 use crate::error::{Error, ErrorKind, Result};
@@ -103,6 +103,17 @@ pub enum DurationKey {
     File,
 }
 
+/// Runs comparable with each other: the same name and the same shard
+/// (index and total; both `None` for a run that is not sharded).
+pub(super) struct RunKind<'a> {
+    /// The run's name.
+    pub(super) name: &'a str,
+    /// Its shard index.
+    pub(super) shard_index: Option<u32>,
+    /// Its shard count.
+    pub(super) shard_total: Option<u32>,
+}
+
 /// `SELECT` list of a run summary, matching [`read_run`].
 fn run_select(alias: &str) -> String {
     let cols: Vec<String> = std::iter::once("id")
@@ -137,7 +148,7 @@ impl History {
         let clause = RunFilter::new(filter, "m.recorded_at");
         let sql = format!(
             "SELECT r.run_key, m.recorded_at, m.metric_value, m.unit, r.branch, r.commit_sha, \
-             m.test_id, t.type \
+             m.test_id, CASE WHEN t.id IS NOT NULL THEN coalesce(t.type, '{DEFAULT_TYPE}') END \
              FROM performance_metrics m JOIN test_runs r ON r.id = m.run_id \
              LEFT JOIN test_tasks t ON t.id = m.task_id \
              WHERE m.metric_name = ? AND {} \
@@ -183,7 +194,7 @@ impl History {
         let mut conditions = vec!["1"];
         let mut args = Vec::new();
         if let Some(id) = test_id {
-            conditions.push("t.test_id = ?");
+            conditions.push("s.test_id = ?");
             args.push(Value::Text(id.to_string()));
         }
         if let Some(b) = branch {
@@ -194,11 +205,12 @@ impl History {
         let sql = format!(
             "SELECT test_id, name, classname, run_key, created_at, commit_sha, status, duration, \
              attempts FROM ( \
-               SELECT t.test_id, t.name, t.classname, r.run_key, r.created_at, r.commit_sha, \
+               SELECT s.test_id, s.name, s.classname, r.run_key, r.created_at, r.commit_sha, \
                  t.status, t.duration, t.attempts, r.id AS run_row, t.id AS task_row, \
-                 DENSE_RANK() OVER (PARTITION BY t.test_id \
+                 DENSE_RANK() OVER (PARTITION BY s.test_id \
                    ORDER BY r.created_at DESC, r.id DESC) AS recency \
-               FROM test_tasks t JOIN test_runs r ON r.id = t.run_id WHERE {}) \
+               FROM tests s JOIN test_tasks t ON t.test_ref = s.id \
+                 JOIN test_runs r ON r.id = t.run_id WHERE {}) \
              WHERE recency <= ? ORDER BY test_id, created_at, run_row, task_row",
             conditions.join(" AND ")
         );
@@ -234,15 +246,16 @@ impl History {
         branch: Option<&str>,
         before_run_key: Option<&str>,
     ) -> Result<Option<RunSummary>> {
-        self.latest_run_named(branch, before_run_key, None)
+        self.latest_run_of_kind(branch, before_run_key, None)
     }
 
-    /// [`History::latest_run`] restricted to runs named `name` when given.
-    pub(super) fn latest_run_named(
+    /// [`History::latest_run`] restricted to runs of the kind `kind` when
+    /// given.
+    pub(super) fn latest_run_of_kind(
         &self,
         branch: Option<&str>,
         before_run_key: Option<&str>,
-        name: Option<&str>,
+        kind: Option<&RunKind<'_>>,
     ) -> Result<Option<RunSummary>> {
         let mut conditions = vec!["r.status NOT IN ('pending', 'running')"];
         let mut args = Vec::new();
@@ -250,9 +263,12 @@ impl History {
             conditions.push("r.branch = ?");
             args.push(Value::Text(normalize_branch(b)));
         }
-        if let Some(n) = name {
-            conditions.push("r.name = ?");
-            args.push(Value::Text(n.to_string()));
+        if let Some(kind) = kind {
+            conditions.push("r.name = ? AND r.shard_index IS ? AND r.shard_total IS ?");
+            args.push(Value::Text(kind.name.to_string()));
+            for shard in [kind.shard_index, kind.shard_total] {
+                args.push(shard.map_or(Value::Null, |n| Value::Integer(i64::from(n))));
+            }
         }
         if let Some(key) = before_run_key {
             let (id, started): (i64, i64) = self
@@ -303,8 +319,10 @@ impl History {
     pub fn run_cases(&self, run_key: &str) -> Result<Vec<TestCase>> {
         let run_id = run_id_of(&self.conn, self.path(), run_key)?;
         self.collect(
-            "SELECT test_id, name, classname, suite, file, line, status, duration, message, \
-             error, attempts, properties FROM test_tasks WHERE run_id = ? ORDER BY id",
+            "SELECT s.test_id, s.name, s.classname, s.suite, s.file, t.line, t.status, \
+             t.duration, t.message, t.error, t.attempts, t.properties \
+             FROM test_tasks t JOIN tests s ON s.id = t.test_ref \
+             WHERE t.run_id = ? ORDER BY t.id",
             vec![Value::Integer(run_id)],
             |row| {
                 Ok(TestCase {
@@ -342,8 +360,9 @@ impl History {
     ) -> Result<BTreeMap<String, Vec<f64>>> {
         let sql = match key {
             DurationKey::TestId => {
-                "SELECT sum(t.duration) FROM test_tasks t JOIN test_runs r ON r.id = t.run_id \
-                 WHERE t.test_id = ?1 AND t.status <> 'skipped' \
+                "SELECT sum(t.duration) FROM tests s JOIN test_tasks t ON t.test_ref = s.id \
+                 JOIN test_runs r ON r.id = t.run_id \
+                 WHERE s.test_id = ?1 AND t.status <> 'skipped' \
                  GROUP BY r.id ORDER BY r.created_at DESC, r.id DESC LIMIT ?2"
             }
             DurationKey::File => {
@@ -366,6 +385,53 @@ impl History {
             }
         }
         Ok(out)
+    }
+
+    /// The stable test id of each of `names` that names exactly one stored
+    /// test id. A test with name `N`, classname `C` and file `F` is named by
+    /// `N`, `C.N`, `C::N`, `C#N` and `F::N` (the forms runners take: JUnit,
+    /// Rust and C++, Maven's `-Dtest`, pytest node ids). Names matching no
+    /// test, or tests with several ids, are absent from the map. Reads every
+    /// stored test identity once.
+    ///
+    /// Errors: `Database` when reading fails.
+    pub fn test_ids_by_name<S: AsRef<str>>(&self, names: &[S]) -> Result<BTreeMap<String, String>> {
+        let wanted: BTreeSet<&str> = names.iter().map(AsRef::as_ref).collect();
+        let mut candidates: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        let fail = |e| self.db_error("looking tests up by name", e);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT test_id, name, classname, file FROM tests")
+            .map_err(fail)?;
+        let mut rows = stmt.query([]).map_err(fail)?;
+        while let Some(row) = rows.next().map_err(fail)? {
+            let read = || -> rusqlite::Result<(String, String, String, Option<String>)> {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            };
+            let (test_id, name, classname, file) = read().map_err(fail)?;
+            let mut forms = vec![name.clone()];
+            if !classname.is_empty() {
+                for sep in [".", "::", "#"] {
+                    forms.push(format!("{classname}{sep}{name}"));
+                }
+            }
+            if let Some(file) = file.filter(|f| !f.is_empty()) {
+                forms.push(format!("{file}::{name}"));
+            }
+            for form in forms {
+                if let Some(&wanted) = wanted.get(form.as_str()) {
+                    candidates
+                        .entry(wanted)
+                        .or_default()
+                        .insert(test_id.clone());
+                }
+            }
+        }
+        Ok(candidates
+            .into_iter()
+            .filter(|(_, ids)| ids.len() == 1)
+            .filter_map(|(name, ids)| ids.into_iter().next().map(|id| (name.to_string(), id)))
+            .collect())
     }
 
     /// Runs `sql` with `args` and maps every row.

@@ -15,6 +15,7 @@ use rusqlite::{Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::branch::stored_branch;
+use super::identities::test_refs;
 use super::query::{RunSummary, read_run_summary, run_id_of};
 use super::schema::RUN_COLUMNS;
 use super::store::{History, db_error};
@@ -22,7 +23,10 @@ use crate::error::{Error, Result};
 use crate::model::{CaseStatus, Counts, RunStatus, TestCase, TestRun};
 use crate::time;
 
-/// Cases (or metrics) written per transaction.
+/// The task type of a case without a `type` property (stored as `NULL`).
+pub(super) const DEFAULT_TYPE: &str = "test";
+
+/// Metrics written per transaction.
 const BATCH_ROWS: usize = 50_000;
 
 /// Everything the history keeps about a run besides its cases and metrics.
@@ -154,9 +158,10 @@ static UPSERT_RUN: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-const INSERT_TASK: &str = "INSERT INTO test_tasks (run_id, test_id, name, classname, suite, \
-     file, line, type, status, created_at, completed_at, duration, message, error, attempts, \
-     properties) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15)";
+/// `type` is `NULL` for the default `test`.
+const INSERT_TASK: &str = "INSERT INTO test_tasks (run_id, test_ref, line, type, status, \
+     created_at, completed_at, duration, message, error, attempts, properties) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 const ADD_FILE: &str = "INSERT INTO run_files (run_id, file, cases, duration) \
      VALUES (?1, ?2, ?3, ?4) ON CONFLICT (file, run_id) DO UPDATE SET \
@@ -170,7 +175,8 @@ const ADD_COUNTS: &str = "UPDATE test_runs SET total_tasks = total_tasks + ?2, \
 /// The metric's task is the run's last case with the same test id, if any.
 const INSERT_METRIC: &str = "INSERT INTO performance_metrics (run_id, task_id, test_id, \
      metric_name, metric_value, unit, recorded_at) VALUES (?1, \
-     (SELECT max(id) FROM test_tasks WHERE run_id = ?1 AND test_id = ?2), ?2, ?3, ?4, ?5, ?6)";
+     (SELECT max(t.id) FROM test_tasks t JOIN tests s ON s.id = t.test_ref \
+      WHERE t.run_id = ?1 AND s.test_id = ?2), ?2, ?3, ?4, ?5, ?6)";
 
 /// A metric ready to store.
 struct MetricRow<'a> {
@@ -182,9 +188,9 @@ struct MetricRow<'a> {
 }
 
 impl History {
-    /// Stores `run` completely: the run row from `meta`, then every case and
-    /// every metric of `run`, in transactions of at most 100,000 rows, then
-    /// the final status. Returns the run's row id.
+    /// Stores `run` completely: the run row from `meta`, then every case of
+    /// `run` in one transaction, its metrics in transactions of at most
+    /// 50,000, then the final status. Returns the run's row id.
     ///
     /// Run-level fields come from `meta` only; `run` supplies the cases and
     /// metrics (see [`RunRecord::from_run`]). Recording a `run_key` again
@@ -325,14 +331,16 @@ impl History {
         })
     }
 
-    /// Adds `cases` to the run `run_key`, in transactions of at most 100,000
-    /// cases, each also adding to the run's counts and per-file totals. Cases with an empty id
-    /// are stored under their computed id ([`TestCase::compute_id`]).
+    /// Adds `cases` to the run `run_key` in one transaction (all of them or
+    /// none), which also adds to the run's counts and per-file totals. Each
+    /// test identity (id, name, classname, suite, file) is stored once across
+    /// runs; cases with an empty id are stored under their computed id
+    /// ([`TestCase::compute_id`]).
     /// Standard output and error of cases are not kept.
     ///
     /// Errors: `NotFound` when no run has this key; `InvalidArgument` when a
     /// case's duration is not finite (checked before anything is written);
-    /// `Database` when writing fails (earlier batches stay stored).
+    /// `Database` when writing fails (then none of `cases` is stored).
     pub fn append_cases(&mut self, run_key: &str, cases: &[TestCase]) -> Result<()> {
         validate_cases(run_key, cases)?;
         let run_id = run_id_of(&self.conn, self.path(), run_key)?;
@@ -366,8 +374,9 @@ impl History {
             .map_err(fail)?;
             tx.execute(
                 "UPDATE performance_metrics SET task_id = (SELECT max(t.id) FROM test_tasks t \
+                 JOIN tests s ON s.id = t.test_ref \
                  WHERE t.run_id = performance_metrics.run_id \
-                 AND t.test_id = performance_metrics.test_id) \
+                 AND s.test_id = performance_metrics.test_id) \
                  WHERE run_id = ?1 AND task_id IS NULL AND test_id IS NOT NULL",
                 [run_id],
             )
@@ -410,83 +419,69 @@ impl History {
         let now = time::now_unix_ms();
         let path = self.path().to_path_buf();
         let what = format!("recording test cases of run {run_key:?}");
-        for chunk in cases.chunks(BATCH_ROWS) {
-            self.write_tx(&what, |tx| {
-                let fail = |e| db_error(&path, &what, e);
-                let mut insert = tx.prepare_cached(INSERT_TASK).map_err(fail)?;
-                let mut counts = Counts::default();
-                let mut files: BTreeMap<&str, (i64, f64)> = BTreeMap::new();
-                for case in chunk {
-                    let computed;
-                    let test_id = if case.id.is_empty() {
-                        computed = TestCase::compute_id(
-                            &case.suite,
-                            &case.classname,
-                            &case.name,
-                            case.file.as_deref(),
-                        );
-                        computed.as_str()
-                    } else {
-                        case.id.as_str()
-                    };
-                    let attempts = match case.attempts.is_empty() {
-                        true => None,
-                        false => Some(serde_json::to_string(&case.attempts)?),
-                    };
-                    let properties = match case.properties.is_empty() {
-                        true => None,
-                        false => Some(serde_json::to_string(&case.properties)?),
-                    };
-                    let task_type = case.properties.get("type").map_or("test", String::as_str);
-                    insert
-                        .execute(params![
-                            run_id,
-                            test_id,
-                            case.name,
-                            case.classname,
-                            case.suite,
-                            case.file,
-                            case.line,
-                            task_type,
-                            case.status.as_str(),
-                            now,
-                            case.duration_seconds,
-                            case.message,
-                            case.details,
-                            attempts,
-                            properties,
-                        ])
-                        .map_err(fail)?;
-                    counts.add(case.status);
-                    if let (Some(file), false) = (&case.file, case.status == CaseStatus::Skipped) {
-                        let total = files.entry(file.as_str()).or_default();
-                        total.0 += 1;
-                        total.1 += case.duration_seconds;
-                    }
-                }
-                let mut add_file = tx.prepare_cached(ADD_FILE).map_err(fail)?;
-                for (file, (cases, duration)) in files {
-                    add_file
-                        .execute(params![run_id, file, cases, duration])
-                        .map_err(fail)?;
-                }
-                tx.prepare_cached(ADD_COUNTS)
-                    .and_then(|mut stmt| {
-                        stmt.execute(params![
-                            run_id,
-                            counts.total as i64,
-                            counts.passed as i64,
-                            counts.failed as i64,
-                            counts.errors as i64,
-                            counts.skipped as i64,
-                            counts.flaky as i64,
-                        ])
-                    })
+        self.write_tx(&what, |tx| {
+            let fail = |e| db_error(&path, &what, e);
+            let refs = test_refs(tx, cases).map_err(fail)?;
+            let mut insert = tx.prepare_cached(INSERT_TASK).map_err(fail)?;
+            let mut counts = Counts::default();
+            let mut files: BTreeMap<&str, (i64, f64)> = BTreeMap::new();
+            for (case, test_ref) in cases.iter().zip(refs) {
+                let attempts = match case.attempts.is_empty() {
+                    true => None,
+                    false => Some(serde_json::to_string(&case.attempts)?),
+                };
+                let properties = match case.properties.is_empty() {
+                    true => None,
+                    false => Some(serde_json::to_string(&case.properties)?),
+                };
+                let task_type = case
+                    .properties
+                    .get("type")
+                    .map(String::as_str)
+                    .filter(|t| *t != DEFAULT_TYPE);
+                insert
+                    .execute(params![
+                        run_id,
+                        test_ref,
+                        case.line,
+                        task_type,
+                        case.status.as_str(),
+                        now,
+                        case.duration_seconds,
+                        case.message,
+                        case.details,
+                        attempts,
+                        properties,
+                    ])
                     .map_err(fail)?;
-                Ok(())
-            })?;
-        }
-        Ok(())
+                counts.add(case.status);
+                if let (Some(file), false) = (&case.file, case.status == CaseStatus::Skipped) {
+                    let total = files.entry(file.as_str()).or_default();
+                    total.0 += 1;
+                    total.1 += case.duration_seconds;
+                }
+            }
+            let mut add_file = tx.prepare_cached(ADD_FILE).map_err(fail)?;
+            for (file, (cases, duration)) in files {
+                add_file
+                    .execute(params![run_id, file, cases, duration])
+                    .map_err(fail)?;
+            }
+            tx.prepare_cached(ADD_COUNTS)
+                .and_then(|mut stmt| {
+                    stmt.execute(params![
+                        run_id,
+                        counts.total as i64,
+                        counts.passed as i64,
+                        counts.failed as i64,
+                        counts.errors as i64,
+                        counts.skipped as i64,
+                        counts.flaky as i64,
+                    ])
+                })
+                .map_err(fail)?;
+            Ok(())
+        })
     }
 }
 

@@ -6,6 +6,10 @@
 //! [`CaseStatus`](crate::CaseStatus) and [`RunStatus`](crate::RunStatus);
 //! JSON columns hold compact JSON or `NULL` when empty.
 //!
+//! Since version 2 a test's identity (stable id, name, classname, suite,
+//! file) is stored once in `tests`, and each stored case in `test_tasks`
+//! refers to it by `test_ref`; see [`V2`].
+//!
 //! A migration is never edited once released: a change is a new script
 //! appended to [`MIGRATIONS`].
 
@@ -15,7 +19,7 @@ pub(super) const APPLICATION_ID: i32 = 0x5452_4C59;
 
 /// The migration scripts; script `i` takes the schema from version `i` to
 /// version `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The tables version 1 created. Every history has them; later versions
 /// may add tables but never drop these.
@@ -35,9 +39,21 @@ pub(super) const RUN_COLUMNS: &str = "run_key, name, status, provider, repositor
      created_at, completed_at, duration, total_tasks, completed_tasks, passed_tasks, \
      failed_tasks, error_tasks, skipped_tasks, flaky_tasks, metadata";
 
-/// Columns of `test_tasks` other than `id` and `run_id`.
-pub(super) const TASK_COLUMNS: &str = "test_id, name, classname, suite, file, line, type, \
-     status, created_at, completed_at, duration, message, error, attempts, properties";
+/// Columns of `test_tasks` other than `id`, `run_id` and `test_ref`.
+pub(super) const TASK_COLUMNS: &str = "line, type, status, created_at, completed_at, duration, \
+     message, error, attempts, properties";
+
+/// The identity columns of `tests` (all but `id`).
+pub(super) const TEST_COLUMNS: &str = "test_id, name, classname, suite, file";
+
+/// True when the `tests` rows `a` and `b` (SQL aliases) are the same test
+/// identity (`file` may be `NULL`).
+pub(super) fn same_test(a: &str, b: &str) -> String {
+    format!(
+        "{a}.test_id = {b}.test_id AND {a}.name = {b}.name AND {a}.classname = {b}.classname \
+         AND {a}.suite = {b}.suite AND {a}.file IS {b}.file"
+    )
+}
 
 /// Columns of `performance_metrics` other than `id`, `run_id` and `task_id`.
 pub(super) const METRIC_COLUMNS: &str = "test_id, metric_name, metric_value, unit, recorded_at";
@@ -164,4 +180,58 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox(next_attempt_at, id);
 CREATE INDEX outbox_run ON outbox(run_key);
+";
+
+/// Version 2: test identities move to `tests`, stored once across runs.
+///
+/// A `tests` row is one identity: stable id, name, classname, suite and
+/// file (a test id recorded under another name is a second row, so every
+/// case reads back as recorded). `test_tasks` keeps per-case values and
+/// `test_ref`; its `type` is `NULL` for the default `test`. Storing a run
+/// of tests already known then writes small rows with integer keys, and the
+/// per-test index `(test_ref, run_id)` has integer keys too.
+///
+/// The upgrade copies every case; it needs foreign key enforcement off
+/// (the old `test_tasks` is dropped and the new one renamed in its place),
+/// which [`History`](super::History) arranges around the transaction.
+const V2: &str = "
+CREATE TABLE tests (
+    id        INTEGER PRIMARY KEY,
+    test_id   TEXT    NOT NULL,
+    name      TEXT    NOT NULL,
+    classname TEXT    NOT NULL DEFAULT '',
+    suite     TEXT    NOT NULL DEFAULT '',
+    file      TEXT
+);
+INSERT INTO tests (test_id, name, classname, suite, file)
+    SELECT test_id, name, classname, suite, file FROM test_tasks
+    GROUP BY test_id, name, classname, suite, file ORDER BY min(id);
+CREATE INDEX tests_test ON tests(test_id);
+
+CREATE TABLE test_tasks_v2 (
+    id           INTEGER PRIMARY KEY,
+    run_id       INTEGER NOT NULL REFERENCES test_runs(id) ON DELETE CASCADE,
+    test_ref     INTEGER NOT NULL REFERENCES tests(id),
+    line         INTEGER,
+    type         TEXT,
+    status       TEXT    NOT NULL,
+    created_at   INTEGER NOT NULL,
+    completed_at INTEGER,
+    duration     REAL    NOT NULL,
+    message      TEXT,
+    error        TEXT,
+    attempts     TEXT,
+    properties   TEXT
+);
+INSERT INTO test_tasks_v2 (id, run_id, test_ref, line, type, status, created_at, completed_at,
+        duration, message, error, attempts, properties)
+    SELECT t.id, t.run_id, s.id, t.line, nullif(t.type, 'test'), t.status, t.created_at,
+        t.completed_at, t.duration, t.message, t.error, t.attempts, t.properties
+    FROM test_tasks t JOIN tests s ON s.test_id = t.test_id AND s.name = t.name
+        AND s.classname = t.classname AND s.suite = t.suite AND s.file IS t.file
+    ORDER BY t.id;
+DROP TABLE test_tasks;
+ALTER TABLE test_tasks_v2 RENAME TO test_tasks;
+CREATE INDEX test_tasks_run ON test_tasks(run_id);
+CREATE INDEX test_tasks_test ON test_tasks(test_ref, run_id);
 ";

@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{
+    Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
 
 use super::schema::{APPLICATION_ID, MIGRATIONS, V1_TABLES};
 use crate::error::{Error, ErrorKind, Result};
@@ -123,7 +125,25 @@ impl History {
 
     /// Creates or upgrades the schema. Runs under the write lock and looks at
     /// the file again first, so concurrent first opens create it once.
+    ///
+    /// Foreign key enforcement is off during the upgrade (SQLite's way to
+    /// rebuild a table that others refer to) and the result is checked with
+    /// `PRAGMA foreign_key_check` before the commit; all of it is one
+    /// transaction, so a failed upgrade leaves the file as it was.
     fn migrate(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let set_foreign_keys = |conn: &Connection, on: bool| {
+            conn.pragma_update(None, "foreign_keys", on)
+                .map_err(|e| db_error(&path, "switching foreign key enforcement", e))
+        };
+        set_foreign_keys(&self.conn, false)?;
+        let migrated = self.upgrade_schema();
+        set_foreign_keys(&self.conn, true)?;
+        migrated
+    }
+
+    /// The transaction of [`History::migrate`].
+    fn upgrade_schema(&mut self) -> Result<()> {
         let path = self.path.clone();
         self.write_tx("creating the schema", |tx| {
             let from = match inspect(tx, &path)? {
@@ -138,6 +158,7 @@ impl History {
                         db_error(&path, &format!("migrating to schema version {to}"), e)
                     })?;
             }
+            check_foreign_keys(tx, &path)?;
             tx.pragma_update(None, "application_id", APPLICATION_ID)
                 .map_err(|e| db_error(&path, "marking the file as a testrelay history", e))
         })
@@ -172,6 +193,26 @@ impl History {
     /// A `Database` error about this history.
     pub(crate) fn db_error(&self, what: &str, err: rusqlite::Error) -> Error {
         db_error(&self.path, what, err)
+    }
+}
+
+/// Fails when a row refers to a row that does not exist (after an upgrade).
+fn check_foreign_keys(conn: &Connection, path: &Path) -> Result<()> {
+    let broken: Option<String> = conn
+        .query_row("PRAGMA foreign_key_check", [], |row| row.get(0))
+        .optional()
+        .map_err(|e| db_error(path, "checking references after the upgrade", e))?;
+    match broken {
+        None => Ok(()),
+        Some(table) => Err(Error::new(
+            ErrorKind::Database,
+            format!(
+                "history {}: after the schema upgrade, table {table} refers to rows that do \
+                 not exist; the upgrade was rolled back and the file is unchanged; \
+                 keep a copy and report this, or set history_path to another file",
+                path.display()
+            ),
+        )),
     }
 }
 

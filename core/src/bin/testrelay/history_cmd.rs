@@ -11,7 +11,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use testrelay::history::analysis::split::{self, shard_from_env};
 use testrelay::history::analysis::trends::{GroupTrend, Grouping, Timeframe, TrendReport};
-use testrelay::history::{DurationKey, History, HistoryFilter};
+use testrelay::history::{DurationKey, History, HistoryFilter, NO_GROUP};
 use testrelay::time::{format_rfc3339, now_unix_ms, parse_timestamp};
 use testrelay::{Config, Error, ErrorKind};
 
@@ -227,11 +227,19 @@ fn trends_text(metric: &str, grouping: Grouping, report: &TrendReport) -> String
     let Some(overall) = &report.overall else {
         return format!("No values of {metric} in that timeframe.\n");
     };
+    // When no value has the grouping's field, the one group would repeat
+    // the overall row; the table shows the overall row only (`--json` keeps
+    // the group).
+    let only_no_group = matches!(report.groups.as_slice(), [g] if g.group == NO_GROUP);
+    let breakdown = if only_no_group {
+        format!("none has a {}", grouping.as_str())
+    } else {
+        format!("by {}", grouping.as_str())
+    };
     let mut text = format!(
-        "{metric} ({} is better): {} values, by {}\n",
+        "{metric} ({} is better): {} values, {breakdown}\n",
         report.better.as_str(),
         report.points,
-        grouping.as_str()
     );
     let row = |label: &str, g: &GroupTrend| {
         let s = &g.summary;
@@ -262,7 +270,9 @@ fn trends_text(metric: &str, grouping: Grouping, report: &TrendReport) -> String
         ]
     };
     let mut rows = vec![row("(all)", overall)];
-    rows.extend(report.groups.iter().map(|g| row(&g.group, g)));
+    if !only_no_group {
+        rows.extend(report.groups.iter().map(|g| row(&g.group, g)));
+    }
     text.push_str(&table(
         &[
             "GROUP",
@@ -336,7 +346,7 @@ impl FlakyCmd {
 /// What `split` items are.
 #[derive(Clone, Copy, ValueEnum)]
 enum SplitBy {
-    /// Stable test ids.
+    /// Stable test ids, or unambiguous test names.
     Id,
     /// Test source files.
     File,
@@ -359,7 +369,10 @@ pub struct SplitCmd {
     last_runs: usize,
     #[command(flatten)]
     db: Db,
-    /// The tests (ids or files) to split.
+    /// The tests to split: with `--by id` testrelay's test ids, or names as
+    /// the runner takes them (`NAME`, `CLASS.NAME`, `CLASS::NAME`,
+    /// `CLASS#NAME`, `FILE::NAME`) when they name one test; with `--by file`
+    /// files. Printed as given.
     #[arg(required = true)]
     items: Vec<String>,
 }
