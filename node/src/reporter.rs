@@ -2,10 +2,10 @@
 //! full session of the core [`Reporter`] (record, metrics, artifacts,
 //! properties, hooks, finish).
 //!
-//! The core run starts lazily, at the first call that records or finishes:
-//! hooks registered with `on()` before then are given to the core's
-//! builder, so `runStarted` reaches them. The constructor only parses and
-//! checks the options.
+//! The core run starts lazily, at the first call that records or finishes,
+//! so the constructor only parses and checks the options. Hooks registered
+//! with `on()` before then are given to the core's builder; later ones are
+//! added to the running reporter, which tells a `runStarted` hook at once.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -197,9 +197,9 @@ impl TestReporter {
     /// (the core's threads queue them); one that throws is reported on
     /// stderr and does not stop the run. They do not keep the process alive.
     ///
-    /// Throws `TR_INVALID_ARGUMENT` for an unknown event, or `runStarted`
-    /// once the run has started; a `TypeError` when `callback` is not a
-    /// function.
+    /// A `runStarted` callback registered after the run started is called
+    /// once, at once. Throws `TR_INVALID_ARGUMENT` for an unknown event; a
+    /// `TypeError` when `callback` is not a function.
     #[napi(
         ts_args_type = "event: 'runStarted' | 'caseRecorded' | 'metricRecorded' | 'deliveryFailed' | 'runFinished', callback: (payload: any) => void"
     )]
@@ -243,12 +243,6 @@ impl TestReporter {
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         match (pending.as_mut(), self.started.get()) {
             (Some(p), None) => p.hooks.push(hook),
-            (_, Some(_)) if event == "runStarted" => {
-                return Err(Failure::Core(testrelay::Error::invalid(
-                    "the run has already started; register `runStarted` before the first \
-                     record or finish",
-                )));
-            }
             (_, Some(r)) => r.on_event(hook),
             (None, None) => {
                 return Err(Failure::Core(testrelay::Error::new(
