@@ -408,9 +408,9 @@ export declare class TestReporter {
    * (the core's threads queue them); one that throws is reported on
    * stderr and does not stop the run. They do not keep the process alive.
    *
-   * Throws `TR_INVALID_ARGUMENT` for an unknown event, or `runStarted`
-   * once the run has started; a `TypeError` when `callback` is not a
-   * function.
+   * A `runStarted` callback registered after the run started is called
+   * once, at once. Throws `TR_INVALID_ARGUMENT` for an unknown event; a
+   * `TypeError` when `callback` is not a function.
    */
   on(event: 'runStarted' | 'caseRecorded' | 'metricRecorded' | 'deliveryFailed' | 'runFinished', callback: (payload: any) => void): void
   /**
