@@ -385,7 +385,10 @@ fn an_attached_artifact_becomes_a_release_asset() {
         upload.query,
         [("name".to_string(), "report.xml".to_string())]
     );
-    assert_eq!(upload.header("content-type"), Some("application/xml"));
+    assert_eq!(
+        upload.header("content-type"),
+        Some("application/octet-stream")
+    );
     assert_eq!(upload.header("content-length"), Some("23"));
     assert_eq!(upload.body, b"<testsuites tests=\"1\"/>");
     assert_eq!(
@@ -400,7 +403,7 @@ fn an_attached_artifact_becomes_a_release_asset() {
         ("testrelay-run-42", true, false)
     );
     assert_eq!(release.assets.len(), 1);
-    assert_eq!(release.assets[0].content_type, "application/xml");
+    assert_eq!(release.assets[0].content_type, "application/octet-stream");
     assert_eq!(release.assets[0].data, b"<testsuites tests=\"1\"/>");
     let delivered = summary
         .delivered

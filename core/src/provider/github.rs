@@ -18,8 +18,8 @@
 //! Artifacts are release assets: the run's prerelease, tagged `release_tag`
 //! (`testrelay-<run key>` by default) on the head commit, is found by tag or
 //! created, and each file is streamed to the release's `upload_url` (on
-//! `uploads.github.com`, or `<host>/api/uploads` on GHES) with its content
-//! type. This needs `contents: write`. A file of 2 GiB or more is refused
+//! `uploads.github.com`, or `<host>/api/uploads` on GHES) as
+//! `application/octet-stream`. This needs `contents: write`. A file of 2 GiB or more is refused
 //! before anything is sent. An upload whose name already exists in the
 //! release (a retry after a lost response, or a replayed outbox entry)
 //! returns the existing asset when it has the same size and digest.
@@ -627,8 +627,11 @@ impl CiProvider for GithubProvider {
             )
         })?;
         let url = upload_url(template, name)?;
-        let content_type = crate::history::content_type(name);
-        match self.http.send("POST", &url, Body::File(path, content_type)) {
+        // GitHub's published description accepts only this type for the
+        // upload body (its docs show the file's own type; downloads are
+        // served as attachments either way). The real type is in the history.
+        let body = Body::File(path, "application/octet-stream");
+        match self.http.send("POST", &url, body) {
             Ok(resp) => asset_ref(&resp.json()?),
             // 422 `already_exists`: an earlier attempt got through (its
             // answer was lost) or an earlier process uploaded it.
