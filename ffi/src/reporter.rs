@@ -208,12 +208,7 @@ unsafe fn copy_case(c: &tr_case) -> Result<PackedCase> {
         stderr: unsafe { optional_text(c.stderr_text, "case->stderr_text") }?,
     };
     let line = (c.line != 0).then_some(c.line);
-    Ok(PackedCase::new(
-        &text,
-        line,
-        case_status(c.status)?,
-        c.duration_seconds,
-    ))
+    PackedCase::new(&text, line, case_status(c.status)?, c.duration_seconds)
 }
 
 /// Records one test case. Every field is copied before the call returns.

@@ -11,7 +11,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, bounde
 use super::delivery::{Job, Receipt};
 use super::{Event, Msg, NotDelivered, Shared};
 use crate::history::History;
-use crate::model::{TestRun, TestRunResult};
+use crate::model::{TestCase, TestRun, TestRunResult};
 use crate::report;
 
 /// Cases written to the history per transaction.
@@ -115,18 +115,20 @@ impl Collector {
         }
     }
 
+    fn add_case(&mut self, mut case: TestCase) {
+        case.ensure_id();
+        if let Ok(mut c) = self.shared.progress.lock() {
+            c.add(case.status);
+        }
+        self.shared.emit(&Event::CaseRecorded(&case));
+        self.run.cases.push(case);
+        self.changed_since_update = true;
+    }
+
     fn handle(&mut self, msg: Msg) {
         match msg {
-            Msg::Packed(packed) => self.handle(Msg::Case(packed.unpack())),
-            Msg::Case(mut case) => {
-                case.ensure_id();
-                if let Ok(mut c) = self.shared.progress.lock() {
-                    c.add(case.status);
-                }
-                self.shared.emit(&Event::CaseRecorded(&case));
-                self.run.cases.push(case);
-                self.changed_since_update = true;
-            }
+            Msg::Packed(packed) => self.add_case(packed.unpack()),
+            Msg::Case(case) => self.add_case(case),
             Msg::Metric(metric) => {
                 self.shared.emit(&Event::MetricRecorded(&metric));
                 if let Some(h) = self.history.as_mut() {

@@ -7,10 +7,13 @@
 //! made recording from C slow. A [`PackedCase`] costs one allocation; the
 //! collector unpacks it into a [`TestCase`] off the caller's thread.
 
+use crate::error::{Error, Result};
 use crate::model::{CaseStatus, TestCase};
 
 /// The text fields of a packed case, in packing order.
 const FIELDS: usize = 8;
+/// The end offset of a field that was not given.
+const ABSENT: u32 = u32::MAX;
 
 /// A test case whose text fields share one buffer. Build it with
 /// [`PackedCase::new`] and record it with
@@ -18,8 +21,8 @@ const FIELDS: usize = 8;
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackedCase {
     text: String,
-    /// End offset in `text` of each field; `None` for a field not given.
-    ends: [Option<usize>; FIELDS],
+    /// End offset in `text` of each field; [`ABSENT`] for a field not given.
+    ends: [u32; FIELDS],
     line: Option<u32>,
     status: CaseStatus,
     duration_seconds: f64,
@@ -49,12 +52,14 @@ pub struct CaseText<'a> {
 impl PackedCase {
     /// Copies `text` into one buffer (one allocation). The id is computed
     /// when the collector unpacks the case.
+    ///
+    /// Errors: `InvalidArgument` when the fields total 4 GiB or more.
     pub fn new(
         text: &CaseText<'_>,
         line: Option<u32>,
         status: CaseStatus,
         duration_seconds: f64,
-    ) -> PackedCase {
+    ) -> Result<PackedCase> {
         let fields = [
             Some(text.name),
             text.classname,
@@ -65,22 +70,29 @@ impl PackedCase {
             text.stdout,
             text.stderr,
         ];
-        let len = fields.iter().flatten().map(|f| f.len()).sum();
+        let len: usize = fields.iter().flatten().map(|f| f.len()).sum();
+        if len >= ABSENT as usize {
+            return Err(Error::invalid(format!(
+                "the case's text fields total {len} bytes; at most {} are accepted",
+                ABSENT - 1
+            )));
+        }
         let mut buffer = String::with_capacity(len);
-        let mut ends = [None; FIELDS];
+        let mut ends = [ABSENT; FIELDS];
         for (end, field) in ends.iter_mut().zip(fields) {
             if let Some(field) = field {
                 buffer.push_str(field);
-                *end = Some(buffer.len());
+                // Below ABSENT: checked against the total above.
+                *end = buffer.len() as u32;
             }
         }
-        PackedCase {
+        Ok(PackedCase {
             text: buffer,
             ends,
             line,
             status,
             duration_seconds,
-        }
+        })
     }
 
     /// The case as a [`TestCase`] (id still empty).
@@ -88,7 +100,8 @@ impl PackedCase {
         let mut start = 0;
         let mut fields: [Option<String>; FIELDS] = Default::default();
         for (field, end) in fields.iter_mut().zip(self.ends) {
-            if let Some(end) = end {
+            if end != ABSENT {
+                let end = end as usize;
                 *field = Some(self.text[start..end].to_string());
                 start = end;
             }
@@ -136,7 +149,9 @@ mod tests {
             stdout: Some("out\n"),
             stderr: Some("err"),
         };
-        let case = PackedCase::new(&text, Some(7), CaseStatus::Failed, 0.25).unpack();
+        let case = PackedCase::new(&text, Some(7), CaseStatus::Failed, 0.25)
+            .unwrap()
+            .unpack();
         let expected = TestCase {
             name: "adds ünïcode".into(),
             classname: "math".into(),
