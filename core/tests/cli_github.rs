@@ -1,6 +1,6 @@
 //! `testrelay report --provider github` as a user runs it, with the token,
 //! repository and API URL taken from the environment and the API pointed at
-//! the local simulator: inside a (simulated) GitHub Actions job, and outside
+//! the local simulator: inside a GitHub Actions job (its environment made up by the test), and outside
 //! one with the `TESTRELAY_*` variables.
 
 use std::path::{Path, PathBuf};

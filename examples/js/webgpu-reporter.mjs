@@ -56,7 +56,7 @@ export function webgpuCase(index) {
 /** Reports `count` cases with `options` and resolves with the summary. */
 export async function runWebGpuSuite(options, count = 10_000) {
   const reporter = new TestReporter({ runName: 'webgpu-cts', ...options })
-  reporter.setProperty('adapter', 'SwiftShader (simulated harness)')
+  reporter.setProperty('adapter', 'SwiftShader (software adapter)')
   for (let i = 0; i < count; i++) reporter.record(webgpuCase(i))
   for (let frame = 0; frame < 10; frame++) {
     reporter.recordMetric({ name: 'frame_ms', value: 16 + (frame % 3) * 0.5, unit: 'ms' })

@@ -78,7 +78,7 @@ export function githubOptions(sim, dir, extra = {}) {
   return {
     ciSystem: 'github',
     apiUrl: sim.url,
-    apiToken: 'ghs_simulated_token_1234',
+    apiToken: 'ghs_example_token_1234',
     repository: 'octo/app',
     commitSha: 'abc123',
     outputDir: path.join(dir, 'out'),
