@@ -1,7 +1,7 @@
 //! `testrelay report --provider github` as a user runs it, with the token,
 //! repository and API URL taken from the environment and the API pointed at
-//! the local simulator: inside a GitHub Actions job (its environment made up by the test), and outside
-//! one with the `TESTRELAY_*` variables.
+//! the local simulator: inside a GitHub Actions job (an environment the test
+//! builds), and outside one with the `TESTRELAY_*` variables.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
