@@ -45,4 +45,17 @@ static void check_fail(const char *file, int line, const char *what) {
     } \
   } while (0)
 
+/* Creates a fresh directory named `prefix` plus six random characters in the
+ * working directory (mkdtemp) and writes its name to `dir` (`size` bytes).
+ * Needs POSIX.1-2008 (define _XOPEN_SOURCE 700 or _POSIX_C_SOURCE 200809L
+ * before any include). */
+static inline void make_scratch_dir(char *dir, size_t size, const char *prefix) {
+  size_t len = strlen(prefix);
+  CHECK(len + 7 <= size);
+  memcpy(dir, prefix, len);
+  memset(dir + len, 'X', 6); /* the six characters mkdtemp replaces */
+  dir[len + 6] = '\0';
+  CHECK(mkdtemp(dir) != NULL);
+}
+
 #endif

@@ -176,8 +176,8 @@ static void after_finish(const char *dir) {
 }
 
 int main(void) {
-  char dir[] = "tr-errors-XXXXXX";
-  CHECK(mkdtemp(dir) != NULL);
+  char dir[64];
+  make_scratch_dir(dir, sizeof dir, "tr-errors-");
   last_error_buffer();
   null_arguments(dir);
   invalid_utf8_and_json(dir);

@@ -33,8 +33,8 @@ int main(int argc, char **argv) {
   char url[256];
   read_url(argv[1], url, sizeof url);
 
-  char dir[] = "tr-github-XXXXXX";
-  CHECK(mkdtemp(dir) != NULL);
+  char dir[64];
+  make_scratch_dir(dir, sizeof dir, "tr-github-");
   char config[2048];
   snprintf(config, sizeof config,
            "{\"provider\":\"github\",\"api_url\":\"%s\",\"api_token\":\"" TOKEN "\","

@@ -71,8 +71,8 @@ static size_t count(const tr_string *s, const char *needle) {
 }
 
 int main(void) {
-  char dir[] = "tr-lifecycle-XXXXXX";
-  CHECK(mkdtemp(dir) != NULL);
+  char dir[64];
+  make_scratch_dir(dir, sizeof dir, "tr-lifecycle-");
   char config[1024], path[512], out[128];
   snprintf(out, sizeof out, "%s/out", dir);
   snprintf(config, sizeof config,
