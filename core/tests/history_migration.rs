@@ -74,11 +74,23 @@ fn opening_a_version_1_history_upgrades_it_in_place() {
         scalar(&path, "PRAGMA user_version"),
         i64::from(SCHEMA_VERSION)
     );
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     // Every case and metric is kept; identities are stored once: the 6
     // tests of the two runs plus the explicit id under its second name.
     assert_eq!(scalar(&path, "SELECT count(*) FROM test_tasks"), 11);
     assert_eq!(scalar(&path, "SELECT count(*) FROM tests"), 7);
+    // Version 3 gave every test its lookup key: one per test id (the
+    // explicit id has two names), none left at the column default.
+    assert_eq!(
+        scalar(&path, "SELECT count(DISTINCT test_key) FROM tests"),
+        6
+    );
+    assert_eq!(
+        scalar(&path, "SELECT count(*) FROM tests WHERE test_key = 0"),
+        0
+    );
+    // An upgraded file keeps its page size (only new files get 16 KiB).
+    assert_eq!(scalar(&path, "PRAGMA page_size"), 4096);
     assert_eq!(scalar(&path, "SELECT count(*) FROM performance_metrics"), 3);
     // Metrics still point at their cases (none was set to NULL by the
     // rebuild of test_tasks).
@@ -139,8 +151,8 @@ fn a_version_1_file_is_not_merged_until_upgraded() {
     assert_eq!(
         err.to_string(),
         format!(
-            "history {} has schema version 1, this testrelay writes version 2; open it \
-             once with this testrelay (opening upgrades it), then merge again",
+            "history {} has schema version 1, this testrelay writes version {SCHEMA_VERSION}; \
+             open it once with this testrelay (opening upgrades it), then merge again",
             old.display()
         )
     );

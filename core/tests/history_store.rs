@@ -61,7 +61,11 @@ fn open_creates_directories_and_the_current_schema() {
     let version: i32 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!((version, SCHEMA_VERSION), (2, 2));
+    assert_eq!((version, SCHEMA_VERSION), (3, 3));
+    let page_size: i64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(page_size, 16_384, "a new history uses 16 KiB pages");
     let app: i32 = conn
         .query_row("PRAGMA application_id", [], |r| r.get(0))
         .unwrap();
@@ -110,7 +114,7 @@ fn open_creates_directories_and_the_current_schema() {
             "test_runs_provider",
             "test_tasks_run",
             "test_tasks_test",
-            "tests_test"
+            "tests_key"
         ]
     );
     drop(conn);
@@ -259,7 +263,7 @@ fn a_newer_schema_is_refused() {
     assert!(
         err.to_string().contains(
             "is a testrelay history of schema version 7, written by a newer testrelay \
-             (this one understands up to version 2)"
+             (this one understands up to version 3)"
         ),
         "{err}"
     );

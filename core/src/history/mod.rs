@@ -12,6 +12,7 @@
 pub mod analysis;
 mod artifacts;
 mod branch;
+mod bulk;
 mod identities;
 mod insights;
 mod maintenance;

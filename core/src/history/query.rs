@@ -11,6 +11,7 @@ use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 
 use super::branch::normalize_branch;
+use super::identities::test_key;
 use super::record::{DEFAULT_TYPE, RunRecord};
 use super::schema::RUN_COLUMNS;
 use super::store::{History, db_error};
@@ -194,7 +195,8 @@ impl History {
         let mut conditions = vec!["1"];
         let mut args = Vec::new();
         if let Some(id) = test_id {
-            conditions.push("s.test_id = ?");
+            conditions.push("s.test_key = ? AND s.test_id = ?");
+            args.push(Value::Integer(test_key(id)));
             args.push(Value::Text(id.to_string()));
         }
         if let Some(b) = branch {
@@ -362,7 +364,7 @@ impl History {
             DurationKey::TestId => {
                 "SELECT sum(t.duration) FROM tests s JOIN test_tasks t ON t.test_ref = s.id \
                  JOIN test_runs r ON r.id = t.run_id \
-                 WHERE s.test_id = ?1 AND t.status <> 'skipped' \
+                 WHERE s.test_key = ?3 AND s.test_id = ?1 AND t.status <> 'skipped' \
                  GROUP BY r.id ORDER BY r.created_at DESC, r.id DESC LIMIT ?2"
             }
             DurationKey::File => {
@@ -376,10 +378,13 @@ impl History {
         let mut out = BTreeMap::new();
         for id in ids {
             let id = id.as_ref();
-            let values = stmt
-                .query_map(params![id, limit], |row| row.get::<_, f64>(0))
-                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<f64>>>())
-                .map_err(fail)?;
+            let get = |row: &rusqlite::Row<'_>| row.get::<_, f64>(0);
+            let values = match key {
+                DurationKey::TestId => stmt.query_map(params![id, limit, test_key(id)], get),
+                DurationKey::File => stmt.query_map(params![id, limit], get),
+            }
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<f64>>>())
+            .map_err(fail)?;
             if !values.is_empty() {
                 out.insert(id.to_string(), values);
             }

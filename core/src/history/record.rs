@@ -15,6 +15,7 @@ use rusqlite::{Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::branch::stored_branch;
+use super::bulk::insert_rows;
 use super::identities::test_refs;
 use super::query::{RunSummary, read_run_summary, run_id_of};
 use super::schema::RUN_COLUMNS;
@@ -158,10 +159,9 @@ static UPSERT_RUN: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// `type` is `NULL` for the default `test`.
-const INSERT_TASK: &str = "INSERT INTO test_tasks (run_id, test_ref, line, type, status, \
-     created_at, completed_at, duration, message, error, attempts, properties) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11)";
+/// Stored in statements of many rows (see [`insert_rows`]).
+const INSERT_TASKS: &str = "test_tasks (run_id, test_ref, line, type, status, \
+     created_at, completed_at, duration, message, error, attempts, properties)";
 
 const ADD_FILE: &str = "INSERT INTO run_files (run_id, file, cases, duration) \
      VALUES (?1, ?2, ?3, ?4) ON CONFLICT (file, run_id) DO UPDATE SET \
@@ -177,6 +177,36 @@ const INSERT_METRIC: &str = "INSERT INTO performance_metrics (run_id, task_id, t
      metric_name, metric_value, unit, recorded_at) VALUES (?1, \
      (SELECT max(t.id) FROM test_tasks t JOIN tests s ON s.id = t.test_ref \
       WHERE t.run_id = ?1 AND s.test_id = ?2), ?2, ?3, ?4, ?5, ?6)";
+
+/// A case ready to store: its `tests` row and its JSON columns.
+struct TaskRow<'a> {
+    case: &'a TestCase,
+    test_ref: i64,
+    /// `NULL` for the default `test`.
+    task_type: Option<&'a str>,
+    attempts: Option<String>,
+    properties: Option<String>,
+}
+
+impl<'a> TaskRow<'a> {
+    fn new(case: &'a TestCase, test_ref: i64) -> Result<TaskRow<'a>> {
+        Ok(TaskRow {
+            case,
+            test_ref,
+            task_type: case
+                .properties
+                .get("type")
+                .map(String::as_str)
+                .filter(|t| *t != DEFAULT_TYPE),
+            attempts: (!case.attempts.is_empty())
+                .then(|| serde_json::to_string(&case.attempts))
+                .transpose()?,
+            properties: (!case.properties.is_empty())
+                .then(|| serde_json::to_string(&case.properties))
+                .transpose()?,
+        })
+    }
+}
 
 /// A metric ready to store.
 struct MetricRow<'a> {
@@ -422,38 +452,11 @@ impl History {
         self.write_tx(&what, |tx| {
             let fail = |e| db_error(&path, &what, e);
             let refs = test_refs(tx, cases).map_err(fail)?;
-            let mut insert = tx.prepare_cached(INSERT_TASK).map_err(fail)?;
             let mut counts = Counts::default();
             let mut files: BTreeMap<&str, (i64, f64)> = BTreeMap::new();
+            let mut rows = Vec::with_capacity(cases.len());
             for (case, test_ref) in cases.iter().zip(refs) {
-                let attempts = match case.attempts.is_empty() {
-                    true => None,
-                    false => Some(serde_json::to_string(&case.attempts)?),
-                };
-                let properties = match case.properties.is_empty() {
-                    true => None,
-                    false => Some(serde_json::to_string(&case.properties)?),
-                };
-                let task_type = case
-                    .properties
-                    .get("type")
-                    .map(String::as_str)
-                    .filter(|t| *t != DEFAULT_TYPE);
-                insert
-                    .execute(params![
-                        run_id,
-                        test_ref,
-                        case.line,
-                        task_type,
-                        case.status.as_str(),
-                        now,
-                        case.duration_seconds,
-                        case.message,
-                        case.details,
-                        attempts,
-                        properties,
-                    ])
-                    .map_err(fail)?;
+                rows.push(TaskRow::new(case, test_ref)?);
                 counts.add(case.status);
                 if let (Some(file), false) = (&case.file, case.status == CaseStatus::Skipped) {
                     let total = files.entry(file.as_str()).or_default();
@@ -461,6 +464,23 @@ impl History {
                     total.1 += case.duration_seconds;
                 }
             }
+            insert_rows(tx, INSERT_TASKS, 12, &rows, |task, row| {
+                let case = task.case;
+                row.push(run_id)?
+                    .push(task.test_ref)?
+                    .push(case.line)?
+                    .push(task.task_type)?
+                    .push(case.status.as_str())?
+                    .push(now)?
+                    .push(now)?
+                    .push(case.duration_seconds)?
+                    .push(&case.message)?
+                    .push(&case.details)?
+                    .push(&task.attempts)?
+                    .push(&task.properties)?;
+                Ok(())
+            })
+            .map_err(fail)?;
             let mut add_file = tx.prepare_cached(ADD_FILE).map_err(fail)?;
             for (file, (cases, duration)) in files {
                 add_file

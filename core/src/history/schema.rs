@@ -19,7 +19,7 @@ pub(super) const APPLICATION_ID: i32 = 0x5452_4C59;
 
 /// The migration scripts; script `i` takes the schema from version `i` to
 /// version `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The tables version 1 created. Every history has them; later versions
 /// may add tables but never drop these.
@@ -43,17 +43,24 @@ pub(super) const RUN_COLUMNS: &str = "run_key, name, status, provider, repositor
 pub(super) const TASK_COLUMNS: &str = "line, type, status, created_at, completed_at, duration, \
      message, error, attempts, properties";
 
-/// The identity columns of `tests` (all but `id`).
-pub(super) const TEST_COLUMNS: &str = "test_id, name, classname, suite, file";
+/// The columns of `tests` but `id`: the identity and its lookup key.
+pub(super) const TEST_COLUMNS: &str = "test_key, test_id, name, classname, suite, file";
 
 /// True when the `tests` rows `a` and `b` (SQL aliases) are the same test
-/// identity (`file` may be `NULL`).
+/// identity (`file` may be `NULL`); the key comparison comes first so that
+/// SQLite looks rows up through the `test_key` index.
 pub(super) fn same_test(a: &str, b: &str) -> String {
     format!(
-        "{a}.test_id = {b}.test_id AND {a}.name = {b}.name AND {a}.classname = {b}.classname \
-         AND {a}.suite = {b}.suite AND {a}.file IS {b}.file"
+        "{a}.test_key = {b}.test_key AND {a}.test_id = {b}.test_id AND {a}.name = {b}.name \
+         AND {a}.classname = {b}.classname AND {a}.suite = {b}.suite AND {a}.file IS {b}.file"
     )
 }
+
+/// The SQL function that computes `tests.test_key` from a test id
+/// ([`test_key`](super::identities::test_key)); registered on every
+/// connection of [`History`](super::History), used by the upgrade to
+/// version 3.
+pub(super) const TEST_KEY_FUNCTION: &str = "testrelay_test_key";
 
 /// Columns of `performance_metrics` other than `id`, `run_id` and `task_id`.
 pub(super) const METRIC_COLUMNS: &str = "test_id, metric_name, metric_value, unit, recorded_at";
@@ -234,4 +241,20 @@ DROP TABLE test_tasks;
 ALTER TABLE test_tasks_v2 RENAME TO test_tasks;
 CREATE INDEX test_tasks_run ON test_tasks(run_id);
 CREATE INDEX test_tasks_test ON test_tasks(test_ref, run_id);
+";
+
+/// Version 3: tests are looked up by an integer key, a 64-bit hash of the
+/// test id ([`TEST_KEY_FUNCTION`]), instead of by the id's text.
+///
+/// Test ids are hashes themselves, so new tests land at random places of
+/// any index on them. An index of integers is a third of the size of one of
+/// 16-character strings and compares faster: adding the tests of a first
+/// run of 1M cases takes half the time. Lookups compare the id as well, so
+/// two ids with the same key (about one chance in 40 million among a
+/// million tests) stay two tests.
+const V3: &str = "
+ALTER TABLE tests ADD COLUMN test_key INTEGER NOT NULL DEFAULT 0;
+UPDATE tests SET test_key = testrelay_test_key(test_id);
+DROP INDEX tests_test;
+CREATE INDEX tests_key ON tests(test_key);
 ";

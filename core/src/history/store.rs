@@ -5,11 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::functions::FunctionFlags;
 use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
 };
 
-use super::schema::{APPLICATION_ID, MIGRATIONS, V1_TABLES};
+use super::identities::test_key;
+use super::schema::{APPLICATION_ID, MIGRATIONS, TEST_KEY_FUNCTION, V1_TABLES};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The schema version this build writes and understands (`PRAGMA user_version`).
@@ -27,6 +29,13 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(20);
 
 /// Page cache per connection, in KiB (negative `cache_size` means KiB).
 const CACHE_KIB: i64 = 65_536;
+
+/// Page size of a new history file, in bytes (SQLite's default is 4096).
+/// Storing a run writes many rows at once and queries read many rows of a
+/// run or of a test; with 16 KiB pages B-trees are shallower and commits
+/// write fewer WAL frames (storing 1M new cases is about a sixth faster).
+/// A file keeps the page size it was created with.
+const PAGE_SIZE: i64 = 16_384;
 
 /// What to tell people whose file is not a usable history.
 const RECOVERY_HINT: &str =
@@ -75,6 +84,12 @@ impl History {
         };
         history.configure()?;
         let contents = inspect(&history.conn, path)?;
+        if matches!(contents, Contents::Empty) {
+            history
+                .conn
+                .pragma_update(None, "page_size", PAGE_SIZE)
+                .map_err(|e| file_error(path, "setting the page size", e))?;
+        }
         history.enable_wal()?;
         if !matches!(contents, Contents::History(SCHEMA_VERSION)) {
             history.migrate()?;
@@ -95,6 +110,18 @@ impl History {
             .and_then(|()| conn.pragma_update(None, "synchronous", "NORMAL"))
             .and_then(|()| conn.pragma_update(None, "cache_size", -CACHE_KIB))
             .and_then(|()| conn.pragma_update(None, "temp_store", "MEMORY"))
+            .and_then(|()| {
+                conn.create_scalar_function(
+                    TEST_KEY_FUNCTION,
+                    1,
+                    FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+                    |ctx| {
+                        let id = ctx.get_raw(0).as_str();
+                        id.map(test_key)
+                            .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
+                    },
+                )
+            })
             .map_err(|e| file_error(&self.path, "configuring the connection", e))?;
         conn.set_prepared_statement_cache_capacity(32);
         Ok(())
