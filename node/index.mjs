@@ -1,8 +1,8 @@
-// ESM entry point: the same module as the CommonJS index.js.
+// ESM entry point: the same module as the CommonJS testrelay.cjs.
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
-const binding = require('./index.js')
+const binding = require('./testrelay.cjs')
 
 export const { TestReporter, History, parseJUnit, detectEnvironment, version } = binding
 export default binding

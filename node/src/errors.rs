@@ -3,7 +3,7 @@
 //! `TR_*` symbol of the core's [`ErrorKind`].
 
 use napi::bindgen_prelude::Unknown;
-use napi::{Env, JsError, JsTypeError};
+use napi::{Env, JsError, JsTypeError, Status};
 use testrelay::{Error, ErrorKind};
 
 /// A failure on its way to JavaScript.
@@ -41,9 +41,26 @@ impl Failure {
     }
 
     /// The error to return from a `#[napi]` function: napi throws the JS
-    /// object built here (or rejects a promise with it) unchanged.
+    /// object built here (or rejects a promise with it) unchanged. When a
+    /// JS exception is already pending (a getter or a Proxy trap of the
+    /// caller's value threw while it was read), that exception propagates
+    /// instead.
     pub(crate) fn into_napi(self, env: &Env) -> napi::Error {
+        let mut pending = false;
+        // SAFETY: `env` is the live env of the current call, on its JS thread.
+        let status = unsafe { napi::sys::napi_is_exception_pending(env.raw(), &mut pending) };
+        if status == napi::sys::Status::napi_ok && pending {
+            // napi-rs leaves a pending exception in place for this status.
+            return napi::Error::new(Status::PendingException, self.message());
+        }
         napi::Error::from(self.into_js(env))
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Failure::Type(_, message) => message.clone(),
+            Failure::Core(error) => error.to_string(),
+        }
     }
 }
 

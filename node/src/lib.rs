@@ -4,8 +4,11 @@
 //! types and back (one mapping, [`convert`]: camelCase keys onto the
 //! core's serde types), turns errors into coded JS errors ([`errors`]), and
 //! settles promises from its own threads ([`promise`]) so the event loop
-//! never waits on the network. `record()` reads its case directly
-//! ([`test_case`]), being the hot path.
+//! never waits on the network. `record()`, the hot path, reads its case
+//! without the generic mapping ([`test_case`](mod@test_case)); the
+//! package's entry point `testrelay.cjs` replaces it with a JS `record()`
+//! that reads the fields in JS and passes them to the hidden native
+//! `_recordFields`.
 //!
 //! - [`reporter::TestReporter`]: the seed's SDK and the full session;
 //! - [`history::History`]: history queries;

@@ -24,7 +24,7 @@ use testrelay::{
 use crate::convert::{self, from_js, from_value, read};
 use crate::errors::{Failure, Outcome, to_napi};
 use crate::promise;
-use crate::test_case::read_case;
+use crate::test_case::{case_from_fields, read_case};
 
 /// A hook as the core calls it.
 type Hook = Box<dyn Fn(&Event<'_>) + Send + Sync>;
@@ -140,6 +140,57 @@ impl TestReporter {
     pub fn record(&self, env: Env, test_case: Unknown<'_>) -> napi::Result<()> {
         let outcome =
             read_case(&env, test_case).and_then(|case| Ok(self.reporter()?.record(case)?));
+        to_napi(&env, outcome)
+    }
+
+    /// `record()`'s fast path: the fields of the test case, already read
+    /// by the package's JS `record()` (`testrelay.cjs`), in the order
+    /// `name, status, durationSeconds, line, attempts, properties,
+    /// classname, suite, file, message, details, stdout, stderr`
+    /// (`undefined` when not given). Not part of the API: `testrelay.cjs`
+    /// takes it off the prototype.
+    ///
+    /// Throws what `record()` throws for those values.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per field: reading them from the object in Rust costs a \
+                  napi_get_named_property (creating and internalizing the key) each"
+    )]
+    #[napi(js_name = "_recordFields", skip_typescript)]
+    pub fn record_fields<'env>(
+        &self,
+        env: Env,
+        name: Unknown<'env>,
+        status: Unknown<'env>,
+        duration_seconds: Unknown<'env>,
+        line: Unknown<'env>,
+        attempts: Unknown<'env>,
+        properties: Unknown<'env>,
+        classname: Unknown<'env>,
+        suite: Unknown<'env>,
+        file: Unknown<'env>,
+        message: Unknown<'env>,
+        details: Unknown<'env>,
+        stdout: Unknown<'env>,
+        stderr: Unknown<'env>,
+    ) -> napi::Result<()> {
+        let fields = [
+            name,
+            status,
+            duration_seconds,
+            line,
+            attempts,
+            properties,
+            classname,
+            suite,
+            file,
+            message,
+            details,
+            stdout,
+            stderr,
+        ];
+        let outcome =
+            case_from_fields(&env, fields).and_then(|case| Ok(self.reporter()?.record(case)?));
         to_napi(&env, outcome)
     }
 

@@ -116,3 +116,26 @@ test('history and stateless calls reject or throw with codes', async () => {
   assert.throws(() => detectEnvironment('CI=true'), typeError())
   assert.throws(() => detectEnvironment({ CI: 1 }), typeError())
 })
+
+test('a getter or Proxy trap that throws while a value is read: its own exception propagates', async () => {
+  const dir = tempDir()
+  const boom = new RangeError('boom')
+  const throwing = (key, extra = {}) => Object.defineProperty({ ...extra }, key, {
+    enumerable: true,
+    get() {
+      throw boom
+    },
+  })
+  const isBoom = (e) => e === boom
+  assert.throws(() => new TestReporter(throwing('ciSystem')), isBoom)
+  assert.throws(() => new TestReporter(new Proxy({}, { ownKeys() { throw boom } })), isBoom)
+  const reporter = new TestReporter(localOptions(dir, { historyPath: null, reportFormats: [] }))
+  assert.throws(() => reporter.record(throwing('name')), isBoom)
+  assert.throws(() => reporter.record({ name: 'x', attempts: [throwing('message', { status: 'failed' })] }), isBoom)
+  assert.throws(() => reporter.recordMetric(throwing('value', { name: 'm' })), isBoom)
+  assert.throws(() => reporter.attachArtifact(path.join(dir, 'x'), throwing('label')), isBoom)
+  assert.throws(() => detectEnvironment(throwing('CI')), isBoom)
+  // Nothing was recorded, and the reporter goes on.
+  reporter.record({ name: 'after' })
+  assert.equal((await reporter.finish()).result.totalTests, 1)
+})

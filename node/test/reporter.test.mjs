@@ -13,8 +13,9 @@ import { localOptions, tempDir } from '../test-support/helpers.mjs'
 const settle = () => new Promise((resolve) => setImmediate(resolve))
 
 test('ESM and CommonJS entry points export the same module', () => {
-  const cjs = createRequire(import.meta.url)('../index.js')
+  const cjs = createRequire(import.meta.url)('..')
   assert.equal(testrelay, cjs)
+  assert.equal(createRequire(import.meta.url)('../index.js'), cjs)
   assert.equal(TestReporter, cjs.TestReporter)
   assert.deepEqual(Object.keys(cjs).filter((k) => !k.startsWith('__')).sort(),
     ['History', 'TestReporter', 'detectEnvironment', 'parseJUnit', 'version'])
