@@ -105,13 +105,14 @@ pub unsafe extern "C" fn tr_history_runs(
 }
 
 /// Stores the cases of the run `run_key` in `*cases_json` as a JSON array of
-/// test cases (empty when the run is unknown). `*cases_json` is owned by the
-/// caller (`tr_string_free`).
+/// test cases, in recorded order. `*cases_json` is owned by the caller
+/// (`tr_string_free`).
 ///
 /// Thread-safety: safe from any thread.
 ///
 /// Returns `TR_INVALID_ARGUMENT` for NULL arguments or invalid UTF-8,
-/// `TR_DATABASE` when the query fails.
+/// `TR_NOT_FOUND` when no run has the key `run_key` (`*cases_json` is then
+/// NULL, as after every failure), `TR_DATABASE` when the query fails.
 ///
 /// # Safety
 /// `h` must be NULL or live; `run_key` NULL or NUL-terminated; `cases_json`

@@ -150,6 +150,9 @@ int main(void) {
   CHECK(count(cases, "\"classname\":\"thread_") == THREADS * CASES_PER_THREAD);
   CHECK(count(cases, "\"status\":\"failed\"") == 10000);
   tr_string_free(cases);
+  tr_string *none = (tr_string *)&none; /* not NULL: the call must clear it */
+  CHECK_STATUS(tr_history_cases(history, "no-such-run", &none), TR_NOT_FOUND);
+  CHECK(none == NULL);
 
   /* Trends, flaky tests and shard splitting through the C API. */
   tr_string *trends = NULL;
