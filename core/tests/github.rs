@@ -472,6 +472,36 @@ fn a_retried_upload_does_not_duplicate_the_asset() {
 }
 
 #[test]
+fn a_name_github_would_rename_is_found_again_after_a_lost_answer() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trace.bin");
+    std::fs::write(&file, [7u8; 3]).unwrap();
+    let provider = GithubProvider::new(&quick_retries(config(&sim, dir.path()))).unwrap();
+    let handle = provider.create_test_run(&run_ctx()).unwrap();
+    sim.inject(
+        Fault::lose_response()
+            .method("POST")
+            .path_prefix("/repos/octo/app/releases/2/assets"),
+    );
+    let first = provider
+        .upload_artifact(&handle, &file, "gpu trace (run 1).bin")
+        .unwrap();
+    assert_eq!(first.name, "gpu.trace..run.1..bin");
+    let again = provider
+        .upload_artifact(&handle, &file, "gpu trace (run 1).bin")
+        .unwrap();
+    assert_eq!(again, first);
+    assert_eq!(sim.github().releases[0].assets.len(), 1);
+    assert_eq!(
+        provider
+            .get_artifact_url(&handle, "gpu trace (run 1).bin")
+            .unwrap(),
+        first.url
+    );
+}
+
+#[test]
 fn a_file_of_two_gib_is_refused_before_anything_is_sent() {
     let sim = Simulator::start().unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -22,7 +22,9 @@
 //! `application/octet-stream`. This needs `contents: write`. A file of 2 GiB or more is refused
 //! before anything is sent. An upload whose name already exists in the
 //! release (a retry after a lost response, or a replayed outbox entry)
-//! returns the existing asset when it has the same size and digest.
+//! returns the existing asset when it has the same size and digest. Names
+//! are made what GitHub would rename them to ([`asset_name`]) before the
+//! upload, so that such a retry finds the asset.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -315,6 +317,25 @@ fn tag_safe(run_key: &str) -> String {
         out.push(if keep { c } else { '-' });
     }
     out.trim_end_matches('.').to_string()
+}
+
+/// `name` as GitHub keeps a release asset's name: GitHub renames files
+/// with characters other than letters, digits, `-`, `_` and `.` (a space
+/// or a parenthesis becomes `.`) or with a leading or trailing period, and
+/// the asset is then found only under the new name. Renaming first, the
+/// same way, lets a retry find what an earlier attempt uploaded.
+fn asset_name(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '_' | '.' => c,
+            _ => '.',
+        })
+        .collect();
+    match safe.trim_matches('.') {
+        "" => "artifact".to_string(),
+        trimmed => trimmed.to_string(),
+    }
 }
 
 /// The upload URL for `name` from a release's `upload_url`, a URI template
@@ -626,6 +647,7 @@ impl CiProvider for GithubProvider {
                 ),
             )
         })?;
+        let name = &asset_name(name);
         let url = upload_url(template, name)?;
         // GitHub's published description accepts only this type for the
         // upload body (its docs show the file's own type; downloads are
@@ -654,6 +676,7 @@ impl CiProvider for GithubProvider {
     fn get_artifact_url(&self, handle: &RunHandle, name: &str) -> Result<String> {
         let target = self.target_of(handle)?;
         let release = self.release(&target, false)?;
+        let name = &asset_name(name);
         let asset = self.find_asset(&release, name)?.ok_or_else(|| {
             Error::new(
                 ErrorKind::NotFound,
@@ -724,6 +747,10 @@ mod tests {
         assert_eq!(truncate_chars("héllo", 2), "hé");
         assert_eq!(tag_safe("unit tests-17:00..x."), "unit-tests-17-00.-x");
         assert_eq!(tag_safe("github-99-build-shard1"), "github-99-build-shard1");
+        assert_eq!(asset_name("junit report (1).xml"), "junit.report..1..xml");
+        assert_eq!(asset_name(".hidden~é.png."), "hidden...png");
+        assert_eq!(asset_name("screenshot-01_a.png"), "screenshot-01_a.png");
+        assert_eq!(asset_name("..."), "artifact");
     }
 
     #[test]

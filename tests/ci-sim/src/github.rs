@@ -954,6 +954,7 @@ impl Github {
                 validation_failed("ReleaseAsset", "name", "missing_field", None, DOCS_ASSET)
             })?
             .to_owned();
+        let name = renamed_asset(&name);
         let content_type = cx
             .req
             .header("content-type")
@@ -1595,4 +1596,23 @@ mod tests {
         assert_eq!(comments[3].user, BOT_LOGIN);
         assert!(comments[3].body.starts_with("<!-- m -->\n"));
     }
+}
+
+/// GitHub renames an uploaded asset whose name has characters other than
+/// letters, digits, `-`, `_` and `.`, or a leading or trailing period
+/// ("GitHub renames asset filenames that have special characters,
+/// non-alphanumeric characters, and leading or trailing periods"): each such
+/// character becomes `.` (as seen for spaces, parentheses, `~` and `:`).
+fn renamed_asset(name: &str) -> String {
+    let dotted: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    dotted.trim_matches('.').to_string()
 }
