@@ -1440,6 +1440,25 @@ fn checked_enum(
     }
 }
 
+/// GitHub renames an uploaded asset whose name has characters other than
+/// letters, digits, `-`, `_` and `.`, or a leading or trailing period
+/// ("GitHub renames asset filenames that have special characters,
+/// non-alphanumeric characters, and leading or trailing periods"): each such
+/// character becomes `.` (as seen for spaces, parentheses, `~` and `:`).
+fn renamed_asset(name: &str) -> String {
+    let dotted: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    dotted.trim_matches('.').to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1596,23 +1615,4 @@ mod tests {
         assert_eq!(comments[3].user, BOT_LOGIN);
         assert!(comments[3].body.starts_with("<!-- m -->\n"));
     }
-}
-
-/// GitHub renames an uploaded asset whose name has characters other than
-/// letters, digits, `-`, `_` and `.`, or a leading or trailing period
-/// ("GitHub renames asset filenames that have special characters,
-/// non-alphanumeric characters, and leading or trailing periods"): each such
-/// character becomes `.` (as seen for spaces, parentheses, `~` and `:`).
-fn renamed_asset(name: &str) -> String {
-    let dotted: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '.'
-            }
-        })
-        .collect();
-    dotted.trim_matches('.').to_string()
 }
