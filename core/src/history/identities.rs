@@ -104,15 +104,15 @@ pub(super) fn test_refs(tx: &Transaction<'_>, cases: &[TestCase]) -> rusqlite::R
     let stored: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM tests", [], |row| {
         row.get(0)
     })?;
-    let known = if (cases.len() as i64).saturating_mul(SCAN_RATIO) >= stored {
-        let m = load_all(tx)?;
-        Some(m)
+    // Every identity known so far: all stored ones after a scan, otherwise
+    // those looked up or added by this batch.
+    let scanned = (cases.len() as i64).saturating_mul(SCAN_RATIO) >= stored;
+    let mut known = if scanned {
+        load_all(tx)?
     } else {
-        None
+        KnownTests::default()
     };
     let mut find = tx.prepare_cached(FIND_TEST)?;
-    // Identities first seen in this batch, by key, and their rows to add.
-    let mut added = KnownTests::default();
     let mut new_rows: Vec<(i64, Cow<'_, str>, &TestCase)> = Vec::new();
     let mut refs = Vec::with_capacity(cases.len());
     let mut buffer = Vec::new();
@@ -134,29 +134,30 @@ pub(super) fn test_refs(tx: &Transaction<'_>, cases: &[TestCase]) -> rusqlite::R
             file: case.file.as_deref(),
         }
         .key(&mut buffer);
-        let found = match (&known, added.get(&key)) {
-            (_, Some(id)) => Some(*id),
-            (Some(map), None) => map.get(&key).copied(),
-            (None, None) => find
-                .query_row(
-                    params![
-                        test_key(&test_id),
-                        test_id,
-                        case.name,
-                        case.classname,
-                        case.suite,
-                        case.file
-                    ],
-                    |row| row.get(0),
-                )
-                .optional()?,
-        };
-        let id = match found {
-            Some(id) => id,
+        let id = match known.get(&key) {
+            Some(id) => *id,
             None => {
-                let id = stored + new_rows.len() as i64 + 1;
-                added.insert(key, id);
-                new_rows.push((id, test_id, case));
+                let stored_id = match scanned {
+                    true => None,
+                    false => find
+                        .query_row(
+                            params![
+                                test_key(&test_id),
+                                test_id,
+                                case.name,
+                                case.classname,
+                                case.suite,
+                                case.file
+                            ],
+                            |row| row.get(0),
+                        )
+                        .optional()?,
+                };
+                let id = stored_id.unwrap_or(stored + new_rows.len() as i64 + 1);
+                if stored_id.is_none() {
+                    new_rows.push((id, test_id, case));
+                }
+                known.insert(key, id);
                 id
             }
         };
