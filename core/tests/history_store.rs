@@ -1124,6 +1124,32 @@ fn test_identities_are_stored_once_and_cases_read_back_as_recorded() {
 }
 
 #[test]
+fn a_large_batch_resolves_every_identity_in_order() {
+    // Large enough for the identities to be hashed on two threads; cases
+    // without an id get their computed one; repeats share one identity.
+    let dir = temp();
+    let path = dir.path().join("h.db");
+    let mut h = History::open(&path).unwrap();
+    let mut cases: Vec<TestCase> = (0..30_000)
+        .map(|i| case(i % 20_000, CaseStatus::Passed, 0.5))
+        .collect();
+    for c in cases.iter_mut().step_by(3) {
+        c.id.clear();
+    }
+    record_cases(&mut h, "big", "main", 1000, cases.clone());
+    assert_eq!(count(&path, "tests"), 20_000);
+    assert_eq!(count(&path, "test_tasks"), 30_000);
+    for c in cases.iter_mut() {
+        c.ensure_id();
+    }
+    assert_eq!(h.run_cases("big").unwrap(), cases);
+    // Again, against the stored identities (read in one scan).
+    record_cases(&mut h, "big-2", "main", 2000, cases.clone());
+    assert_eq!(count(&path, "tests"), 20_000);
+    assert_eq!(h.run_cases("big-2").unwrap(), cases);
+}
+
+#[test]
 fn a_small_run_into_a_large_history_finds_its_tests_one_by_one() {
     // With 40 identities stored, a run of 3 cases looks each one up instead
     // of loading them all; the result is the same.

@@ -25,6 +25,10 @@ const FIND_TEST: &str = "SELECT id FROM tests WHERE test_key = ?1 AND test_id = 
 /// New identities get ids of their own (see [`test_refs`]).
 const ADD_TESTS: &str = "tests (id, test_key, test_id, name, classname, suite, file)";
 
+/// Batches of at least this many cases hash their identities on two
+/// threads.
+const PARALLEL_MIN: usize = 10_000;
+
 /// Load every stored identity when the run has at least one case per this
 /// many stored identities.
 const SCAN_RATIO: i64 = 8;
@@ -105,35 +109,36 @@ pub(super) fn test_refs(tx: &Transaction<'_>, cases: &[TestCase]) -> rusqlite::R
         row.get(0)
     })?;
     // Every identity known so far: all stored ones after a scan, otherwise
-    // those looked up or added by this batch.
+    // those looked up or added by this batch. Hashing a large batch's
+    // identities is shared with a helper thread, which also runs during
+    // the scan.
     let scanned = (cases.len() as i64).saturating_mul(SCAN_RATIO) >= stored;
-    let mut known = if scanned {
-        load_all(tx)?
-    } else {
-        KnownTests::default()
-    };
+    let (mut known, keyed) = std::thread::scope(|scope| -> rusqlite::Result<_> {
+        let split = if cases.len() >= PARALLEL_MIN {
+            cases.len() / 2
+        } else {
+            0
+        };
+        let (first, rest) = cases.split_at(split);
+        let helper = (!first.is_empty()).then(|| scope.spawn(|| keyed(first)));
+        let known = match scanned {
+            true => load_all(tx)?,
+            false => KnownTests::default(),
+        };
+        let mut keys = keyed(rest);
+        if let Some(helper) = helper {
+            let mut all = helper
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            all.append(&mut keys);
+            keys = all;
+        }
+        Ok((known, keys))
+    })?;
     let mut find = tx.prepare_cached(FIND_TEST)?;
     let mut new_rows: Vec<(i64, Cow<'_, str>, &TestCase)> = Vec::new();
     let mut refs = Vec::with_capacity(cases.len());
-    let mut buffer = Vec::new();
-    for case in cases {
-        let test_id: Cow<'_, str> = match case.id.is_empty() {
-            true => Cow::Owned(TestCase::compute_id(
-                &case.suite,
-                &case.classname,
-                &case.name,
-                case.file.as_deref(),
-            )),
-            false => Cow::Borrowed(&case.id),
-        };
-        let key = Identity {
-            test_id: &test_id,
-            name: &case.name,
-            classname: &case.classname,
-            suite: &case.suite,
-            file: case.file.as_deref(),
-        }
-        .key(&mut buffer);
+    for (case, (test_id, key)) in cases.iter().zip(keyed) {
         let id = match known.get(&key) {
             Some(id) => *id,
             None => {
@@ -174,6 +179,34 @@ pub(super) fn test_refs(tx: &Transaction<'_>, cases: &[TestCase]) -> rusqlite::R
         Ok(())
     })?;
     Ok(refs)
+}
+
+/// Each case's test id (computed when the case has none) and identity key.
+fn keyed(cases: &[TestCase]) -> Vec<(Cow<'_, str>, u128)> {
+    let mut buffer = Vec::new();
+    cases
+        .iter()
+        .map(|case| {
+            let test_id: Cow<'_, str> = match case.id.is_empty() {
+                true => Cow::Owned(TestCase::compute_id(
+                    &case.suite,
+                    &case.classname,
+                    &case.name,
+                    case.file.as_deref(),
+                )),
+                false => Cow::Borrowed(&case.id),
+            };
+            let key = Identity {
+                test_id: &test_id,
+                name: &case.name,
+                classname: &case.classname,
+                suite: &case.suite,
+                file: case.file.as_deref(),
+            }
+            .key(&mut buffer);
+            (test_id, key)
+        })
+        .collect()
 }
 
 /// Every stored identity by its key.
