@@ -4,8 +4,8 @@
 # same tests under valgrind (build/valgrind: 0 errors, 0 definite leaks) and
 # under AddressSanitizer + UndefinedBehaviorSanitizer (build/asan).
 #
-# Installs cmake, valgrind, g++, pkg-config and libgtest-dev with apt-get
-# when missing and running as root.
+# Installs cmake, valgrind, g++, pkg-config, libgtest-dev and libsqlite3-dev
+# with apt-get when missing and running as root.
 # Set TESTRELAY_C_QUICK=1 to run only the plain pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,8 @@ command -v g++ >/dev/null || need+=(g++)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 # GoogleTest, for the example listener that runs as a test.
 [[ -e /usr/include/gtest/gtest.h ]] || need+=(libgtest-dev)
+# A static SQLite, for the test of a harness that links its own beside ours.
+[[ -e /usr/include/sqlite3.h ]] || need+=(libsqlite3-dev)
 if ((${#need[@]})); then
   if [[ $(id -u) -eq 0 ]]; then
     apt-get update -qq
