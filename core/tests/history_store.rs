@@ -1150,6 +1150,52 @@ fn a_large_batch_resolves_every_identity_in_order() {
 }
 
 #[test]
+fn identities_a_handle_keeps_between_batches_never_go_stale() {
+    // A handle remembers every identity after a batch that read them all.
+    // Whatever changes them behind its back (another process, or its own
+    // prune) must make it look again: a pruned identity that it still used
+    // would fail the commit, an identity another process added would be
+    // stored twice.
+    let dir = temp();
+    let path = dir.path().join("h.db");
+    let mut one = History::open(&path).unwrap();
+    let mut two = History::open(&path).unwrap();
+    let cases = |range: std::ops::Range<usize>| -> Vec<TestCase> {
+        range.map(|i| case(i, CaseStatus::Passed, 0.1)).collect()
+    };
+
+    // Another process prunes identities without changing max(tests.id).
+    record_cases(&mut one, "a", "main", 1000, cases(0..100));
+    record_cases(&mut two, "keep", "main", 5000, cases(99..100));
+    assert_eq!(two.prune(2000).unwrap().runs, 1);
+    assert_eq!(count(&path, "tests"), 1);
+    record_cases(&mut one, "b", "main", 6000, cases(0..10));
+    assert_eq!(one.run_cases("b").unwrap(), cases(0..10));
+    assert_eq!(count(&path, "tests"), 11);
+
+    // Another process adds identities this handle then records.
+    record_cases(&mut one, "c", "main", 7000, cases(0..100));
+    assert_eq!(count(&path, "tests"), 100);
+    record_cases(&mut two, "d", "main", 8000, cases(200..210));
+    record_cases(&mut one, "e", "main", 9000, cases(200..205));
+    assert_eq!(
+        count(&path, "tests"),
+        110,
+        "the other's tests were found, not added again"
+    );
+    assert_eq!(one.run_cases("e").unwrap(), cases(200..205));
+
+    // The handle's own prune, again keeping max(tests.id).
+    record_cases(&mut one, "f", "main", 10_000, cases(0..300));
+    record_cases(&mut one, "g", "main", 20_000, cases(299..300));
+    one.prune(15_000).unwrap();
+    assert_eq!(count(&path, "tests"), 1);
+    record_cases(&mut one, "h", "main", 21_000, cases(0..10));
+    assert_eq!(one.run_cases("h").unwrap(), cases(0..10));
+    assert_eq!(count(&path, "tests"), 11);
+}
+
+#[test]
 fn a_small_run_into_a_large_history_finds_its_tests_one_by_one() {
     // With 40 identities stored, a run of 3 cases looks each one up instead
     // of loading them all; the result is the same.

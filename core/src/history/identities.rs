@@ -43,6 +43,29 @@ pub(super) fn test_key(test_id: &str) -> i64 {
 /// Stored identities by [`Identity::key`].
 type KnownTests = HashMap<u128, i64, BuildHasherDefault<KeyHasher>>;
 
+/// Every identity of a history, kept by its [`History`](super::History)
+/// from one batch of cases to the next, so that a reporter appending a
+/// run batch by batch looks nothing up once the first batch is stored.
+/// It is used only while it is provably complete: no other connection has
+/// committed since (`PRAGMA data_version`) and `max(tests.id)` is the one it
+/// recorded; otherwise it is rebuilt or dropped.
+#[derive(Default)]
+pub(super) struct IdentityCache {
+    known: KnownTests,
+    max_id: i64,
+    data_version: i64,
+}
+
+impl std::fmt::Debug for IdentityCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentityCache")
+            .field("identities", &self.known.len())
+            .field("max_id", &self.max_id)
+            .field("data_version", &self.data_version)
+            .finish()
+    }
+}
+
 /// Hashes a key that is a hash already: keeps its low 64 bits.
 #[derive(Default)]
 struct KeyHasher(u64);
@@ -103,16 +126,26 @@ impl Identity<'_> {
 /// stored yet (with ids following the largest stored id, in statements of
 /// many rows). Cases with an empty id use their computed id
 /// ([`TestCase::compute_id`]). Must run inside the transaction that stores
-/// the cases.
-pub(super) fn test_refs(tx: &Transaction<'_>, cases: &[TestCase]) -> rusqlite::Result<Vec<i64>> {
+/// the cases. `cache` is the history's [`IdentityCache`]: used when still
+/// complete, and left complete after this batch whenever every identity was
+/// known (the caller keeps it only if the transaction commits).
+pub(super) fn test_refs(
+    tx: &Transaction<'_>,
+    cases: &[TestCase],
+    cache: &mut Option<IdentityCache>,
+) -> rusqlite::Result<Vec<i64>> {
     let stored: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM tests", [], |row| {
         row.get(0)
     })?;
-    // Every identity known so far: all stored ones after a scan, otherwise
-    // those looked up or added by this batch. Hashing a large batch's
-    // identities is shared with a helper thread, which also runs during
-    // the scan.
-    let scanned = (cases.len() as i64).saturating_mul(SCAN_RATIO) >= stored;
+    let data_version: i64 = tx.query_row("PRAGMA data_version", [], |row| row.get(0))?;
+    let cached = cache
+        .take()
+        .filter(|c| c.max_id == stored && c.data_version == data_version);
+    // Every identity known so far: all stored ones when cached or after a
+    // scan, otherwise those looked up or added by this batch. Hashing a
+    // large batch's identities is shared with a helper thread, which also
+    // runs during the scan.
+    let complete = cached.is_some() || (cases.len() as i64).saturating_mul(SCAN_RATIO) >= stored;
     let (mut known, keyed) = std::thread::scope(|scope| -> rusqlite::Result<_> {
         let split = if cases.len() >= PARALLEL_MIN {
             cases.len() / 2
@@ -121,9 +154,10 @@ pub(super) fn test_refs(tx: &Transaction<'_>, cases: &[TestCase]) -> rusqlite::R
         };
         let (first, rest) = cases.split_at(split);
         let helper = (!first.is_empty()).then(|| scope.spawn(|| keyed(first)));
-        let known = match scanned {
-            true => load_all(tx)?,
-            false => KnownTests::default(),
+        let known = match (cached, complete) {
+            (Some(cache), _) => cache.known,
+            (None, true) => load_all(tx)?,
+            (None, false) => KnownTests::default(),
         };
         let mut keys = keyed(rest);
         if let Some(helper) = helper {
@@ -142,7 +176,7 @@ pub(super) fn test_refs(tx: &Transaction<'_>, cases: &[TestCase]) -> rusqlite::R
         let id = match known.get(&key) {
             Some(id) => *id,
             None => {
-                let stored_id = match scanned {
+                let stored_id = match complete {
                     true => None,
                     false => find
                         .query_row(
@@ -178,6 +212,13 @@ pub(super) fn test_refs(tx: &Transaction<'_>, cases: &[TestCase]) -> rusqlite::R
             .push(&case.file)?;
         Ok(())
     })?;
+    if complete {
+        *cache = Some(IdentityCache {
+            known,
+            max_id: stored + new_rows.len() as i64,
+            data_version,
+        });
+    }
     Ok(refs)
 }
 

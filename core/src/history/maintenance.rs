@@ -53,6 +53,8 @@ impl History {
     ///
     /// Errors: `Database` when writing fails (then nothing is deleted).
     pub fn prune(&mut self, older_than_ms: i64) -> Result<PruneStats> {
+        // Pruning deletes test identities the cache would still name.
+        self.identities = None;
         let path = self.path().to_path_buf();
         self.write_tx("pruning old runs", |tx| {
             let delete = |sql: &str| -> Result<u64> {
@@ -105,6 +107,7 @@ impl History {
     /// `InvalidArgument` when it is this history's own file or the path is
     /// not valid UTF-8.
     pub fn merge(&mut self, other_path: &Path) -> Result<MergeStats> {
+        self.identities = None;
         check_current_history(other_path)?;
         if same_file(self.path(), other_path) {
             return Err(Error::invalid(format!(

@@ -449,9 +449,11 @@ impl History {
         let now = time::now_unix_ms();
         let path = self.path().to_path_buf();
         let what = format!("recording test cases of run {run_key:?}");
-        self.write_tx(&what, |tx| {
+        // Kept only if this transaction commits.
+        let mut identities = self.identities.take();
+        let stored = self.write_tx(&what, |tx| {
             let fail = |e| db_error(&path, &what, e);
-            let refs = test_refs(tx, cases).map_err(fail)?;
+            let refs = test_refs(tx, cases, &mut identities).map_err(fail)?;
             let mut counts = Counts::default();
             let mut files: BTreeMap<&str, (i64, f64)> = BTreeMap::new();
             let mut rows = Vec::with_capacity(cases.len());
@@ -501,7 +503,11 @@ impl History {
                 })
                 .map_err(fail)?;
             Ok(())
-        })
+        });
+        if stored.is_ok() {
+            self.identities = identities;
+        }
+        stored
     }
 }
 

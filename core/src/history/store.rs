@@ -10,7 +10,7 @@ use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
 };
 
-use super::identities::test_key;
+use super::identities::{IdentityCache, test_key};
 use super::schema::{APPLICATION_ID, MIGRATIONS, TEST_KEY_FUNCTION, V1_TABLES};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -51,6 +51,9 @@ const RECOVERY_HINT: &str =
 pub struct History {
     pub(super) conn: Connection,
     path: PathBuf,
+    /// Every stored test identity, between batches of this handle's own
+    /// writes (see [`IdentityCache`]); `None` until a batch reads them all.
+    pub(super) identities: Option<IdentityCache>,
 }
 
 /// What [`inspect`] found in a file.
@@ -81,6 +84,7 @@ impl History {
         let mut history = History {
             conn,
             path: path.to_path_buf(),
+            identities: None,
         };
         history.configure()?;
         let contents = inspect(&history.conn, path)?;
