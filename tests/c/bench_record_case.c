@@ -35,13 +35,7 @@ static int by_value(const void *a, const void *b) {
 /* Records CASES cases, pausing `pause_ms` after every BURST (0: never), and
  * prints the percentiles of the per-call times (SAMPLES samples in `ns`). */
 static void run(const char *label, const char *dir, long pause_ms, uint64_t *ns) {
-  char config[512];
-  snprintf(config, sizeof config,
-           "{\"provider\":\"local\",\"output_dir\":\"%s\",\"history_path\":\"%s/history.db\","
-           "\"report_formats\":[\"json\"]}",
-           dir, dir);
-  tr_reporter *reporter = NULL;
-  CHECK_STATUS(tr_reporter_new(config, &reporter), TR_OK);
+  tr_reporter *reporter = start_local_reporter(dir, NULL);
   static char names[BATCH][32];
   tr_case cases[BATCH];
   for (int sample = 0; sample < SAMPLES; sample++) {

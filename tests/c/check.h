@@ -58,4 +58,20 @@ static inline void make_scratch_dir(char *dir, size_t size, const char *prefix) 
   CHECK(mkdtemp(dir) != NULL);
 }
 
+/* Starts a reporter on the local provider that writes JSON reports to
+ * `dir`/out and its history to `dir`/h.db, with the run id `run_id` (NULL: one
+ * is generated). */
+static inline tr_reporter *start_local_reporter(const char *dir, const char *run_id) {
+  char config[1024];
+  int len = snprintf(config, sizeof config,
+                     "{\"provider\":\"local\",\"output_dir\":\"%s/out\",\"history_path\":\"%s/h.db\","
+                     "\"report_formats\":[\"json\"]%s%s%s}",
+                     dir, dir, run_id ? ",\"test_run_id\":\"" : "", run_id ? run_id : "",
+                     run_id ? "\"" : "");
+  CHECK(len > 0 && (size_t)len < sizeof config);
+  tr_reporter *r = NULL;
+  CHECK_STATUS(tr_reporter_new(config, &r), TR_OK);
+  return r;
+}
+
 #endif

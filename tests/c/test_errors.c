@@ -5,17 +5,6 @@
 
 #include "check.h"
 
-static tr_reporter *start(const char *dir) {
-  char config[512];
-  snprintf(config, sizeof config,
-           "{\"provider\":\"local\",\"output_dir\":\"%s/out\",\"history_path\":\"%s/h.db\","
-           "\"report_formats\":[\"json\"]}",
-           dir, dir);
-  tr_reporter *r = NULL;
-  CHECK_STATUS(tr_reporter_new(config, &r), TR_OK);
-  return r;
-}
-
 static void last_error_buffer(void) {
   tr_reporter *r = (tr_reporter *)1;
   CHECK_STATUS(tr_reporter_new(NULL, &r), TR_INVALID_ARGUMENT);
@@ -45,7 +34,7 @@ static void last_error_buffer(void) {
 }
 
 static void null_arguments(const char *dir) {
-  tr_reporter *r = start(dir);
+  tr_reporter *r = start_local_reporter(dir, NULL);
   tr_case c = {0};
   c.name = "n";
   tr_string *s = NULL;
@@ -112,7 +101,7 @@ static void invalid_utf8_and_json(const char *dir) {
   CHECK_ERROR_HAS("no_such_key");
   CHECK(r == NULL);
 
-  r = start(dir);
+  r = start_local_reporter(dir, NULL);
   tr_case c = {0};
   c.name = "ok";
   c.classname = "caf\xc3";
@@ -153,7 +142,7 @@ static void invalid_utf8_and_json(const char *dir) {
 }
 
 static void after_finish(const char *dir) {
-  tr_reporter *r = start(dir);
+  tr_reporter *r = start_local_reporter(dir, NULL);
   tr_case c = {0};
   c.name = "only";
   CHECK_STATUS(tr_reporter_record_case(r, &c), TR_OK);

@@ -19,13 +19,7 @@ int main(void) {
   /* testrelay with its history (its own SQLite) in the same process. */
   char dir[64];
   make_scratch_dir(dir, sizeof dir, "tr-host-sqlite-");
-  char config[512];
-  snprintf(config, sizeof config,
-           "{\"provider\":\"local\",\"output_dir\":\"%s/out\",\"history_path\":\"%s/h.db\","
-           "\"report_formats\":[\"json\"],\"test_run_id\":\"host-sqlite\"}",
-           dir, dir);
-  tr_reporter *r = NULL;
-  CHECK_STATUS(tr_reporter_new(config, &r), TR_OK);
+  tr_reporter *r = start_local_reporter(dir, "host-sqlite");
   tr_case c = {0};
   c.name = "beside_the_hosts_sqlite";
   c.status = TR_CASE_PASSED;
