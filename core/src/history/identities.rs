@@ -142,33 +142,14 @@ pub(super) fn test_refs(
         .take()
         .filter(|c| c.max_id == stored && c.data_version == data_version);
     // Every identity known so far: all stored ones when cached or after a
-    // scan, otherwise those looked up or added by this batch. Hashing a
-    // large batch's identities is shared with a helper thread, which also
-    // runs during the scan.
+    // scan, otherwise those looked up or added by this batch.
     let complete = cached.is_some() || (cases.len() as i64).saturating_mul(SCAN_RATIO) >= stored;
-    let (mut known, keyed) = std::thread::scope(|scope| -> rusqlite::Result<_> {
-        let split = if cases.len() >= PARALLEL_MIN {
-            cases.len() / 2
-        } else {
-            0
-        };
-        let (first, rest) = cases.split_at(split);
-        let helper = (!first.is_empty()).then(|| scope.spawn(|| keyed(first)));
-        let known = match (cached, complete) {
-            (Some(cache), _) => cache.known,
-            (None, true) => load_all(tx)?,
-            (None, false) => KnownTests::default(),
-        };
-        let mut keys = keyed(rest);
-        if let Some(helper) = helper {
-            let mut all = helper
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            all.append(&mut keys);
-            keys = all;
-        }
-        Ok((known, keys))
-    })?;
+    let (known, keyed) = keyed_while(cases, || match (cached, complete) {
+        (Some(cache), _) => Ok(cache.known),
+        (None, true) => load_all(tx),
+        (None, false) => Ok(KnownTests::default()),
+    });
+    let mut known = known?;
     let mut find = tx.prepare_cached(FIND_TEST)?;
     let mut new_rows: Vec<(i64, Cow<'_, str>, &TestCase)> = Vec::new();
     let mut refs = Vec::with_capacity(cases.len());
@@ -220,6 +201,33 @@ pub(super) fn test_refs(
         });
     }
     Ok(refs)
+}
+
+/// [`keyed`] for every case, in order, while `meanwhile` runs on this
+/// thread; a large batch has its first half hashed on a helper thread.
+fn keyed_while<'c, T>(
+    cases: &'c [TestCase],
+    meanwhile: impl FnOnce() -> T,
+) -> (T, Vec<(Cow<'c, str>, u128)>) {
+    let split = if cases.len() >= PARALLEL_MIN {
+        cases.len() / 2
+    } else {
+        0
+    };
+    let (first, rest) = cases.split_at(split);
+    std::thread::scope(|scope| {
+        let helper = (!first.is_empty()).then(|| scope.spawn(|| keyed(first)));
+        let result = meanwhile();
+        let mut keys = keyed(rest);
+        if let Some(helper) = helper {
+            let mut all = helper
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            all.append(&mut keys);
+            keys = all;
+        }
+        (result, keys)
+    })
 }
 
 /// Each case's test id (computed when the case has none) and identity key.
