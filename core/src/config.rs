@@ -19,9 +19,10 @@
 //! | `timeouts` | see [`Timeouts`] | network time limits |
 //! | `run_name` | `"testrelay"` | check-run / report title |
 //! | `test_run_id` | none | explicit run key (else derived from the CI build) |
-//! | `api_token` | none | CI API token; never printed, logged or stored |
+//! | `providers` | `{}` | one section per vendor, see [`ProviderSettings`]: `{"gitlab": {"api_url": …, "token_env": …}}` |
+//! | `api_token` | none | shorthand for the token of the provider the run reports to; never printed, logged or stored |
 //! | `repository` | none | `owner/name` (or the vendor's equivalent) |
-//! | `api_url` | none | API base URL (self-hosted servers, simulator) |
+//! | `api_url` | none | shorthand for the API base URL of the provider the run reports to (self-hosted servers, simulator) |
 //! | `commit_sha`, `branch`, `pr_number` | none | override what detection finds |
 //! | `status_context` | `"testrelay"` | commit-status context / check name prefix |
 //! | `comment_budget_bytes` | `65536` | largest PR comment the renderer produces |
@@ -29,11 +30,14 @@
 //! | `job_summary_path` | none (`GITHUB_STEP_SUMMARY` inside Actions) | file the CI shows as the job summary; the final Markdown is appended |
 //! | `workflow_commands` | none (on inside Actions) | print `::error file=..,line=..::` lines for the first failures |
 //! | `release_tag` | none (`testrelay-<run key>`) | GitHub: tag of the prerelease whose assets hold the run's artifacts |
-//! | `auth_scheme` | `"bearer"` | how the token is sent: `bearer` (`Authorization: Bearer …`) or `token` (`Authorization: token …`, older GitHub Enterprise Servers) |
+//! | `auth_scheme` | `"bearer"` | shorthand: how the reporting provider's token is sent: `bearer` (`Authorization: Bearer …`) or `token` (`Authorization: token …`, older GitHub Enterprise Servers) |
 //!
 //! Keys left unset are filled from the `TESTRELAY_*` environment variables
-//! (see [`crate::reporter::ENV_VARIABLES`]), then from CI detection.
+//! (see [`crate::reporter::ENV_VARIABLES`]), then from CI detection. Which
+//! API URL and token each provider gets follows one rule, documented in
+//! [`crate::provider::endpoint`].
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -120,6 +124,23 @@ pub enum AuthScheme {
     Token,
 }
 
+/// One vendor's section, `providers.<name>`: where its API is and where its
+/// token comes from. A CI that hosts no code delegates statuses and comments
+/// to the code host's section (`providers.github` for a GitHub repository
+/// built on Jenkins), so CI and code-host credentials stay apart.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProviderSettings {
+    /// API base URL (a self-hosted server; the simulator in tests).
+    pub api_url: Option<String>,
+    /// The token itself (prefer `token_env`).
+    pub token: Option<Secret>,
+    /// The environment variable that holds the token.
+    pub token_env: Option<String>,
+    /// How a bearer-style token is sent.
+    pub auth_scheme: Option<AuthScheme>,
+}
+
 /// How CI API calls are retried.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -200,6 +221,8 @@ pub struct Config {
     pub run_name: String,
     /// Explicit run key.
     pub test_run_id: Option<String>,
+    /// Per-vendor sections (`providers.gitlab.api_url`, ...).
+    pub providers: BTreeMap<String, ProviderSettings>,
     /// CI API token.
     pub api_token: Option<Secret>,
     /// Repository (`owner/name`).
@@ -245,6 +268,7 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             run_name: "testrelay".into(),
             test_run_id: None,
+            providers: BTreeMap::new(),
             api_token: None,
             repository: None,
             api_url: None,

@@ -345,7 +345,7 @@ impl CodeHostKind {
 /// statuses and PR comments to it (CircleCI, Travis, Jenkins, TeamCity) and
 /// for the hosts that are their own CI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CodeHost {
+pub struct RepositoryHost {
     /// Which service.
     pub kind: CodeHostKind,
     /// Its host name, e.g. `github.com` or a GitHub Enterprise host.
@@ -378,6 +378,10 @@ pub struct Detection {
     pub branch: Option<String>,
     /// The pull request's target branch.
     pub base_branch: Option<String>,
+    /// The repository the pull request belongs to, when the build runs in
+    /// another one (a GitLab merge request pipeline in the fork:
+    /// `CI_MERGE_REQUEST_PROJECT_PATH`).
+    pub pr_repository: Option<String>,
     /// The pull/merge request number people see (GitLab: the project-scoped IID).
     pub pr_number: Option<u64>,
     /// The vendor's other, global PR id where it differs from the number
@@ -402,7 +406,7 @@ pub struct Detection {
     /// The CI vendor's API base URL.
     pub api_url: Option<String>,
     /// The code host of the repository, when derivable.
-    pub code_host: Option<CodeHost>,
+    pub code_host: Option<RepositoryHost>,
     /// The variable that holds the CI's job token (`GITHUB_TOKEN`,
     /// `CI_JOB_TOKEN`, `SYSTEM_ACCESSTOKEN`); never its value.
     pub token_env: Option<&'static str>,
@@ -428,6 +432,7 @@ impl Detection {
             commit_sha: None,
             branch: None,
             base_branch: None,
+            pr_repository: None,
             pr_number: None,
             pr_id: None,
             build_id: None,
@@ -509,6 +514,7 @@ impl Detection {
             Text::CommitSha => self.commit_sha.as_deref(),
             Text::Branch => self.branch.as_deref(),
             Text::BaseBranch => self.base_branch.as_deref(),
+            Text::PrRepository => self.pr_repository.as_deref(),
             Text::BuildId => self.build_id.as_deref(),
             Text::BuildNumber => self.build_number.as_deref(),
             Text::BuildUrl => self.build_url.as_deref(),
@@ -528,6 +534,7 @@ impl Detection {
             Text::CommitSha => &mut self.commit_sha,
             Text::Branch => &mut self.branch,
             Text::BaseBranch => &mut self.base_branch,
+            Text::PrRepository => &mut self.pr_repository,
             Text::BuildId => &mut self.build_id,
             Text::BuildNumber => &mut self.build_number,
             Text::BuildUrl => &mut self.build_url,
@@ -599,6 +606,7 @@ enum Text {
     CommitSha,
     Branch,
     BaseBranch,
+    PrRepository,
     BuildId,
     BuildNumber,
     BuildUrl,
@@ -609,7 +617,7 @@ enum Text {
 }
 
 impl Text {
-    const ALL: [Text; 14] = [
+    const ALL: [Text; 15] = [
         Text::Repository,
         Text::RepositoryUrl,
         Text::RepositoryId,
@@ -617,6 +625,7 @@ impl Text {
         Text::CommitSha,
         Text::Branch,
         Text::BaseBranch,
+        Text::PrRepository,
         Text::BuildId,
         Text::BuildNumber,
         Text::BuildUrl,
@@ -635,6 +644,7 @@ impl Text {
             Text::CommitSha => "commit_sha",
             Text::Branch => "branch",
             Text::BaseBranch => "base_branch",
+            Text::PrRepository => "pr_repository",
             Text::BuildId => "build_id",
             Text::BuildNumber => "build_number",
             Text::BuildUrl => "build_url",
@@ -842,7 +852,7 @@ impl<'e> Builder<'e> {
                 Some(repo_source) => format!("{repo_source}; kind from env {kind_var}"),
                 None => format!("kind from env {kind_var}"),
             };
-            let host = CodeHost {
+            let host = RepositoryHost {
                 kind,
                 host: kind.default_host().to_string(),
                 repository,
@@ -851,7 +861,7 @@ impl<'e> Builder<'e> {
         }
     }
 
-    fn set_code_host(&mut self, host: CodeHost, source: impl Into<String>) {
+    fn set_code_host(&mut self, host: RepositoryHost, source: impl Into<String>) {
         if self.d.code_host.is_none() {
             self.d.code_host = Some(host);
             self.d.sources.insert("code_host", source.into());

@@ -5,9 +5,15 @@
 //! Retries happen only on connection errors, 408, 429, 5xx and secondary
 //! rate limits (a 403 whose body or headers say "rate limit"). The wait is
 //! the larger of exponential backoff with full jitter and what the server
-//! asked for: `Retry-After` (seconds or an HTTP date), or
-//! `x-ratelimit-reset` when `x-ratelimit-remaining` is 0; a secondary limit
-//! with neither waits `retry.secondary_rate_limit_wait_secs` (60 s).
+//! asked for: `Retry-After` (seconds or an HTTP date), or the reset time
+//! when the remaining quota is 0 (GitHub's `x-ratelimit-reset` /
+//! `x-ratelimit-remaining`, GitLab's `RateLimit-Reset` /
+//! `RateLimit-Remaining`); a secondary limit with neither waits
+//! `retry.secondary_rate_limit_wait_secs` (60 s).
+//!
+//! Vendors differ in three more ways, each chosen per client: how a token
+//! is sent ([`Auth`]), how lists continue on the next page ([`Pagination`]),
+//! and the headers every request carries ([`HttpClient::with_header`]).
 //!
 //! Final statuses map to error kinds: 401 → `Authentication`, 403 →
 //! `Permission` (or `RateLimited`), 404 → `NotFound`, 422 and other 4xx →
@@ -30,8 +36,11 @@ pub enum Auth {
     Bearer(Secret),
     /// `Authorization: token <token>` (older GitHub tooling).
     Token(Secret),
-    /// A vendor header, e.g. `PRIVATE-TOKEN` or `Circle-Token`.
+    /// A vendor header, e.g. `PRIVATE-TOKEN`, `JOB-TOKEN` or `Circle-Token`.
     Header(&'static str, Secret),
+    /// `Authorization: Basic base64(user:secret)` (app passwords, PATs with
+    /// an empty user).
+    Basic(String, Secret),
 }
 
 impl Auth {
@@ -41,15 +50,36 @@ impl Auth {
             Auth::Bearer(s) => Some(("authorization", format!("Bearer {}", s.expose()))),
             Auth::Token(s) => Some(("authorization", format!("token {}", s.expose()))),
             Auth::Header(name, s) => Some((name, s.expose().to_string())),
+            Auth::Basic(user, s) => Some(("authorization", format!("Basic {}", basic(user, s)))),
         }
     }
 
-    fn secret(&self) -> Option<&str> {
+    /// Every form of the credential that could appear on the wire.
+    fn secrets(&self) -> Vec<String> {
         match self {
-            Auth::None => None,
-            Auth::Bearer(s) | Auth::Token(s) | Auth::Header(_, s) => Some(s.expose()),
+            Auth::None => Vec::new(),
+            Auth::Bearer(s) | Auth::Token(s) | Auth::Header(_, s) => vec![s.expose().to_string()],
+            Auth::Basic(user, s) => vec![s.expose().to_string(), basic(user, s)],
         }
     }
+}
+
+/// `base64(user:secret)`.
+fn basic(user: &str, secret: &Secret) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{}", secret.expose()))
+}
+
+/// How a vendor's lists continue on the next page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pagination {
+    /// `Link: <url>; rel="next"` (GitHub).
+    #[default]
+    Link,
+    /// `Link` when present, else the `X-Next-Page` number put into the
+    /// `page` query parameter (GitLab, whose `Link` may be left out by
+    /// proxies and which omits it for large lists).
+    LinkOrNextPage,
 }
 
 /// A fully read response.
@@ -113,6 +143,7 @@ pub struct HttpClient {
     retry: RetryPolicy,
     request_secs: u64,
     extra_headers: Vec<(&'static str, String)>,
+    pagination: Pagination,
     sleeper: Sleeper,
 }
 
@@ -158,6 +189,7 @@ impl HttpClient {
             retry: config.retry.clone(),
             request_secs: t.request_secs,
             extra_headers: Vec::new(),
+            pagination: Pagination::Link,
             sleeper: std::thread::sleep,
         })
     }
@@ -165,6 +197,12 @@ impl HttpClient {
     /// Adds a header sent with every request (e.g. an API version).
     pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> HttpClient {
         self.extra_headers.push((name, value.into()));
+        self
+    }
+
+    /// Sets how lists continue on the next page (default: `Link`).
+    pub fn with_pagination(mut self, pagination: Pagination) -> HttpClient {
+        self.pagination = pagination;
         self
     }
 
@@ -225,8 +263,9 @@ impl HttpClient {
         }
     }
 
-    /// GETs `path` and every following page (`Link: <...>; rel="next"`),
-    /// returning the items of all pages (each page must be a JSON array).
+    /// GETs `path` and every following page (as the client's
+    /// [`Pagination`] says), returning the items of all pages (each page
+    /// must be a JSON array).
     ///
     /// Errors: as [`HttpClient::send`]; `Parse` for a page that is not an array.
     pub fn get_all_pages(&self, path: &str) -> Result<Vec<serde_json::Value>> {
@@ -243,7 +282,15 @@ impl HttpClient {
                     ));
                 }
             }
-            next = resp.header("link").and_then(next_link);
+            next = match self.pagination {
+                Pagination::Link => resp.header("link").and_then(next_link),
+                Pagination::LinkOrNextPage => {
+                    resp.header("link").and_then(next_link).or_else(|| {
+                        let number = resp.header("x-next-page")?.trim();
+                        (!number.is_empty()).then(|| with_page(&page, number))
+                    })
+                }
+            };
         }
         Ok(items)
     }
@@ -341,11 +388,51 @@ impl HttpClient {
 
     /// Removes the credential from `text`.
     fn redact(&self, text: &str) -> String {
-        match self.auth.secret() {
-            Some(secret) if !secret.is_empty() => text.replace(secret, "***"),
-            _ => text.to_string(),
+        let mut text = text.to_string();
+        for secret in self.auth.secrets() {
+            if !secret.is_empty() {
+                text = text.replace(&secret, "***");
+            }
+        }
+        text
+    }
+}
+
+/// Percent-encodes `s` for a path segment or a query value (everything but
+/// letters, digits, `-`, `_`, `.` and `~`).
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
         }
     }
+    out
+}
+
+/// `url` with its `page` query parameter set to `page`.
+fn with_page(url: &str, page: &str) -> String {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut params: Vec<String> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("page="))
+        .map(str::to_string)
+        .collect();
+    params.push(format!("page={page}"));
+    format!("{path}?{}", params.join("&"))
+}
+
+/// The remaining quota and its reset time, from GitHub's or GitLab's headers.
+fn rate_limit(resp: &Response) -> (Option<&str>, Option<&str>) {
+    let remaining = resp
+        .header("x-ratelimit-remaining")
+        .or_else(|| resp.header("ratelimit-remaining"));
+    let reset = resp
+        .header("x-ratelimit-reset")
+        .or_else(|| resp.header("ratelimit-reset"));
+    (remaining.map(str::trim), reset)
 }
 
 /// The vendor's error text: `message` plus `errors[].message` or the body.
@@ -374,7 +461,7 @@ fn vendor_message(resp: &Response) -> String {
 }
 
 fn is_rate_limited(resp: &Response) -> bool {
-    resp.header("x-ratelimit-remaining") == Some("0")
+    rate_limit(resp).0 == Some("0")
         || resp.header("retry-after").is_some()
         || String::from_utf8_lossy(&resp.body)
             .to_ascii_lowercase()
@@ -393,11 +480,8 @@ fn retry_wait(resp: &Response, policy: &RetryPolicy) -> Option<Duration> {
     if let Some(after) = resp.header("retry-after").and_then(parse_retry_after) {
         return Some(after);
     }
-    if resp.header("x-ratelimit-remaining") == Some("0") {
-        if let Some(reset) = resp
-            .header("x-ratelimit-reset")
-            .and_then(|r| r.trim().parse::<u64>().ok())
-        {
+    if let (Some("0"), Some(reset)) = rate_limit(resp) {
+        if let Ok(reset) = reset.trim().parse::<u64>() {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());
@@ -472,6 +556,49 @@ mod tests {
         let link = r#"<https://api.x/r?page=2>; rel="next", <https://api.x/r?page=5>; rel="last""#;
         assert_eq!(next_link(link).as_deref(), Some("https://api.x/r?page=2"));
         assert_eq!(next_link(r#"<https://api.x/r?page=1>; rel="prev""#), None);
+    }
+
+    #[test]
+    fn next_page_number_replaces_the_page_parameter() {
+        assert_eq!(
+            with_page("/projects/1/notes?per_page=100&page=1", "2"),
+            "/projects/1/notes?per_page=100&page=2"
+        );
+        assert_eq!(
+            with_page("/projects/1/notes", "3"),
+            "/projects/1/notes?page=3"
+        );
+    }
+
+    #[test]
+    fn gitlab_rate_limit_headers_are_read() {
+        let resp = Response {
+            status: 429,
+            headers: vec![
+                ("ratelimit-remaining".into(), "0".into()),
+                ("ratelimit-reset".into(), "1".into()),
+            ],
+            body: Vec::new(),
+        };
+        assert!(is_rate_limited(&resp));
+        assert_eq!(
+            retry_wait(&resp, &RetryPolicy::default()),
+            Some(Duration::from_secs(1))
+        );
+    }
+
+    #[test]
+    fn basic_credentials_are_redacted_in_both_forms() {
+        let client = HttpClient::new(
+            "https://api.example",
+            Auth::Basic("me".into(), Secret::new("s3cr3t")),
+            &Config::default(),
+        )
+        .unwrap();
+        let encoded = basic("me", &Secret::new("s3cr3t"));
+        assert_eq!(encoded, "bWU6czNjcjN0");
+        let text = client.redact(&format!("x s3cr3t y {encoded} z"));
+        assert_eq!(text, "x *** y *** z");
     }
 
     #[test]

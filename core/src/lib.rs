@@ -17,9 +17,11 @@ pub mod report;
 pub mod reporter;
 pub mod time;
 
-pub use config::{AuthScheme, Config, ReportFormat, RetryPolicy, Secret, Timeouts};
+pub use config::{
+    AuthScheme, Config, ProviderSettings, ReportFormat, RetryPolicy, Secret, Timeouts,
+};
 pub use detect::{
-    CiSystem, CodeHost, CodeHostKind, Detection, Env, detect, normalize_branch,
+    CiSystem, CodeHostKind, Detection, Env, RepositoryHost, detect, normalize_branch,
     strip_url_credentials,
 };
 pub use error::{Error, ErrorKind, Result};

@@ -435,7 +435,7 @@ fn a_retried_upload_does_not_duplicate_the_asset() {
     );
     sim.clear_requests();
     let first = provider
-        .upload_artifact(&handle, &file, "trace.bin")
+        .upload_artifact(&run_ctx(), Some(&handle), &file, "trace.bin")
         .unwrap();
     assert_eq!(
         calls(&sim),
@@ -451,7 +451,7 @@ fn a_retried_upload_does_not_duplicate_the_asset() {
     assert_eq!(first.size, 5);
     // Replaying the upload (an outbox entry after a crash) finds it too.
     let again = provider
-        .upload_artifact(&handle, &file, "trace.bin")
+        .upload_artifact(&run_ctx(), Some(&handle), &file, "trace.bin")
         .unwrap();
     assert_eq!(again, first);
     let gh = sim.github();
@@ -464,7 +464,7 @@ fn a_retried_upload_does_not_duplicate_the_asset() {
     // Other content under the same name is an error, not a silent success.
     std::fs::write(&file, [9u8, 9, 9, 9, 9]).unwrap();
     let err = provider
-        .upload_artifact(&handle, &file, "trace.bin")
+        .upload_artifact(&run_ctx(), Some(&handle), &file, "trace.bin")
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(err.to_string().contains("other content"), "{err}");
@@ -485,17 +485,17 @@ fn a_name_github_would_rename_is_found_again_after_a_lost_answer() {
             .path_prefix("/repos/octo/app/releases/2/assets"),
     );
     let first = provider
-        .upload_artifact(&handle, &file, "gpu trace (run 1).bin")
+        .upload_artifact(&run_ctx(), Some(&handle), &file, "gpu trace (run 1).bin")
         .unwrap();
     assert_eq!(first.name, "gpu.trace..run.1..bin");
     let again = provider
-        .upload_artifact(&handle, &file, "gpu trace (run 1).bin")
+        .upload_artifact(&run_ctx(), Some(&handle), &file, "gpu trace (run 1).bin")
         .unwrap();
     assert_eq!(again, first);
     assert_eq!(sim.github().releases[0].assets.len(), 1);
     assert_eq!(
         provider
-            .get_artifact_url(&handle, "gpu trace (run 1).bin")
+            .get_artifact_url(&run_ctx(), Some(&handle), "gpu trace (run 1).bin")
             .unwrap(),
         first.url
     );
@@ -517,7 +517,7 @@ fn a_file_of_two_gib_is_refused_before_anything_is_sent() {
         url: None,
     };
     let err = provider
-        .upload_artifact(&handle, &big, "core.dump")
+        .upload_artifact(&run_ctx(), Some(&handle), &big, "core.dump")
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     let message = err.to_string();
@@ -542,7 +542,7 @@ fn get_artifact_url_is_the_browser_download_url() {
     let provider = GithubProvider::new(&cfg).unwrap();
     let handle = provider.create_test_run(&run_ctx()).unwrap();
     let uploaded = provider
-        .upload_artifact(&handle, &file, "screen.png")
+        .upload_artifact(&run_ctx(), Some(&handle), &file, "screen.png")
         .unwrap();
     let expected = format!(
         "{}/octo/app/releases/download/ci-artifacts/screen.png",
@@ -551,10 +551,14 @@ fn get_artifact_url_is_the_browser_download_url() {
     assert_eq!(uploaded.url, expected);
     assert_eq!(sim.github().releases[0].tag_name, "ci-artifacts");
     assert_eq!(
-        provider.get_artifact_url(&handle, "screen.png").unwrap(),
+        provider
+            .get_artifact_url(&run_ctx(), Some(&handle), "screen.png")
+            .unwrap(),
         expected
     );
-    let missing = provider.get_artifact_url(&handle, "other.png").unwrap_err();
+    let missing = provider
+        .get_artifact_url(&run_ctx(), Some(&handle), "other.png")
+        .unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::NotFound);
     assert!(missing.to_string().contains("other.png"), "{missing}");
     // A provider that did not create the run reads the run key and commit
@@ -562,7 +566,9 @@ fn get_artifact_url_is_the_browser_download_url() {
     let fresh = GithubProvider::new(&cfg).unwrap();
     sim.clear_requests();
     assert_eq!(
-        fresh.get_artifact_url(&handle, "screen.png").unwrap(),
+        fresh
+            .get_artifact_url(&run_ctx(), Some(&handle), "screen.png")
+            .unwrap(),
         expected
     );
     assert_eq!(
@@ -576,7 +582,7 @@ fn get_artifact_url_is_the_browser_download_url() {
     // Without a release there is nothing to find, and nothing is created.
     let untagged = GithubProvider::new(&config(&sim, dir.path())).unwrap();
     let err = untagged
-        .get_artifact_url(&handle, "screen.png")
+        .get_artifact_url(&run_ctx(), Some(&handle), "screen.png")
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert!(err.to_string().contains("testrelay-run-42"), "{err}");
@@ -601,7 +607,7 @@ fn a_refused_release_says_which_permission_to_grant() {
         .path_prefix("/repos/octo/app/releases"),
     );
     let err = provider
-        .upload_artifact(&handle, &file, "log.txt")
+        .upload_artifact(&run_ctx(), Some(&handle), &file, "log.txt")
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Permission);
     let message = err.to_string();

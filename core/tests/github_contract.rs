@@ -30,7 +30,7 @@ use std::path::Path;
 
 use testrelay::model::{CaseStatus, RunStatus, TestCase, TestRun};
 use testrelay::provider::{
-    BuildState, CiProvider, GithubProvider, RunContext, RunUpdate, comment_marker,
+    BuildState, CiProvider, CodeHost, GithubProvider, RunContext, RunUpdate, comment_marker,
 };
 use testrelay::{Config, RetryPolicy, Secret};
 use testrelay_ci_sim::{Fault, RecordedRequest, Simulator};
@@ -83,6 +83,7 @@ fn ctx(pr: u64) -> RunContext {
         branch: Some("main".into()),
         pr_number: Some(pr),
         build_url: Some("https://ci.example.com/builds/17".into()),
+        ..RunContext::default()
     }
 }
 
@@ -124,7 +125,9 @@ fn drive_the_provider(sim: &Simulator, dir: &Path) -> Vec<RecordedRequest> {
         summary_markdown: &summary,
         description: "60 of 61 failed",
     };
-    provider.update_test_run(&handle, &update).expect("update");
+    provider
+        .update_test_run(&ctx(7), &handle, &update)
+        .expect("update");
     run.status = RunStatus::Failed;
     let update = RunUpdate {
         run: &run,
@@ -132,7 +135,7 @@ fn drive_the_provider(sim: &Simulator, dir: &Path) -> Vec<RecordedRequest> {
         description: "60 of 61 failed",
     };
     provider
-        .close(&handle, &update)
+        .close(&ctx(7), &handle, &update)
         .expect("finish, with annotations in two batches");
     for state in [
         BuildState::Pending,
@@ -159,26 +162,28 @@ fn drive_the_provider(sim: &Simulator, dir: &Path) -> Vec<RecordedRequest> {
             .path_prefix("/repos/octo/app/releases/"),
     );
     let asset = provider
-        .upload_artifact(&handle, &bin, "trace.bin")
+        .upload_artifact(&ctx(7), Some(&handle), &bin, "trace.bin")
         .expect("upload");
     assert_eq!(asset.size, 5);
     let xml = dir.join("junit.xml");
     std::fs::write(&xml, "<testsuites/>").expect("write artifact");
     provider
-        .upload_artifact(&handle, &xml, "junit.xml")
+        .upload_artifact(&ctx(7), Some(&handle), &xml, "junit.xml")
         .expect("upload xml");
     assert_eq!(
         provider
-            .get_artifact_url(&handle, "trace.bin")
+            .get_artifact_url(&ctx(7), Some(&handle), "trace.bin")
             .expect("artifact url"),
         asset.url
     );
-    let status = provider.get_test_run_status(&handle).expect("status");
+    let status = provider
+        .get_test_run_status(&ctx(7), &handle)
+        .expect("status");
     assert_eq!(status.status, RunStatus::Failed);
     // A provider that did not create the run reads it from the check run.
     let fresh = GithubProvider::new(&config(sim, dir)).expect("provider");
     fresh
-        .get_artifact_url(&handle, "junit.xml")
+        .get_artifact_url(&ctx(7), Some(&handle), "junit.xml")
         .expect("artifact url from a fresh provider");
     sim.requests()
 }
@@ -360,12 +365,16 @@ fn the_provider_reads_the_answers_the_description_documents() {
         summary_markdown: "1 failed",
         description: "1 of 1 failed",
     };
-    provider.update_test_run(&handle, &update).expect("update");
-    provider.close(&handle, &update).expect("finish");
+    provider
+        .update_test_run(&ctx(7), &handle, &update)
+        .expect("update");
+    provider.close(&ctx(7), &handle, &update).expect("finish");
     provider
         .set_build_status(&ctx(7), BuildState::Failure, "1 of 1 failed")
         .expect("commit status");
-    let status = provider.get_test_run_status(&handle).expect("status");
+    let status = provider
+        .get_test_run_status(&ctx(7), &handle)
+        .expect("status");
     assert_eq!(
         status.metadata.get("title"),
         Some(&serde_json::json!("Mighty Readme report"))

@@ -9,8 +9,8 @@ use crossbeam_channel::{Receiver, Sender, bounded};
 use testrelay::detect::Env;
 use testrelay::history::History;
 use testrelay::provider::{
-    ArtifactRef, BuildState, Capabilities, CiProvider, CommentRef, LocalProvider, Registry,
-    RunContext, RunHandle, RunUpdate,
+    ArtifactRef, BuildState, Capabilities, CiProvider, CodeHost, CommentRef, HostComment,
+    LocalProvider, Registry, RunContext, RunHandle, RunUpdate,
 };
 use testrelay::{
     CaseStatus, Config, Error, ErrorKind, Event, Metric, Reporter, Result, TestCase, TestRunResult,
@@ -84,7 +84,7 @@ impl CiProvider for Shared {
             url: None,
         })
     }
-    fn update_test_run(&self, _: &RunHandle, update: &RunUpdate<'_>) -> Result<()> {
+    fn update_test_run(&self, _: &RunContext, _: &RunHandle, update: &RunUpdate<'_>) -> Result<()> {
         self.0.note("update")?;
         self.0
             .update_totals
@@ -98,21 +98,19 @@ impl CiProvider for Shared {
         }
         Ok(())
     }
-    fn close(&self, _: &RunHandle, _: &RunUpdate<'_>) -> Result<()> {
+    fn close(&self, _: &RunContext, _: &RunHandle, _: &RunUpdate<'_>) -> Result<()> {
         self.0.note("close")
     }
-    fn set_build_status(&self, _: &RunContext, _: BuildState, _: &str) -> Result<()> {
-        self.0.note("status")
+    fn code_host(&self) -> Option<&dyn CodeHost> {
+        Some(self)
     }
-    fn add_pr_comment(&self, _: &RunContext, _: &str) -> Result<CommentRef> {
-        self.0.note("comment")?;
-        Ok(CommentRef {
-            id: "1".into(),
-            url: None,
-            updated: false,
-        })
-    }
-    fn upload_artifact(&self, _: &RunHandle, _: &Path, name: &str) -> Result<ArtifactRef> {
+    fn upload_artifact(
+        &self,
+        _: &RunContext,
+        _: Option<&RunHandle>,
+        _: &Path,
+        name: &str,
+    ) -> Result<ArtifactRef> {
         self.0.note("artifact")?;
         Ok(ArtifactRef {
             name: name.into(),
@@ -120,11 +118,42 @@ impl CiProvider for Shared {
             size: 0,
         })
     }
-    fn get_artifact_url(&self, _: &RunHandle, name: &str) -> Result<String> {
+    fn get_artifact_url(
+        &self,
+        _: &RunContext,
+        _: Option<&RunHandle>,
+        name: &str,
+    ) -> Result<String> {
         Ok(format!("mem://{name}"))
     }
-    fn get_test_run_status(&self, _: &RunHandle) -> Result<TestRunResult> {
+    fn get_test_run_status(&self, _: &RunContext, _: &RunHandle) -> Result<TestRunResult> {
         Err(Error::unsupported("counting provider keeps no state"))
+    }
+}
+
+impl CodeHost for Shared {
+    fn host_name(&self) -> &str {
+        "counting"
+    }
+    fn status_context(&self) -> &str {
+        "testrelay"
+    }
+    fn set_build_status(&self, _: &RunContext, _: BuildState, _: &str) -> Result<()> {
+        self.0.note("status")
+    }
+    fn list_comments(&self, _: &RunContext) -> Result<Vec<HostComment>> {
+        Ok(Vec::new())
+    }
+    fn create_comment(&self, _: &RunContext, _: &str) -> Result<CommentRef> {
+        self.0.note("comment")?;
+        Ok(CommentRef {
+            id: "1".into(),
+            url: None,
+            updated: false,
+        })
+    }
+    fn update_comment(&self, ctx: &RunContext, _: &str, body: &str) -> Result<CommentRef> {
+        self.create_comment(ctx, body)
     }
 }
 

@@ -1,7 +1,7 @@
 //! URLs that CI variables carry: stripping credentials from them, and
 //! recognising the code host and repository behind a clone or web URL.
 
-use super::{CodeHost, CodeHostKind};
+use super::{CodeHostKind, RepositoryHost};
 
 /// Query parameters whose value is a credential when the lower-cased name
 /// contains one of these.
@@ -180,11 +180,11 @@ fn azure_repository(host: &str, segs: &[&str]) -> Option<String> {
 /// The code host and repository behind a clone or web URL. The host name
 /// decides the kind for github.com, gitlab.com, bitbucket.org and Azure
 /// DevOps; for other (self-hosted) hosts `hint` says what the CI reported.
-pub(super) fn code_host_from_url(url: &str, hint: Option<CodeHostKind>) -> Option<CodeHost> {
+pub(super) fn code_host_from_url(url: &str, hint: Option<CodeHostKind>) -> Option<RepositoryHost> {
     let (host, path) = host_and_path(url)?;
     let kind = kind_of_host(&host).or(hint)?;
     let repository = repository_of(kind, &host, &path)?;
-    Some(CodeHost {
+    Some(RepositoryHost {
         kind,
         host,
         repository,

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::remote::host_and_path;
-use super::{Builder, CiSystem, CodeHost, CodeHostKind, Env, Num, Text, properties};
+use super::{Builder, CiSystem, CodeHostKind, Env, Num, RepositoryHost, Text, properties};
 
 /// True when the variable is set to anything but false/0/no/off (any case).
 pub(super) fn truthy(env: &Env, name: &str) -> bool {
@@ -209,7 +209,7 @@ fn github(b: &mut Builder<'_>) {
         );
     }
     if let Some(repo) = b.var("GITHUB_REPOSITORY") {
-        let host = CodeHost {
+        let host = RepositoryHost {
             kind: CodeHostKind::Github,
             host,
             repository: repo.to_string(),
@@ -275,6 +275,9 @@ fn gitlab(b: &mut Builder<'_>) {
         b.set_from(Text::Branch, "CI_COMMIT_REF_NAME");
     }
     b.set_from(Text::BaseBranch, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME");
+    if b.var("CI_MERGE_REQUEST_PROJECT_PATH") != b.var("CI_PROJECT_PATH") {
+        b.set_from(Text::PrRepository, "CI_MERGE_REQUEST_PROJECT_PATH");
+    }
     b.env_num(Num::PrNumber, "CI_MERGE_REQUEST_IID");
     b.env_num(Num::PrId, "CI_MERGE_REQUEST_ID");
     b.set_from(Text::BuildId, "CI_PIPELINE_ID");
@@ -301,7 +304,7 @@ fn gitlab(b: &mut Builder<'_>) {
             Some((host_and_path(url)?.0, "CI_SERVER_URL"))
         });
     if let (Some((host, host_var)), Some(repo)) = (server_host, b.var("CI_PROJECT_PATH")) {
-        let code_host = CodeHost {
+        let code_host = RepositoryHost {
             kind: CodeHostKind::Gitlab,
             host,
             repository: repo.to_string(),
@@ -552,7 +555,7 @@ fn bitbucket(b: &mut Builder<'_>) {
     );
     if let Some(repo) = b.d.repository.clone() {
         let source = b.d.sources.get("repository").cloned().unwrap_or_default();
-        let host = CodeHost {
+        let host = RepositoryHost {
             kind: CodeHostKind::Bitbucket,
             host: "bitbucket.org".to_string(),
             repository: repo,

@@ -33,12 +33,13 @@ use std::sync::{Mutex, PoisonError};
 use serde_json::{Value, json};
 
 use super::{
-    ArtifactRef, BuildState, Capabilities, CiProvider, CommentRef, RunContext, RunHandle,
-    RunUpdate, comment_marker,
+    ArtifactRef, BuildState, Capabilities, CiProvider, CodeHost, CommentRef, HostComment,
+    ProviderSpec, RunContext, RunHandle, RunUpdate, Setup, TokenVariable, endpoint, truncate_chars,
 };
 use crate::config::{AuthScheme, Config};
+use crate::detect::{CiSystem, CodeHostKind, Detection, Env};
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{Auth, Body, HttpClient};
+use crate::http::{Auth, Body, HttpClient, url_encode};
 use crate::model::{RunStatus, TestRun, TestRunResult};
 
 /// GitHub's limit on a check run's `output.summary`, in characters.
@@ -80,14 +81,58 @@ struct ReleaseTarget {
     sha: String,
 }
 
+/// Where GitHub users keep a token (after the explicit settings).
+const TOKEN_VARIABLES: &[TokenVariable] = &[
+    TokenVariable::access("GITHUB_TOKEN"),
+    TokenVariable::access("GH_TOKEN"),
+];
+
+/// GitHub in the registry: GitHub Actions' provider and the GitHub code
+/// host. Token: `GITHUB_TOKEN`, then `GH_TOKEN` (after the explicit
+/// settings); API: `GITHUB_API_URL` inside Actions, else `api.github.com`.
+pub(super) fn spec() -> ProviderSpec {
+    ProviderSpec {
+        name: "github",
+        ci: Some(CiSystem::GithubActions),
+        code_host: Some(CodeHostKind::Github),
+        token_variables: TOKEN_VARIABLES,
+        default_api_url: Some("https://api.github.com"),
+        build: std::sync::Arc::new(|setup: &Setup<'_>| {
+            Ok(Box::new(GithubProvider::from_setup(setup)?))
+        }),
+        build_host: Some(|setup| Ok(Box::new(GithubProvider::from_setup(setup)?))),
+    }
+}
+
 impl GithubProvider {
-    /// Builds the provider from the configuration.
+    /// Builds the provider from the configuration alone: its explicit API
+    /// URL and token (`providers.github`, or the flat `api_url` and
+    /// `api_token`), else `https://api.github.com`.
     ///
     /// Errors: `Configuration` when `repository` or the token is missing.
     pub fn new(config: &Config) -> Result<GithubProvider> {
-        let repo = config
+        let (env, detection) = (Env::new(), Detection::none());
+        let endpoint = endpoint::resolve(&spec(), config, true, &env, &detection)?;
+        GithubProvider::from_setup(&Setup {
+            config,
+            endpoint: &endpoint,
+            env: &env,
+            detection: &detection,
+            repository: config.repository.as_deref(),
+        })
+    }
+
+    /// Builds the provider for a run (see [`Setup`]). Inside GitHub Actions
+    /// the job summary (`GITHUB_STEP_SUMMARY`) and workflow commands are on
+    /// unless the configuration says otherwise.
+    ///
+    /// Errors: `Configuration` when the repository or the token is missing.
+    pub fn from_setup(setup: &Setup<'_>) -> Result<GithubProvider> {
+        let config = setup.config;
+        let inside = setup.inside(CiSystem::GithubActions);
+        let repo = setup
             .repository
-            .clone()
+            .map(str::to_string)
             .filter(|r| r.split('/').count() == 2 && !r.starts_with('/') && !r.ends_with('/'))
             .ok_or_else(|| {
                 Error::new(
@@ -96,17 +141,21 @@ impl GithubProvider {
                      (GITHUB_REPOSITORY inside Actions)",
                 )
             })?;
-        let token = config.api_token.clone().ok_or_else(|| {
-            Error::new(
-                ErrorKind::Configuration,
-                "the github provider needs a token: set `api_token`, or GITHUB_TOKEN inside Actions",
-            )
-        })?;
-        let base = config
-            .api_url
-            .as_deref()
-            .unwrap_or("https://api.github.com");
-        let auth = match config.auth_scheme {
+        let token = setup
+            .endpoint
+            .credential
+            .as_ref()
+            .map(|c| c.secret.clone())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Configuration,
+                    "the github provider needs a token: set `api_token` (or \
+                     providers.github.token), or GITHUB_TOKEN (map it from \
+                     secrets.GITHUB_TOKEN inside Actions)",
+                )
+            })?;
+        let base = setup.endpoint.api_url.as_str();
+        let auth = match setup.endpoint.auth_scheme {
             AuthScheme::Bearer => Auth::Bearer(token),
             AuthScheme::Token => Auth::Token(token),
         };
@@ -121,8 +170,12 @@ impl GithubProvider {
             repo,
             check_name: config.run_name.clone(),
             context: config.status_context.clone(),
-            job_summary: config.job_summary_path.clone(),
-            workflow_commands: config.workflow_commands.unwrap_or(false),
+            job_summary: config.job_summary_path.clone().or_else(|| {
+                inside
+                    .then(|| setup.env.get("GITHUB_STEP_SUMMARY").map(Into::into))
+                    .flatten()
+            }),
+            workflow_commands: config.workflow_commands.unwrap_or(inside),
             release_tag: config.release_tag.clone().filter(|t| !t.trim().is_empty()),
             targets: Mutex::new(HashMap::new()),
         })
@@ -164,6 +217,15 @@ impl GithubProvider {
                     handle.external_id
                 ),
             )),
+        }
+    }
+
+    /// The release target of a run: from its check run when there is one,
+    /// else from the run key and head commit of `ctx`.
+    fn target_for(&self, ctx: &RunContext, handle: Option<&RunHandle>) -> Result<ReleaseTarget> {
+        match handle {
+            Some(handle) => self.target_of(handle),
+            None => Ok(self.target(&ctx.run_key, self.head_sha(ctx)?)),
         }
     }
 
@@ -450,13 +512,6 @@ fn workflow_commands(run: &TestRun) -> Vec<String> {
         .collect()
 }
 
-fn truncate_chars(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => s[..i].to_string(),
-        None => s.to_string(),
-    }
-}
-
 fn id_of(v: &Value) -> Result<u64> {
     v["id"].as_u64().ok_or_else(|| {
         Error::new(
@@ -471,6 +526,10 @@ impl CiProvider for GithubProvider {
         "github"
     }
 
+    fn code_host(&self) -> Option<&dyn CodeHost> {
+        Some(self)
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             test_runs: true,
@@ -479,6 +538,7 @@ impl CiProvider for GithubProvider {
             pr_comments: true,
             artifacts: true,
             annotations: true,
+            local_files: false,
         }
     }
 
@@ -533,7 +593,12 @@ impl CiProvider for GithubProvider {
         Ok(handle)
     }
 
-    fn update_test_run(&self, handle: &RunHandle, update: &RunUpdate<'_>) -> Result<()> {
+    fn update_test_run(
+        &self,
+        _ctx: &RunContext,
+        handle: &RunHandle,
+        update: &RunUpdate<'_>,
+    ) -> Result<()> {
         let body = json!({ "status": "in_progress", "output": self.output(update, &[]) });
         self.http.send(
             "PATCH",
@@ -543,7 +608,7 @@ impl CiProvider for GithubProvider {
         Ok(())
     }
 
-    fn close(&self, handle: &RunHandle, update: &RunUpdate<'_>) -> Result<()> {
+    fn close(&self, _ctx: &RunContext, handle: &RunHandle, update: &RunUpdate<'_>) -> Result<()> {
         let all = annotations(update.run);
         let mut batches = all.chunks(ANNOTATIONS_PER_REQUEST);
         let path = format!("/repos/{}/check-runs/{}", self.repo, handle.external_id);
@@ -561,71 +626,13 @@ impl CiProvider for GithubProvider {
         Ok(())
     }
 
-    fn set_build_status(
+    fn upload_artifact(
         &self,
         ctx: &RunContext,
-        state: BuildState,
-        description: &str,
-    ) -> Result<()> {
-        let sha = self.head_sha(ctx)?;
-        let mut body = json!({
-            "state": status_state(state),
-            "description": truncate_chars(description, STATUS_DESCRIPTION_MAX_CHARS),
-            "context": self.context,
-        });
-        if let Some(url) = &ctx.build_url {
-            body["target_url"] = json!(url);
-        }
-        self.http.send(
-            "POST",
-            &format!("/repos/{}/statuses/{sha}", self.repo),
-            Body::Json(&body),
-        )?;
-        Ok(())
-    }
-
-    fn add_pr_comment(&self, ctx: &RunContext, body: &str) -> Result<CommentRef> {
-        let Some(number) = ctx.pr_number else {
-            return Err(Error::unsupported(
-                "no pull request for this run, so no PR comment",
-            ));
-        };
-        let marker = comment_marker(&self.context);
-        let comments = self.http.get_all_pages(&format!(
-            "/repos/{}/issues/{number}/comments?per_page=100",
-            self.repo
-        ))?;
-        let ours = comments
-            .iter()
-            .find(|c| c["body"].as_str().is_some_and(|b| b.contains(&marker)));
-        let payload = json!({ "body": body });
-        let (resp, updated) = match ours {
-            Some(c) => (
-                self.http.send(
-                    "PATCH",
-                    &format!("/repos/{}/issues/comments/{}", self.repo, id_of(c)?),
-                    Body::Json(&payload),
-                )?,
-                true,
-            ),
-            None => (
-                self.http.send(
-                    "POST",
-                    &format!("/repos/{}/issues/{number}/comments", self.repo),
-                    Body::Json(&payload),
-                )?,
-                false,
-            ),
-        };
-        let c = resp.json()?;
-        Ok(CommentRef {
-            id: id_of(&c)?.to_string(),
-            url: c["html_url"].as_str().map(String::from),
-            updated,
-        })
-    }
-
-    fn upload_artifact(&self, handle: &RunHandle, path: &Path, name: &str) -> Result<ArtifactRef> {
+        handle: Option<&RunHandle>,
+        path: &Path,
+        name: &str,
+    ) -> Result<ArtifactRef> {
         let size = std::fs::metadata(path)
             .map_err(|e| Error::io("reading the artifact", path, e))?
             .len();
@@ -636,7 +643,7 @@ impl CiProvider for GithubProvider {
                 path.display()
             )));
         }
-        let target = self.target_of(handle)?;
+        let target = self.target_for(ctx, handle)?;
         let release = self.release(&target, true)?;
         let template = release["upload_url"].as_str().ok_or_else(|| {
             Error::new(
@@ -673,8 +680,13 @@ impl CiProvider for GithubProvider {
         }
     }
 
-    fn get_artifact_url(&self, handle: &RunHandle, name: &str) -> Result<String> {
-        let target = self.target_of(handle)?;
+    fn get_artifact_url(
+        &self,
+        ctx: &RunContext,
+        handle: Option<&RunHandle>,
+        name: &str,
+    ) -> Result<String> {
+        let target = self.target_for(ctx, handle)?;
         let release = self.release(&target, false)?;
         let name = &asset_name(name);
         let asset = self.find_asset(&release, name)?.ok_or_else(|| {
@@ -697,7 +709,7 @@ impl CiProvider for GithubProvider {
         Ok(published)
     }
 
-    fn get_test_run_status(&self, handle: &RunHandle) -> Result<TestRunResult> {
+    fn get_test_run_status(&self, _ctx: &RunContext, handle: &RunHandle) -> Result<TestRunResult> {
         let run = self.check_run(handle)?;
         let status = match (run["status"].as_str(), run["conclusion"].as_str()) {
             (Some("completed"), Some("success")) => RunStatus::Passed,
@@ -720,17 +732,88 @@ impl CiProvider for GithubProvider {
     }
 }
 
-/// Percent-encodes a query value.
-fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
+impl CodeHost for GithubProvider {
+    fn host_name(&self) -> &str {
+        "github"
     }
-    out
+
+    fn status_context(&self) -> &str {
+        &self.context
+    }
+
+    fn set_build_status(
+        &self,
+        ctx: &RunContext,
+        state: BuildState,
+        description: &str,
+    ) -> Result<()> {
+        let sha = self.head_sha(ctx)?;
+        let mut body = json!({
+            "state": status_state(state),
+            "description": truncate_chars(description, STATUS_DESCRIPTION_MAX_CHARS),
+            "context": self.context,
+        });
+        if let Some(url) = &ctx.build_url {
+            body["target_url"] = json!(url);
+        }
+        self.http.send(
+            "POST",
+            &format!("/repos/{}/statuses/{sha}", self.repo),
+            Body::Json(&body),
+        )?;
+        Ok(())
+    }
+
+    fn list_comments(&self, ctx: &RunContext) -> Result<Vec<HostComment>> {
+        let number = pr_number(ctx)?;
+        let comments = self.http.get_all_pages(&format!(
+            "/repos/{}/issues/{number}/comments?per_page=100",
+            self.repo
+        ))?;
+        comments
+            .iter()
+            .map(|c| {
+                Ok(HostComment {
+                    id: id_of(c)?.to_string(),
+                    body: c["body"].as_str().unwrap_or_default().to_string(),
+                })
+            })
+            .collect()
+    }
+
+    fn create_comment(&self, ctx: &RunContext, body: &str) -> Result<CommentRef> {
+        let number = pr_number(ctx)?;
+        let resp = self.http.send(
+            "POST",
+            &format!("/repos/{}/issues/{number}/comments", self.repo),
+            Body::Json(&json!({ "body": body })),
+        )?;
+        comment_ref(&resp.json()?, false)
+    }
+
+    fn update_comment(&self, _ctx: &RunContext, id: &str, body: &str) -> Result<CommentRef> {
+        let resp = self.http.send(
+            "PATCH",
+            &format!("/repos/{}/issues/comments/{id}", self.repo),
+            Body::Json(&json!({ "body": body })),
+        )?;
+        comment_ref(&resp.json()?, true)
+    }
+}
+
+/// The run's pull request number. Errors: `Unsupported` without one.
+fn pr_number(ctx: &RunContext) -> Result<u64> {
+    ctx.pr_number
+        .ok_or_else(|| Error::unsupported("no pull request for this run, so no PR comment"))
+}
+
+/// The comment a GitHub comment JSON describes.
+fn comment_ref(c: &Value, updated: bool) -> Result<CommentRef> {
+    Ok(CommentRef {
+        id: id_of(c)?.to_string(),
+        url: c["html_url"].as_str().map(String::from),
+        updated,
+    })
 }
 
 #[cfg(test)]

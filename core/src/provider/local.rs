@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArtifactRef, BuildState, Capabilities, CiProvider, CommentRef, RunContext, RunHandle, RunUpdate,
+    ArtifactRef, BuildState, Capabilities, CiProvider, CodeHost, CommentRef, HostComment,
+    ProviderSpec, RunContext, RunHandle, RunUpdate, Setup,
 };
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
@@ -26,6 +27,7 @@ use crate::model::{RunStatus, TestRunResult};
 #[derive(Debug, Clone)]
 pub struct LocalProvider {
     dir: PathBuf,
+    context: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -43,6 +45,24 @@ struct StatusFile<'a> {
     description: &'a str,
 }
 
+/// `local` in the registry: no CI, no token, no network.
+pub(super) fn spec() -> ProviderSpec {
+    ProviderSpec {
+        name: "local",
+        ci: None,
+        code_host: None,
+        token_variables: &[],
+        default_api_url: None,
+        build: std::sync::Arc::new(|setup: &Setup<'_>| {
+            Ok(Box::new(LocalProvider::new(setup.config)?))
+        }),
+        build_host: None,
+    }
+}
+
+/// The file that holds the one PR comment.
+const COMMENT_FILE: &str = "pr-comment.md";
+
 impl LocalProvider {
     /// A provider writing under `config.output_dir`.
     ///
@@ -50,7 +70,31 @@ impl LocalProvider {
     pub fn new(config: &Config) -> Result<LocalProvider> {
         Ok(LocalProvider {
             dir: config.output_dir.clone(),
+            context: config.status_context.clone(),
         })
+    }
+
+    /// Replaces the one comment file (`updated` when it existed).
+    fn write_comment(&self, body: &str) -> Result<CommentRef> {
+        let path = self.dir.join(COMMENT_FILE);
+        let updated = path.exists();
+        write_bytes_atomic(&path, body.as_bytes())?;
+        Ok(CommentRef {
+            id: COMMENT_FILE.into(),
+            url: Some(file_url(&path)),
+            updated,
+        })
+    }
+
+    /// Checks that the run is the one this directory holds.
+    fn check_run(&self, ctx: &RunContext, handle: Option<&RunHandle>) -> Result<StateFile> {
+        match handle {
+            Some(handle) => self.check_handle(handle),
+            None => self.check_handle(&RunHandle {
+                external_id: ctx.run_key.clone(),
+                url: None,
+            }),
+        }
     }
 
     fn state_path(&self) -> PathBuf {
@@ -123,6 +167,10 @@ impl CiProvider for LocalProvider {
         "local"
     }
 
+    fn code_host(&self) -> Option<&dyn CodeHost> {
+        Some(self)
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             test_runs: true,
@@ -131,6 +179,7 @@ impl CiProvider for LocalProvider {
             pr_comments: true,
             artifacts: true,
             annotations: false,
+            local_files: true,
         }
     }
 
@@ -167,11 +216,16 @@ impl CiProvider for LocalProvider {
         Ok(handle)
     }
 
-    fn update_test_run(&self, handle: &RunHandle, update: &RunUpdate<'_>) -> Result<()> {
+    fn update_test_run(
+        &self,
+        _ctx: &RunContext,
+        handle: &RunHandle,
+        update: &RunUpdate<'_>,
+    ) -> Result<()> {
         self.save_update(handle, update, RunStatus::Running)
     }
 
-    fn close(&self, handle: &RunHandle, update: &RunUpdate<'_>) -> Result<()> {
+    fn close(&self, _ctx: &RunContext, handle: &RunHandle, update: &RunUpdate<'_>) -> Result<()> {
         let status = if update.run.status.is_final() {
             update.run.status
         } else {
@@ -180,34 +234,14 @@ impl CiProvider for LocalProvider {
         self.save_update(handle, update, status)
     }
 
-    fn set_build_status(
+    fn upload_artifact(
         &self,
         ctx: &RunContext,
-        state: BuildState,
-        description: &str,
-    ) -> Result<()> {
-        let json = serde_json::to_vec_pretty(&StatusFile {
-            run_key: &ctx.run_key,
-            commit_sha: ctx.commit_sha.as_deref(),
-            state,
-            description,
-        })?;
-        write_bytes_atomic(&self.dir.join("build-status.json"), &json)
-    }
-
-    fn add_pr_comment(&self, _ctx: &RunContext, body: &str) -> Result<CommentRef> {
-        let path = self.dir.join("pr-comment.md");
-        let updated = path.exists();
-        write_bytes_atomic(&path, body.as_bytes())?;
-        Ok(CommentRef {
-            id: "pr-comment.md".into(),
-            url: Some(file_url(&path)),
-            updated,
-        })
-    }
-
-    fn upload_artifact(&self, handle: &RunHandle, path: &Path, name: &str) -> Result<ArtifactRef> {
-        self.check_handle(handle)?;
+        handle: Option<&RunHandle>,
+        path: &Path,
+        name: &str,
+    ) -> Result<ArtifactRef> {
+        self.check_run(ctx, handle)?;
         let safe = Path::new(name)
             .file_name()
             .filter(|n| !n.is_empty() && n.to_str() == Some(name))
@@ -228,8 +262,13 @@ impl CiProvider for LocalProvider {
         })
     }
 
-    fn get_artifact_url(&self, handle: &RunHandle, name: &str) -> Result<String> {
-        self.check_handle(handle)?;
+    fn get_artifact_url(
+        &self,
+        ctx: &RunContext,
+        handle: Option<&RunHandle>,
+        name: &str,
+    ) -> Result<String> {
+        self.check_run(ctx, handle)?;
         let path = self.dir.join("artifacts").join(name);
         if Path::new(name).file_name().map(|n| n.to_str()) == Some(Some(name)) && path.is_file() {
             Ok(file_url(&path))
@@ -244,8 +283,55 @@ impl CiProvider for LocalProvider {
         }
     }
 
-    fn get_test_run_status(&self, handle: &RunHandle) -> Result<TestRunResult> {
+    fn get_test_run_status(&self, _ctx: &RunContext, handle: &RunHandle) -> Result<TestRunResult> {
         Ok(self.check_handle(handle)?.result)
+    }
+}
+
+impl CodeHost for LocalProvider {
+    fn host_name(&self) -> &str {
+        "local"
+    }
+
+    fn status_context(&self) -> &str {
+        &self.context
+    }
+
+    fn set_build_status(
+        &self,
+        ctx: &RunContext,
+        state: BuildState,
+        description: &str,
+    ) -> Result<()> {
+        let json = serde_json::to_vec_pretty(&StatusFile {
+            run_key: &ctx.run_key,
+            commit_sha: ctx.commit_sha.as_deref(),
+            state,
+            description,
+        })?;
+        write_bytes_atomic(&self.dir.join("build-status.json"), &json)
+    }
+
+    /// The comment file, when there is one: this "host" keeps one comment,
+    /// with or without a pull request.
+    fn list_comments(&self, _ctx: &RunContext) -> Result<Vec<HostComment>> {
+        let path = self.dir.join(COMMENT_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(body) => Ok(vec![HostComment {
+                id: COMMENT_FILE.into(),
+                body,
+            }]),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(Error::io("reading the PR comment file", &path, e)),
+        }
+    }
+
+    fn create_comment(&self, _ctx: &RunContext, body: &str) -> Result<CommentRef> {
+        self.write_comment(body)
+    }
+
+    fn update_comment(&self, _ctx: &RunContext, _id: &str, body: &str) -> Result<CommentRef> {
+        self.write_comment(body)
     }
 }
 
@@ -274,7 +360,7 @@ mod tests {
         let h = p.create_test_run(&ctx).unwrap();
         assert_eq!(h.external_id, "run-1");
         assert_eq!(
-            p.get_test_run_status(&h).unwrap().status,
+            p.get_test_run_status(&ctx, &h).unwrap().status,
             RunStatus::Running
         );
         // A retried create finds the same run.
@@ -293,14 +379,17 @@ mod tests {
             summary_markdown: "",
             description: "",
         };
-        p.update_test_run(&h, &update).unwrap();
-        let mid = p.get_test_run_status(&h).unwrap();
+        p.update_test_run(&ctx, &h, &update).unwrap();
+        let mid = p.get_test_run_status(&ctx, &h).unwrap();
         assert_eq!(
             (mid.status, mid.total_tests, mid.failed_tests),
             (RunStatus::Running, 2, 1)
         );
-        p.close(&h, &update).unwrap();
-        assert_eq!(p.get_test_run_status(&h).unwrap().status, RunStatus::Failed);
+        p.close(&ctx, &h, &update).unwrap();
+        assert_eq!(
+            p.get_test_run_status(&ctx, &h).unwrap().status,
+            RunStatus::Failed
+        );
     }
 
     #[test]
@@ -318,31 +407,38 @@ mod tests {
         let h = p.create_test_run(&ctx).unwrap();
         let src = dir.path().join("log.txt");
         std::fs::write(&src, "hello").unwrap();
-        let a = p.upload_artifact(&h, &src, "log.txt").unwrap();
+        let a = p.upload_artifact(&ctx, Some(&h), &src, "log.txt").unwrap();
         assert_eq!(a.size, 5);
         assert!(a.url.starts_with("file://") && a.url.ends_with("artifacts/log.txt"));
-        assert_eq!(p.get_artifact_url(&h, "log.txt").unwrap(), a.url);
         assert_eq!(
-            p.get_artifact_url(&h, "nope").unwrap_err().kind(),
+            p.get_artifact_url(&ctx, Some(&h), "log.txt").unwrap(),
+            a.url
+        );
+        assert_eq!(
+            p.get_artifact_url(&ctx, Some(&h), "nope")
+                .unwrap_err()
+                .kind(),
             ErrorKind::NotFound
         );
-        let err = p.upload_artifact(&h, &src, "../escape.txt").unwrap_err();
+        let err = p
+            .upload_artifact(&ctx, Some(&h), &src, "../escape.txt")
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidArgument);
         let err = p
-            .upload_artifact(&h, &dir.path().join("missing"), "m")
+            .upload_artifact(&ctx, Some(&h), &dir.path().join("missing"), "m")
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound);
     }
 
     #[test]
     fn unknown_handle_is_not_found() {
-        let (_dir, p, _ctx) = setup();
+        let (_dir, p, ctx) = setup();
         let h = RunHandle {
             external_id: "other".into(),
             url: None,
         };
         assert_eq!(
-            p.get_test_run_status(&h).unwrap_err().kind(),
+            p.get_test_run_status(&ctx, &h).unwrap_err().kind(),
             ErrorKind::NotFound
         );
     }

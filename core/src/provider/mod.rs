@@ -1,13 +1,30 @@
-//! CI providers: the trait every CI system implements, what each can do, and
-//! the registry that builds them by name.
+//! CI providers in their two roles, what each can do, and the registry that
+//! builds them by name.
 //!
-//! A provider only translates: it maps testrelay's run, status and text to
-//! its vendor's paths, payloads and status words. Rendering (Markdown, status
-//! descriptions) happens before a provider is called; HTTP, retries and
-//! redaction live in one shared layer. A capability a vendor lacks returns
+//! Vendors play two roles, and testrelay keeps them apart:
+//! - the **CI system** ([`CiProvider`]) runs the tests and shows the run:
+//!   create, update and close it, store artifacts, and publish through its
+//!   token-free channels (job summary, workflow commands);
+//! - the **code host** ([`CodeHost`]) owns the commit and the pull request:
+//!   the commit status and the one PR comment kept up to date
+//!   ([`upsert_comment`], shared by every host).
+//!
+//! GitHub, GitLab and `local` play both roles. A CI that hosts no code has
+//! its statuses and comments delivered to the code host that detection
+//! names, with that host's own token and base URL ([`Registry::build`]).
+//!
+//! Each built-in vendor is one file holding one [`ProviderSpec`] (its name,
+//! CI, token variables, default API URL and constructors) and the mapping of
+//! testrelay's run, status and text to its vendor's paths, payloads and
+//! status words, nothing else. Rendering happens before a provider is
+//! called; HTTP, retries, pagination and redaction live in [`crate::http`];
+//! which URL and token a provider gets is decided in one place
+//! ([`endpoint`]). A capability a vendor lacks returns
 //! `ErrorKind::Unsupported`, never a fake success.
 
+pub mod endpoint;
 mod github;
+mod gitlab;
 mod local;
 
 use std::collections::BTreeMap;
@@ -17,11 +34,13 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::detect::Detection;
+use crate::detect::{CiSystem, CodeHostKind, Detection, Env};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{RunStatus, TestRun, TestRunResult};
 
+pub use endpoint::{Credential, Endpoint, TokenKind, TokenVariable, UrlOrigin};
 pub use github::GithubProvider;
+pub use gitlab::GitlabProvider;
 pub use local::LocalProvider;
 
 /// What a provider can really do. Operations outside these return
@@ -40,6 +59,9 @@ pub struct Capabilities {
     pub artifacts: bool,
     /// Failures are shown as annotations at file and line.
     pub annotations: bool,
+    /// The run is shown from files on this machine, so links to local files
+    /// (the HTML report) work for its readers.
+    pub local_files: bool,
 }
 
 /// What a provider is told about the run it reports.
@@ -60,6 +82,13 @@ pub struct RunContext {
     pub pr_number: Option<u64>,
     /// URL of the CI build, for links.
     pub build_url: Option<String>,
+    /// The CI's build (pipeline) id, where a vendor ties statuses to it
+    /// (GitLab's `pipeline_id`).
+    pub build_id: Option<String>,
+    /// The repository the pull request lives in, when it is not
+    /// `repository` (a GitLab merge request from a fork, built in the fork:
+    /// its notes belong to the target project).
+    pub pr_repository: Option<String>,
 }
 
 /// A run as the CI system knows it, returned by `create_test_run`.
@@ -104,6 +133,14 @@ pub fn comment_marker(status_context: &str) -> String {
     crate::report::markdown::marker_comment(&format!("testrelay:{status_context}"))
 }
 
+/// `s` cut to at most `max` characters (a vendor's field limit).
+pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => s[..i].to_string(),
+        None => s.to_string(),
+    }
+}
+
 /// What `update_test_run` and `close` send: the run so far and its rendered
 /// summary (already within the provider's size budget).
 #[derive(Debug, Clone, Copy)]
@@ -138,8 +175,9 @@ pub struct ArtifactRef {
     pub size: u64,
 }
 
-/// One CI system. Implementations are synchronous and thread-safe; the
-/// Reporter calls them from its worker threads.
+/// The CI-system role: the run as the CI shows it. Implementations are
+/// synchronous and thread-safe; the Reporter calls them from its worker
+/// threads.
 pub trait CiProvider: Send + Sync {
     /// The registry name (`local`, `github`, ...).
     fn name(&self) -> &str;
@@ -147,36 +185,49 @@ pub trait CiProvider: Send + Sync {
     /// What this provider can really do.
     fn capabilities(&self) -> Capabilities;
 
+    /// The code host this provider is itself, for vendors that play both
+    /// roles (GitHub, GitLab, `local`); `None` (the default) for a CI that
+    /// hosts no code, whose statuses and comments go to the detected host.
+    fn code_host(&self) -> Option<&dyn CodeHost> {
+        None
+    }
+
     /// Creates the run in the CI system, or finds the one already created for
     /// `ctx.run_key` (a retried create must not make a second run).
     fn create_test_run(&self, ctx: &RunContext) -> Result<RunHandle>;
 
     /// Posts progress for a running run.
-    fn update_test_run(&self, handle: &RunHandle, update: &RunUpdate<'_>) -> Result<()>;
-
-    /// Completes the run with its final result.
-    fn close(&self, handle: &RunHandle, update: &RunUpdate<'_>) -> Result<()>;
-
-    /// Sets the commit or build status.
-    fn set_build_status(
+    fn update_test_run(
         &self,
         ctx: &RunContext,
-        state: BuildState,
-        description: &str,
+        handle: &RunHandle,
+        update: &RunUpdate<'_>,
     ) -> Result<()>;
 
-    /// Posts the run's PR comment, or updates the one posted before for the
-    /// same run key (never a second copy).
-    fn add_pr_comment(&self, ctx: &RunContext, body: &str) -> Result<CommentRef>;
+    /// Completes the run with its final result.
+    fn close(&self, ctx: &RunContext, handle: &RunHandle, update: &RunUpdate<'_>) -> Result<()>;
 
-    /// Stores a file as an artifact of the run.
-    fn upload_artifact(&self, handle: &RunHandle, path: &Path, name: &str) -> Result<ArtifactRef>;
+    /// Stores a file as an artifact of the run. `handle` is `None` when the
+    /// run could not be created; a vendor whose artifact store needs the
+    /// run then answers `Connection` (the upload waits in the outbox).
+    fn upload_artifact(
+        &self,
+        ctx: &RunContext,
+        handle: Option<&RunHandle>,
+        path: &Path,
+        name: &str,
+    ) -> Result<ArtifactRef>;
 
     /// Where an uploaded artifact can be fetched. Errors: `NotFound`.
-    fn get_artifact_url(&self, handle: &RunHandle, name: &str) -> Result<String>;
+    fn get_artifact_url(
+        &self,
+        ctx: &RunContext,
+        handle: Option<&RunHandle>,
+        name: &str,
+    ) -> Result<String>;
 
     /// The run's state as the CI system reports it.
-    fn get_test_run_status(&self, handle: &RunHandle) -> Result<TestRunResult>;
+    fn get_test_run_status(&self, ctx: &RunContext, handle: &RunHandle) -> Result<TestRunResult>;
 
     /// Publishes the final summary through the CI's token-free channels
     /// (GitHub's job summary and workflow commands), which work even when
@@ -188,13 +239,177 @@ pub trait CiProvider: Send + Sync {
     }
 }
 
-/// Builds a provider from the configuration.
-pub type ProviderCtor = Arc<dyn Fn(&Config) -> Result<Box<dyn CiProvider>> + Send + Sync>;
+/// A comment on a pull request, as [`CodeHost::list_comments`] returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostComment {
+    /// The host's id of the comment.
+    pub id: String,
+    /// Its text.
+    pub body: String,
+}
 
-/// The provider factory: names to constructors. Users may register their own.
+/// The code-host role: the commit status and the one PR comment. Hosts
+/// implement the primitives; [`CodeHost::add_pr_comment`] (shared by all,
+/// through [`upsert_comment`]) keeps a single comment per status context.
+pub trait CodeHost: Send + Sync {
+    /// The host's name (`github`, `gitlab`, ...).
+    fn host_name(&self) -> &str;
+
+    /// The status context: the name of the commit status, and the key of
+    /// the PR comment's marker.
+    fn status_context(&self) -> &str;
+
+    /// Sets the commit status of `ctx.commit_sha`.
+    fn set_build_status(
+        &self,
+        ctx: &RunContext,
+        state: BuildState,
+        description: &str,
+    ) -> Result<()>;
+
+    /// Every comment on the run's pull request, all pages, oldest first.
+    /// Errors: `Unsupported` when the run has no pull request.
+    fn list_comments(&self, ctx: &RunContext) -> Result<Vec<HostComment>>;
+
+    /// Posts a new comment on the run's pull request.
+    fn create_comment(&self, ctx: &RunContext, body: &str) -> Result<CommentRef>;
+
+    /// Replaces the text of comment `id` on the run's pull request.
+    fn update_comment(&self, ctx: &RunContext, id: &str, body: &str) -> Result<CommentRef>;
+
+    /// Posts the run's PR comment, or updates the one posted before for the
+    /// same status context (never a second copy). Not meant to be
+    /// overridden: every host shares [`upsert_comment`].
+    fn add_pr_comment(&self, ctx: &RunContext, body: &str) -> Result<CommentRef>
+    where
+        Self: Sized,
+    {
+        upsert_comment(self, ctx, body)
+    }
+}
+
+/// The one comment upsert every code host uses: finds the comment that
+/// carries our marker for the host's status context on any page, then
+/// edits it, or creates one when there is none. Never a second copy.
+///
+/// Errors: the host's (`Unsupported` from a host whose comments need a pull
+/// request, when the run has none).
+pub fn upsert_comment(host: &dyn CodeHost, ctx: &RunContext, body: &str) -> Result<CommentRef> {
+    let marker = comment_marker(host.status_context());
+    let ours = host
+        .list_comments(ctx)?
+        .into_iter()
+        .find(|c| c.body.contains(&marker));
+    match ours {
+        Some(c) => host.update_comment(ctx, &c.id, body),
+        None => host.create_comment(ctx, body),
+    }
+}
+
+/// Everything a provider's constructor gets: the configuration, the
+/// endpoint (base URL and credential) decided by [`endpoint::resolve`], and
+/// the environment and detection for vendor variables of its own CI.
+#[derive(Debug, Clone, Copy)]
+pub struct Setup<'a> {
+    /// The run's configuration.
+    pub config: &'a Config,
+    /// Base URL and credential for this vendor.
+    pub endpoint: &'a Endpoint,
+    /// The environment (the process's, or one injected by tests).
+    pub env: &'a Env,
+    /// What detection found.
+    pub detection: &'a Detection,
+    /// The repository on this vendor (for a delegated code host, the one
+    /// detection names; else `config.repository`).
+    pub repository: Option<&'a str>,
+}
+
+impl Setup<'_> {
+    /// True when the process runs inside `ci`.
+    pub fn inside(&self, ci: CiSystem) -> bool {
+        self.detection.ci == Some(ci)
+    }
+}
+
+/// Builds a CI-system provider.
+pub type ProviderCtor = Arc<dyn Fn(&Setup<'_>) -> Result<Box<dyn CiProvider>> + Send + Sync>;
+/// Builds a code host.
+pub type HostCtor = fn(&Setup<'_>) -> Result<Box<dyn CodeHost>>;
+
+/// One vendor: its name, the CI it serves, where its token and API URL
+/// come from, and its constructors. Each built-in provider file defines
+/// one; [`Registry::register`] makes one for a user's provider.
+#[derive(Clone)]
+pub struct ProviderSpec {
+    /// The registry name (`github`, `gitlab`, ...), also the name of its
+    /// configuration section (`providers.<name>`).
+    pub name: &'static str,
+    /// The CI system it serves: `auto` picks it there, and only there are
+    /// that CI's own variables (API URL, job token) trusted.
+    pub ci: Option<CiSystem>,
+    /// The code host it is, for delegation from CIs that host no code.
+    pub code_host: Option<CodeHostKind>,
+    /// The variables its users keep a token in, in the order they are read
+    /// (after the explicit settings and `TESTRELAY_API_TOKEN`).
+    pub token_variables: &'static [TokenVariable],
+    /// The vendor's public API, used when nothing else names one.
+    pub default_api_url: Option<&'static str>,
+    /// Builds the CI-system role.
+    pub build: ProviderCtor,
+    /// Builds the code-host role on its own (for delegation).
+    pub build_host: Option<HostCtor>,
+}
+
+impl std::fmt::Debug for ProviderSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderSpec")
+            .field("name", &self.name)
+            .field("ci", &self.ci)
+            .field("code_host", &self.code_host)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A provider ready for a run: the CI-system role, and the code host that
+/// takes statuses and comments (the provider itself, a delegated host, or
+/// none, with the reason).
+#[derive(Clone)]
+pub struct Provider {
+    /// The CI-system role.
+    pub ci: Arc<dyn CiProvider>,
+    delegated: Option<Arc<dyn CodeHost>>,
+    /// Why there is no code host, when there is none (said once in the
+    /// receipt, with the token that would add statuses and comments).
+    pub no_host_reason: Option<String>,
+}
+
+impl Provider {
+    /// A provider whose statuses and comments go wherever `ci` says (itself,
+    /// or nowhere).
+    pub fn new(ci: Arc<dyn CiProvider>) -> Provider {
+        Provider {
+            ci,
+            delegated: None,
+            no_host_reason: None,
+        }
+    }
+
+    /// The registry name of the CI-system role.
+    pub fn name(&self) -> &str {
+        self.ci.name()
+    }
+
+    /// The code host for statuses and comments, if any.
+    pub fn host(&self) -> Option<&dyn CodeHost> {
+        self.ci.code_host().or(self.delegated.as_deref())
+    }
+}
+
+/// The provider factory: names to [`ProviderSpec`]s. Users may register
+/// their own.
 #[derive(Clone)]
 pub struct Registry {
-    ctors: BTreeMap<String, ProviderCtor>,
+    specs: BTreeMap<String, ProviderSpec>,
 }
 
 impl Default for Registry {
@@ -207,79 +422,210 @@ impl Registry {
     /// A registry with no providers.
     pub fn empty() -> Registry {
         Registry {
-            ctors: BTreeMap::new(),
+            specs: BTreeMap::new(),
         }
     }
 
     /// A registry with every built-in provider.
     pub fn with_builtins() -> Registry {
         let mut r = Registry::empty();
-        r.register("local", |config| Ok(Box::new(LocalProvider::new(config)?)));
-        r.register("github", |config| {
-            Ok(Box::new(GithubProvider::new(config)?))
-        });
+        for spec in [local::spec(), github::spec(), gitlab::spec()] {
+            r.register_spec(spec);
+        }
         r
     }
 
-    /// Adds (or replaces) the provider called `name`.
+    /// Adds (or replaces) a vendor.
+    pub fn register_spec(&mut self, spec: ProviderSpec) {
+        self.specs.insert(spec.name.to_ascii_lowercase(), spec);
+    }
+
+    /// Adds (or replaces) the provider called `name`, built from the
+    /// configuration alone: it serves no detected CI and reads no token
+    /// variables; a provider that is its own code host says so through
+    /// [`CiProvider::code_host`].
     pub fn register(
         &mut self,
         name: &str,
         ctor: impl Fn(&Config) -> Result<Box<dyn CiProvider>> + Send + Sync + 'static,
     ) {
-        self.ctors.insert(name.to_ascii_lowercase(), Arc::new(ctor));
+        let name: &'static str = Box::leak(name.to_ascii_lowercase().into_boxed_str());
+        self.register_spec(ProviderSpec {
+            name,
+            ci: None,
+            code_host: None,
+            token_variables: &[],
+            default_api_url: None,
+            build: Arc::new(move |setup: &Setup<'_>| ctor(setup.config)),
+            build_host: None,
+        });
     }
 
     /// Names of the registered providers, sorted.
     pub fn available(&self) -> Vec<String> {
-        self.ctors.keys().cloned().collect()
+        self.specs.keys().cloned().collect()
     }
 
-    /// The provider name `requested` stands for: `auto` becomes the detected
-    /// CI's provider when one is registered, otherwise `local`; any other
-    /// name is lower-cased.
+    /// The vendor called `name` (lower-case), if registered.
+    pub fn spec(&self, name: &str) -> Option<&ProviderSpec> {
+        self.specs.get(&name.trim().to_ascii_lowercase())
+    }
+
+    /// The provider name `requested` stands for: `auto` becomes the provider
+    /// registered for the detected CI, otherwise `local`; any other name is
+    /// lower-cased.
     pub fn resolve_name(&self, requested: &str, detection: &Detection) -> String {
         let requested = requested.trim().to_ascii_lowercase();
         if requested != "auto" {
             return requested;
         }
-        if self.ctors.contains_key(detection.provider) {
-            detection.provider.to_string()
-        } else {
-            if detection.is_ci() {
+        let Some(ci) = detection.ci else {
+            return "local".to_string();
+        };
+        match self.specs.values().find(|s| s.ci == Some(ci)) {
+            Some(spec) => spec.name.to_string(),
+            None => {
                 log::warn!(
-                    "testrelay: detected {}, but no `{}` provider is registered; using `local`",
-                    detection.ci.map(|c| c.name()).unwrap_or("a CI"),
-                    detection.provider
+                    "testrelay: detected {}, but no provider for it is registered; using `local`",
+                    ci.name()
                 );
+                "local".to_string()
             }
-            "local".to_string()
         }
     }
 
-    /// Builds the provider `name` (after resolving `auto`).
-    ///
-    /// Errors: `Configuration` for an unknown name (listing the known ones),
-    /// or whatever the provider's constructor returns.
-    pub fn create(&self, name: &str, config: &Config) -> Result<Box<dyn CiProvider>> {
-        let resolved = if name.trim().eq_ignore_ascii_case("auto") {
-            self.resolve_name(
-                name,
-                &crate::detect::detect(&crate::detect::Env::from_process()),
-            )
-        } else {
-            self.resolve_name(name, &Detection::none())
-        };
-        match self.ctors.get(&resolved) {
-            Some(ctor) => ctor(config),
-            None => Err(Error::new(
+    fn spec_or_error(&self, name: &str) -> Result<&ProviderSpec> {
+        self.spec(name).ok_or_else(|| {
+            Error::new(
                 ErrorKind::Configuration,
                 format!(
                     "unknown provider `{name}`; available: auto, {}",
                     self.available().join(", ")
                 ),
-            )),
+            )
+        })
+    }
+
+    /// Builds the CI-system role of `name` (after resolving `auto` against
+    /// the process's environment) from the configuration alone: its
+    /// explicit settings, else the vendor's public API.
+    ///
+    /// Errors: `Configuration` for an unknown name (listing the known ones),
+    /// or whatever the provider's constructor returns.
+    pub fn create(&self, name: &str, config: &Config) -> Result<Box<dyn CiProvider>> {
+        let (env, detection) = if name.trim().eq_ignore_ascii_case("auto") {
+            let env = Env::from_process();
+            let detection = crate::detect::detect(&env);
+            (env, detection)
+        } else {
+            (Env::new(), Detection::none())
+        };
+        let resolved = self.resolve_name(name, &detection);
+        let spec = self.spec_or_error(&resolved)?;
+        let endpoint = endpoint::resolve(spec, config, true, &Env::new(), &Detection::none())?;
+        (spec.build)(&Setup {
+            config,
+            endpoint: &endpoint,
+            env: &env,
+            detection: &detection,
+            repository: config.repository.as_deref(),
+        })
+    }
+
+    /// Builds the provider `name` (already resolved from `auto`) for a run
+    /// in `env`: the CI-system role with its endpoint, and, for a CI that
+    /// hosts no code, the code host detection names, with that host's own
+    /// endpoint. A code host that cannot be built (no token, an unknown
+    /// server) is left out with the reason; the CI-system role still works.
+    ///
+    /// Errors: `Configuration` for an unknown provider or configuration
+    /// section, or an endpoint that breaks the token rules; the CI-system
+    /// constructor's errors.
+    pub fn build(
+        &self,
+        name: &str,
+        config: &Config,
+        env: &Env,
+        detection: &Detection,
+    ) -> Result<Provider> {
+        for section in config.providers.keys() {
+            if self.spec(section).is_none() {
+                return Err(Error::new(
+                    ErrorKind::Configuration,
+                    format!(
+                        "unknown configuration section `providers.{section}`; providers: {}",
+                        self.available().join(", ")
+                    ),
+                ));
+            }
         }
+        let spec = self.spec_or_error(name)?;
+        let endpoint = endpoint::resolve(spec, config, true, env, detection)?;
+        let ci: Arc<dyn CiProvider> = Arc::from((spec.build)(&Setup {
+            config,
+            endpoint: &endpoint,
+            env,
+            detection,
+            repository: config.repository.as_deref(),
+        })?);
+        let mut provider = Provider::new(ci);
+        if provider.host().is_some() {
+            return Ok(provider);
+        }
+        match self.delegated_host(config, env, detection) {
+            Ok(host) => provider.delegated = Some(host),
+            Err(reason) => provider.no_host_reason = Some(reason),
+        }
+        Ok(provider)
+    }
+
+    /// The code host detection names, built with its own endpoint, or why
+    /// there is none.
+    fn delegated_host(
+        &self,
+        config: &Config,
+        env: &Env,
+        detection: &Detection,
+    ) -> std::result::Result<Arc<dyn CodeHost>, String> {
+        let Some(found) = &detection.code_host else {
+            return Err("no code host was detected for this repository, so commit \
+                        statuses and PR comments are not posted"
+                .to_string());
+        };
+        let spec = self
+            .specs
+            .values()
+            .find(|s| s.code_host == Some(found.kind) && s.build_host.is_some())
+            .ok_or_else(|| {
+                format!(
+                    "the repository is on {}, and testrelay has no {} code host yet, so \
+                     commit statuses and PR comments are not posted",
+                    found.host,
+                    found.kind.as_str()
+                )
+            })?;
+        let build = spec.build_host.ok_or_else(String::new)?;
+        let endpoint =
+            endpoint::resolve(spec, config, false, env, detection).map_err(|e| e.to_string())?;
+        if endpoint.credential.is_none() {
+            let variables: Vec<&str> = spec.token_variables.iter().map(|t| t.name).collect();
+            return Err(format!(
+                "no {} token is set, so commit statuses and PR comments are not posted; set \
+                 providers.{}.token (or {}) to add them",
+                spec.name,
+                spec.name,
+                variables.join(" or ")
+            ));
+        }
+        build(&Setup {
+            config,
+            endpoint: &endpoint,
+            env,
+            detection,
+            repository: Some(&found.repository),
+        })
+        .map(Arc::from)
+        .map_err(|e| e.to_string())
     }
 }
 
@@ -290,10 +636,7 @@ mod tests {
     #[test]
     fn registry_knows_local_and_rejects_unknown() {
         let r = Registry::with_builtins();
-        assert_eq!(
-            r.available(),
-            vec!["github".to_string(), "local".to_string()]
-        );
+        assert_eq!(r.available(), ["github", "gitlab", "local"]);
         let dir = tempfile::tempdir().unwrap();
         let config = Config {
             output_dir: dir.path().to_path_buf(),
@@ -305,8 +648,11 @@ mod tests {
         assert_eq!(r.resolve_name("auto", &github), "github");
         let gitlab =
             crate::detect::detect(&crate::detect::Env::new().with_var("GITLAB_CI", "true"));
-        // No gitlab provider is registered yet: auto falls back to local.
-        assert_eq!(r.resolve_name("auto", &gitlab), "local");
+        assert_eq!(r.resolve_name("auto", &gitlab), "gitlab");
+        // A CI without a provider of its own falls back to local.
+        let buildkite =
+            crate::detect::detect(&crate::detect::Env::new().with_var("BUILDKITE", "true"));
+        assert_eq!(r.resolve_name("auto", &buildkite), "local");
         assert_eq!(r.resolve_name("GitHub", &github), "github");
         assert_eq!(r.create("LOCAL", &config).unwrap().name(), "local");
         let err = r.create("gitlub", &config).err().unwrap();

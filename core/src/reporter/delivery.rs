@@ -2,10 +2,12 @@
 //! the outbox (queued before it is tried, removed once acknowledged), so it
 //! happens once even across crashes and retries.
 //!
-//! Operations and their outbox keys (`{run_key}:{operation}`):
+//! Operations ([`Operation`]) and their outbox keys (`{run_key}:{operation}`):
 //! `create`, `close`, `status`, `comment` are queued when the run starts;
 //! `artifact:{name}` when a file is attached. Live `update`s are not queued:
-//! the final `close` supersedes them.
+//! the final `close` supersedes them. `create`, `update` and `close` go to
+//! the CI system, `status` and `comment` to the code host, artifacts to the
+//! CI system's store.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -24,9 +26,59 @@ use crate::history::History;
 use crate::history::analysis::diff::RunDiff;
 use crate::model::{RunStatus, TestRun};
 use crate::provider::{
-    BuildState, CiProvider, Registry, RunContext, RunHandle, RunUpdate, comment_marker,
+    BuildState, Provider, Registry, RunContext, RunHandle, RunUpdate, comment_marker,
+    upsert_comment,
 };
 use crate::report::markdown;
+
+/// A provider operation kept in the outbox until acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Operation {
+    /// Create (or find) the run in the CI system.
+    Create,
+    /// Complete the run.
+    Close,
+    /// Set the commit status on the code host.
+    Status,
+    /// Post or update the PR comment on the code host.
+    Comment,
+    /// Store the attached file of this name.
+    Artifact(String),
+}
+
+impl Operation {
+    /// The operation of an outbox key's suffix (`create`, `artifact:log.txt`),
+    /// as written by every version so far.
+    pub(crate) fn parse(suffix: &str) -> Option<Operation> {
+        Some(match suffix {
+            "create" => Operation::Create,
+            "close" => Operation::Close,
+            "status" => Operation::Status,
+            "comment" => Operation::Comment,
+            other => Operation::Artifact(other.strip_prefix("artifact:")?.to_string()),
+        })
+    }
+
+    /// The outbox's `operation` column: the kind, without the artifact name.
+    fn kind(&self) -> &'static str {
+        match self {
+            Operation::Create => "create",
+            Operation::Close => "close",
+            Operation::Status => "status",
+            Operation::Comment => "comment",
+            Operation::Artifact(_) => "artifact",
+        }
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Operation::Artifact(name) => write!(f, "artifact:{name}"),
+            other => f.write_str(other.kind()),
+        }
+    }
+}
 
 /// Work for the delivery thread.
 pub(super) enum Job {
@@ -90,7 +142,7 @@ pub struct Receipt {
     pub not_delivered: Vec<NotDelivered>,
 }
 
-fn key(run_key: &str, operation: &str) -> String {
+fn key(run_key: &str, operation: &Operation) -> String {
     format!("{run_key}:{operation}")
 }
 
@@ -105,18 +157,18 @@ fn owner_payload(extra: serde_json::Value) -> serde_json::Value {
 /// Queues the operations every run ends with, owned by this process.
 pub(super) fn register_operations(history: &mut History, shared: &Shared) -> Result<()> {
     let run_key = &shared.run_key;
-    let mut ops = vec!["create", "close"];
+    let mut ops = vec![Operation::Create, Operation::Close];
     if shared.config.enable_status_updates {
-        ops.push("status");
+        ops.push(Operation::Status);
     }
     if shared.config.enable_pr_comments {
-        ops.push("comment");
+        ops.push(Operation::Comment);
     }
     for op in ops {
         history.outbox_put(
             run_key,
-            op,
-            &key(run_key, op),
+            op.kind(),
+            &key(run_key, &op),
             &owner_payload(serde_json::json!({})),
         )?;
     }
@@ -130,10 +182,10 @@ pub(super) fn register_artifact(
     path: &std::path::Path,
     name: &str,
 ) -> Result<()> {
-    let op = format!("artifact:{name}");
+    let op = Operation::Artifact(name.to_string());
     history.outbox_put(
         run_key,
-        "artifact",
+        op.kind(),
         &key(run_key, &op),
         &owner_payload(serde_json::json!({ "path": path, "name": name })),
     )
@@ -141,7 +193,7 @@ pub(super) fn register_artifact(
 
 /// Runs one provider operation with outbox bookkeeping.
 struct Steps<'a> {
-    provider: &'a dyn CiProvider,
+    provider: &'a Provider,
     history: Option<&'a mut History>,
     config: &'a Config,
     ctx: &'a RunContext,
@@ -156,11 +208,12 @@ struct Steps<'a> {
 impl Steps<'_> {
     fn step<T>(
         &mut self,
-        operation: &str,
+        op: &Operation,
         describe: impl Fn(&T) -> (Option<String>, Option<String>),
         call: impl FnOnce() -> Result<T>,
     ) -> Option<T> {
-        let k = key(&self.ctx.run_key, operation);
+        let k = key(&self.ctx.run_key, op);
+        let operation = &op.to_string();
         match call() {
             Ok(value) => {
                 let (id, url) = describe(&value);
@@ -224,13 +277,42 @@ impl Steps<'_> {
     }
 
     fn create(&mut self) -> Option<RunHandle> {
-        let provider = self.provider;
+        let ci = &*self.provider.ci;
         let ctx = self.ctx;
         self.step(
-            "create",
+            &Operation::Create,
             |h: &RunHandle| (Some(h.external_id.clone()), h.url.clone()),
-            || provider.create_test_run(ctx),
+            || ci.create_test_run(ctx),
         )
+    }
+
+    /// Status and comment when there is no code host: said once, and
+    /// dropped from the outbox (retrying cannot help).
+    fn no_code_host(&mut self, wanted: &dyn Fn(&Operation) -> bool) {
+        let mut ops = Vec::new();
+        for (op, enabled) in [
+            (Operation::Status, self.config.enable_status_updates),
+            (Operation::Comment, self.config.enable_pr_comments),
+        ] {
+            if enabled && wanted(&op) {
+                self.forget(&key(&self.ctx.run_key, &op));
+                ops.push(op.to_string());
+            }
+        }
+        if ops.is_empty() {
+            return;
+        }
+        let message = self
+            .provider
+            .no_host_reason
+            .clone()
+            .unwrap_or_else(|| "this provider posts no commit status or PR comment".into());
+        self.receipt.not_delivered.push(NotDelivered {
+            operation: ops.join(", "),
+            kind: ErrorKind::Unsupported,
+            message,
+            pending: false,
+        });
     }
 
     /// Close, status, comment and artifacts, skipping what `wanted` rejects.
@@ -240,23 +322,24 @@ impl Steps<'_> {
         run: &TestRun,
         artifacts: &[(PathBuf, String)],
         texts: (Option<String>, Option<RunDiff>),
-        wanted: &dyn Fn(&str) -> bool,
+        wanted: &dyn Fn(&Operation) -> bool,
     ) {
         let (report_url, diff) = texts;
         let (provider, config, ctx) = (self.provider, self.config, self.ctx);
+        let ci = &*provider.ci;
         // The HTML report is a file on this machine: a link to it only
         // helps locally. A CI system's readers get the build page instead.
         let report_url = match report_url {
-            Some(url) if provider.name() == "local" || url.starts_with("http") => Some(url),
+            Some(url) if ci.capabilities().local_files || url.starts_with("http") => Some(url),
             _ => ctx.build_url.clone(),
         };
         let rendered = Rendered::new(config, run, report_url, diff);
         let update = rendered.update(run);
         let (summary, description) = (&rendered.summary, &rendered.description);
-        let needs_handle = wanted("close")
+        let needs_handle = wanted(&Operation::Close)
             || artifacts
                 .iter()
-                .any(|(_, name)| wanted(&format!("artifact:{name}")));
+                .any(|(_, name)| wanted(&Operation::Artifact(name.clone())));
         let handle = match handle {
             Some(h) => Some(h),
             // `create_test_run` finds the run when it already exists.
@@ -265,8 +348,8 @@ impl Steps<'_> {
         };
         // Token-free channels (job summary, log commands): not queued in the
         // outbox, they are local and happen once, here.
-        if self.live && wanted("close") {
-            match provider.publish_summary(&update) {
+        if self.live && wanted(&Operation::Close) {
+            match ci.publish_summary(&update) {
                 Ok(true) => self.receipt.delivered.push(Delivered {
                     operation: "summary".into(),
                     id: None,
@@ -282,10 +365,14 @@ impl Steps<'_> {
             }
         }
         match &handle {
-            Some(h) if wanted("close") => {
-                self.step("close", |_| (None, None), || provider.close(h, &update));
+            Some(h) if wanted(&Operation::Close) => {
+                self.step(
+                    &Operation::Close,
+                    |_| (None, None),
+                    || ci.close(ctx, h, &update),
+                );
             }
-            None if wanted("close") => self.receipt.not_delivered.push(NotDelivered {
+            None if wanted(&Operation::Close) => self.receipt.not_delivered.push(NotDelivered {
                 operation: "close".into(),
                 kind: ErrorKind::Connection,
                 message: "the run could not be created, so it cannot be closed yet".into(),
@@ -293,44 +380,37 @@ impl Steps<'_> {
             }),
             _ => {}
         }
-        if config.enable_status_updates && wanted("status") {
-            let state = BuildState::for_run(run.status);
-            self.step(
-                "status",
-                |_| (None, None),
-                || provider.set_build_status(ctx, state, description),
-            );
-        }
-        if config.enable_pr_comments && wanted("comment") {
-            self.step(
-                "comment",
-                |c: &crate::provider::CommentRef| (Some(c.id.clone()), c.url.clone()),
-                || provider.add_pr_comment(ctx, summary),
-            );
+        match provider.host() {
+            Some(host) => {
+                if config.enable_status_updates && wanted(&Operation::Status) {
+                    let state = BuildState::for_run(run.status);
+                    self.step(
+                        &Operation::Status,
+                        |_| (None, None),
+                        || host.set_build_status(ctx, state, description),
+                    );
+                }
+                if config.enable_pr_comments && wanted(&Operation::Comment) {
+                    self.step(
+                        &Operation::Comment,
+                        |c: &crate::provider::CommentRef| (Some(c.id.clone()), c.url.clone()),
+                        || upsert_comment(host, ctx, summary),
+                    );
+                }
+            }
+            None => self.no_code_host(wanted),
         }
         if config.enable_artifacts {
             for (path, name) in artifacts {
-                let op = format!("artifact:{name}");
+                let op = Operation::Artifact(name.clone());
                 if !wanted(&op) {
                     continue;
                 }
-                match &handle {
-                    Some(h) => {
-                        self.step(
-                            &op,
-                            |a: &crate::provider::ArtifactRef| {
-                                (Some(a.name.clone()), Some(a.url.clone()))
-                            },
-                            || provider.upload_artifact(h, path, name),
-                        );
-                    }
-                    None => self.receipt.not_delivered.push(NotDelivered {
-                        operation: op,
-                        kind: ErrorKind::Connection,
-                        message: "the run was never created, so its artifacts wait".into(),
-                        pending: self.history.is_some(),
-                    }),
-                }
+                self.step(
+                    &op,
+                    |a: &crate::provider::ArtifactRef| (Some(a.name.clone()), Some(a.url.clone())),
+                    || ci.upload_artifact(ctx, handle.as_ref(), path, name),
+                );
             }
         }
     }
@@ -338,7 +418,7 @@ impl Steps<'_> {
 
 /// The delivery thread's state.
 pub(super) struct Delivery {
-    provider: Arc<dyn CiProvider>,
+    provider: Provider,
     history: Option<History>,
     shared: Arc<Shared>,
     registry: Registry,
@@ -348,7 +428,7 @@ pub(super) struct Delivery {
 
 impl Delivery {
     pub(super) fn new(
-        provider: Arc<dyn CiProvider>,
+        provider: Provider,
         history: Option<History>,
         shared: Arc<Shared>,
         registry: Registry,
@@ -412,7 +492,7 @@ impl Delivery {
     fn steps(&mut self) -> Steps<'_> {
         let shared = &*self.shared;
         Steps {
-            provider: &*self.provider,
+            provider: &self.provider,
             history: self.history.as_mut(),
             config: &shared.config,
             ctx: &shared.ctx,
@@ -435,9 +515,10 @@ impl Delivery {
             return;
         };
         let rendered = Rendered::new(&self.shared.config, run, None, None);
-        if let Err(err) = self
-            .provider
-            .update_test_run(&handle, &rendered.update(run))
+        if let Err(err) =
+            self.provider
+                .ci
+                .update_test_run(&self.shared.ctx, &handle, &rendered.update(run))
         {
             if err.kind() != ErrorKind::Unsupported {
                 log::warn!("testrelay: live update failed: {err}");
@@ -474,7 +555,7 @@ impl Delivery {
             &self.registry,
             false,
             Some(&own),
-            None,
+            &self.shared.env,
         ) {
             Ok(report) => {
                 for run in report.runs {
@@ -534,7 +615,7 @@ pub fn flush(config: &Config, force: bool) -> Result<FlushReport> {
         &Registry::with_builtins(),
         force,
         None,
-        Some(&Env::from_process()),
+        &Env::from_process(),
     )
 }
 
@@ -544,9 +625,9 @@ fn flush_with(
     registry: &Registry,
     force: bool,
     except: Option<&str>,
-    env: Option<&Env>,
+    env: &Env,
 ) -> Result<FlushReport> {
-    let detection = env.map(|env| (env, detect(env)));
+    let detection = detect(env);
     let pending = history.outbox_pending(None)?;
     let mut report = FlushReport::default();
     let mut run_keys: Vec<String> = Vec::new();
@@ -597,30 +678,29 @@ fn flush_with(
             branch: stored.run.branch.clone(),
             pr_number: stored.run.pr_number,
             build_url: stored.run.build_url.clone(),
+            build_id: stored.run.build_id.clone(),
+            // Not stored: a fork's merge request is found again only by a
+            // flush inside the same CI job.
+            pr_repository: detection.pr_repository.clone(),
         };
         let provider_name = if stored.run.provider.is_empty() {
             config.provider.clone()
         } else {
             stored.run.provider.clone()
         };
-        // A Reporter's own configuration is already resolved; `flush` fills
-        // each run's from the environment for that run's provider. Either
-        // way the run's own identity wins over this process's.
-        let mut run_config = match &detection {
-            Some((env, det)) => {
-                super::resolve::fill_config(config.clone(), &provider_name, det, env)?
-            }
-            None => config.clone(),
-        };
+        // Each run's endpoints come from this environment for that run's
+        // provider; the run's own identity wins over this process's.
+        let mut run_config = super::resolve::fill_config(config.clone(), &detection, env)?;
         run_config.repository = ctx.repository.clone().or(run_config.repository);
         run_config.commit_sha = ctx.commit_sha.clone().or(run_config.commit_sha);
         run_config.branch = ctx.branch.clone().or(run_config.branch);
         run_config.pr_number = ctx.pr_number.or(run_config.pr_number);
         let config = &run_config;
-        let provider = registry.create(&provider_name, config)?;
-        let wanted_ops: BTreeSet<String> = entries
+        let provider_name = registry.resolve_name(&provider_name, &detection);
+        let provider = registry.build(&provider_name, config, env, &detection)?;
+        let wanted_ops: BTreeSet<Operation> = entries
             .iter()
-            .map(|e| e.idempotency_key[run_key.len() + 1..].to_string())
+            .filter_map(|e| Operation::parse(&e.idempotency_key[run_key.len() + 1..]))
             .collect();
         let artifacts: Vec<(PathBuf, String)> = entries
             .iter()
@@ -634,7 +714,7 @@ fn flush_with(
             .collect();
         let diff = history.diff_against_previous(&run_key).ok().flatten();
         let mut steps = Steps {
-            provider: provider.as_ref(),
+            provider: &provider,
             history: Some(&mut *history),
             config,
             ctx: &ctx,
@@ -642,7 +722,7 @@ fn flush_with(
             events: None,
             live: false,
         };
-        let handle = if wanted_ops.contains("create") {
+        let handle = if wanted_ops.contains(&Operation::Create) {
             steps.create()
         } else {
             None

@@ -49,7 +49,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::history::{ArtifactRecord, History, RunRecord};
 use crate::model::{Counts, Metric, RunStatus, SuiteInfo, TestCase, TestRun, TestRunResult};
 use crate::pool::ThreadPool;
-use crate::provider::{CiProvider, Registry, RunContext};
+use crate::provider::{Provider, Registry, RunContext};
 
 pub use delivery::{FlushReport, flush};
 pub use packed::{CaseText, PackedCase};
@@ -157,6 +157,9 @@ struct Shared {
     run_key: String,
     config: Config,
     ctx: RunContext,
+    /// The environment the run started in (earlier runs left in the outbox
+    /// are delivered with the endpoints it gives).
+    env: Env,
     hooks: RwLock<Vec<Hook>>,
     progress: Mutex<Counts>,
     waits: AtomicU64,
@@ -229,18 +232,24 @@ impl ReporterBuilder {
         let provider_name = self
             .registry
             .resolve_name(&self.config.provider, &detection);
-        let config = resolve::fill_config(self.config, &provider_name, &detection, &env)?;
+        let config = resolve::fill_config(self.config, &detection, &env)?;
         let ctx = resolve::run_context(&config, &detection);
-        let provider: Arc<dyn CiProvider> = match self.registry.create(&provider_name, &config) {
-            Ok(p) => Arc::from(p),
-            // `auto` picked a CI provider that is not set up (no token, no
-            // repository): report locally rather than fail the harness.
-            Err(e) if config.provider.eq_ignore_ascii_case("auto") && provider_name != "local" => {
-                log::warn!("testrelay: {e}; reporting with the local provider instead");
-                Arc::from(self.registry.create("local", &config)?)
-            }
-            Err(e) => return Err(e),
-        };
+        let provider: Provider =
+            match self
+                .registry
+                .build(&provider_name, &config, &env, &detection)
+            {
+                Ok(p) => p,
+                // `auto` picked a CI provider that is not set up (no token, no
+                // repository): report locally rather than fail the harness.
+                Err(e)
+                    if config.provider.eq_ignore_ascii_case("auto") && provider_name != "local" =>
+                {
+                    log::warn!("testrelay: {e}; reporting with the local provider instead");
+                    self.registry.build("local", &config, &env, &detection)?
+                }
+                Err(e) => return Err(e),
+            };
         let history = match &config.history_path {
             Some(path) => Some(History::open(path)?),
             None => None,
@@ -253,6 +262,7 @@ impl ReporterBuilder {
             run_key: ctx.run_key.clone(),
             config: config.clone(),
             ctx: ctx.clone(),
+            env: env.clone(),
             hooks: RwLock::new(self.hooks),
             progress: Mutex::new(Counts::default()),
             waits: AtomicU64::new(0),

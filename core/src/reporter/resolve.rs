@@ -1,17 +1,19 @@
-//! Where a run's settings come from: explicit configuration first, then the
+//! Where a run's identity comes from: explicit configuration first, then the
 //! `TESTRELAY_*` environment variables, then what detection found about the
-//! CI, then defaults. `Reporter::start` and `flush` both go through here, so
-//! a run delivered late by `testrelay flush` uses the same token and API URL
-//! as the session that began it.
+//! CI, then defaults. `Reporter::start` and `flush` both go through here.
+//! Which API URL and token each provider gets is decided by
+//! [`crate::provider::endpoint`], which reads `TESTRELAY_API_TOKEN` and
+//! `TESTRELAY_API_URL` for the provider the run reports to.
 
-use crate::config::{Config, Secret};
-use crate::detect::{CiSystem, Detection, Env, normalize_branch};
+use crate::config::Config;
+use crate::detect::{Detection, Env, normalize_branch};
 use crate::error::{Error, ErrorKind, Result};
 use crate::provider::RunContext;
 
 /// The environment variables that configure a run without a file, each with
-/// the configuration key it sets. They fill only keys the configuration
-/// leaves unset.
+/// the configuration key it stands for. They fill only keys the
+/// configuration leaves unset; the token and API URL apply to the provider
+/// the run reports to, never to a delegated code host.
 pub const ENV_VARIABLES: [(&str, &str); 6] = [
     ("TESTRELAY_API_TOKEN", "api_token"),
     ("TESTRELAY_API_URL", "api_url"),
@@ -21,43 +23,11 @@ pub const ENV_VARIABLES: [(&str, &str); 6] = [
     ("TESTRELAY_PR_NUMBER", "pr_number"),
 ];
 
-/// The variables a provider's users already keep its token in, read when
-/// that provider is chosen explicitly outside its own CI (inside it,
-/// detection names the CI's job token variable).
-fn conventional_token_variables(provider: &str) -> &'static [&'static str] {
-    match provider {
-        "github" => &["GITHUB_TOKEN", "GH_TOKEN"],
-        _ => &[],
-    }
-}
-
-/// Fills what `config` leaves unset from `env` and `det`, for the provider
-/// `provider` (already resolved from `auto`).
+/// Fills the run's identity that `config` leaves unset from `env` and `det`.
 ///
 /// Errors: `Configuration` when `TESTRELAY_PR_NUMBER` is not a number.
-pub(crate) fn fill_config(
-    mut config: Config,
-    provider: &str,
-    det: &Detection,
-    env: &Env,
-) -> Result<Config> {
+pub(crate) fn fill_config(mut config: Config, det: &Detection, env: &Env) -> Result<Config> {
     let var = |name: &str| env.get(name).filter(|v| !v.is_empty()).map(str::to_string);
-    if config.api_token.is_none() {
-        config.api_token = var("TESTRELAY_API_TOKEN")
-            .or_else(|| det.token_env.and_then(var))
-            .or_else(|| {
-                conventional_token_variables(provider)
-                    .iter()
-                    .find_map(|name| var(name))
-            })
-            .map(Secret::new);
-    }
-    if det.ci == Some(CiSystem::GithubActions) {
-        config.job_summary_path = config
-            .job_summary_path
-            .or_else(|| var("GITHUB_STEP_SUMMARY").map(std::path::PathBuf::from));
-        config.workflow_commands = config.workflow_commands.or(Some(true));
-    }
     config.repository = config
         .repository
         .or_else(|| var("TESTRELAY_REPOSITORY"))
@@ -83,10 +53,6 @@ pub(crate) fn fill_config(
             None => det.pr_number,
         };
     }
-    config.api_url = config
-        .api_url
-        .or_else(|| var("TESTRELAY_API_URL"))
-        .or_else(|| det.api_url.clone());
     Ok(config)
 }
 
@@ -126,6 +92,8 @@ pub(crate) fn run_context(config: &Config, det: &Detection) -> RunContext {
         branch: config.branch.clone(),
         pr_number: config.pr_number,
         build_url: det.build_url.clone(),
+        build_id: det.build_id.clone(),
+        pr_repository: det.pr_repository.clone(),
     }
 }
 
@@ -134,9 +102,9 @@ mod tests {
     use super::*;
     use crate::detect::detect;
 
-    fn fill(config: Config, provider: &str, env: Env) -> Result<Config> {
+    fn fill(config: Config, env: Env) -> Result<Config> {
         let det = detect(&env);
-        fill_config(config, provider, &det, &env)
+        fill_config(config, &det, &env)
     }
 
     #[test]
@@ -152,9 +120,7 @@ mod tests {
             repository: Some("explicit/repo".into()),
             ..Config::default()
         };
-        let c = fill(config, "github", env).unwrap();
-        assert_eq!(c.api_token.as_ref().map(Secret::expose), Some("t0k"));
-        assert_eq!(c.api_url.as_deref(), Some("http://127.0.0.1:9"));
+        let c = fill(config, env).unwrap();
         assert_eq!(c.repository.as_deref(), Some("explicit/repo"));
         assert_eq!(c.commit_sha.as_deref(), Some("abc"));
         assert_eq!(c.branch.as_deref(), Some("main"));
@@ -162,21 +128,9 @@ mod tests {
     }
 
     #[test]
-    fn github_token_is_read_for_an_explicit_github_provider_outside_actions() {
-        let env = Env::new().with_var("GH_TOKEN", "gh-cli-token");
-        let c = fill(Config::default(), "github", env.clone()).unwrap();
-        assert_eq!(
-            c.api_token.as_ref().map(Secret::expose),
-            Some("gh-cli-token")
-        );
-        let local = fill(Config::default(), "local", env).unwrap();
-        assert!(local.api_token.is_none());
-    }
-
-    #[test]
     fn a_bad_pr_number_is_a_configuration_error_naming_the_variable() {
         let env = Env::new().with_var("TESTRELAY_PR_NUMBER", "seven");
-        let err = fill(Config::default(), "github", env).unwrap_err();
+        let err = fill(Config::default(), env).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Configuration);
         assert!(err.message().contains("TESTRELAY_PR_NUMBER"), "{err}");
     }
