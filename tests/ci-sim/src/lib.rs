@@ -26,6 +26,7 @@ pub mod faults;
 pub mod github;
 pub mod record;
 mod relay;
+mod vendor;
 mod wire;
 
 use std::io::{self, Read};
@@ -39,7 +40,14 @@ pub use github::GithubState;
 pub use record::RecordedRequest;
 
 use relay::RelayControl;
+use vendor::{Incoming, Vendor, Via};
 use wire::Reply;
+
+/// Every emulated vendor, in the order their paths are tried. Adding a
+/// vendor is one module implementing [`vendor::Vendor`] and one line here.
+fn vendors(options: &SimOptions) -> Vec<Box<dyn Vendor>> {
+    vec![Box::new(github::Github::new(options))]
+}
 
 /// How to start a [`Simulator`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,11 +79,25 @@ impl Default for SimOptions {
 }
 
 /// Everything the handlers change, under one lock.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
     requests: Vec<RecordedRequest>,
     faults: faults::FaultBook,
-    github: github::Github,
+    vendors: Vec<Box<dyn Vendor>>,
+}
+
+impl State {
+    /// The registered vendor of type `V`.
+    fn vendor_mut<V: Vendor>(&mut self) -> Option<&mut V> {
+        self.vendors
+            .iter_mut()
+            .find_map(|v| v.as_any_mut().downcast_mut::<V>())
+    }
+
+    /// The index of the vendor serving `path` through `via`.
+    fn owner(&self, path: &str, via: Via) -> Option<usize> {
+        self.vendors.iter().position(|v| v.owns(path, via))
+    }
 }
 
 /// What the simulator's threads share.
@@ -156,8 +178,11 @@ impl Simulator {
             .to_ip()
             .ok_or_else(|| io::Error::other("the internal HTTP server has no IP address"))?;
         let relay = Arc::new(RelayControl::default());
-        let mut state = State::default();
-        state.github.token = options.github_token.clone();
+        let state = State {
+            requests: Vec::new(),
+            faults: faults::FaultBook::default(),
+            vendors: vendors(&options),
+        };
         let shared = Arc::new(Shared {
             base_url: format!("http://{public}"),
             uploads_url: format!("http://{uploads}"),
@@ -231,30 +256,34 @@ impl Simulator {
         self.shared.state().faults.clear()
     }
 
+    /// Runs `f` on the registered vendor of type `V` (`None` if it is not
+    /// registered, which cannot happen for the built-in vendors).
+    fn with_vendor<V: Vendor, R>(&self, f: impl FnOnce(&mut V) -> R) -> Option<R> {
+        self.shared.state().vendor_mut::<V>().map(f)
+    }
+
     /// A snapshot of the emulated GitHub's data.
     pub fn github(&self) -> GithubState {
-        self.shared.state().github.snapshot()
+        self.with_vendor(|gh: &mut github::Github| gh.snapshot())
+            .unwrap_or_default()
     }
 
     /// Sets GitHub's rate-limit window: `remaining` requests until
     /// `reset_epoch` (Unix seconds), when it refills to 5,000. At 0,
     /// requests get 403 `API rate limit exceeded` until then.
     pub fn set_rate_limit(&self, remaining: u64, reset_epoch: u64) {
-        self.shared
-            .state()
-            .github
-            .set_rate_limit(remaining, reset_epoch);
+        self.with_vendor(|gh: &mut github::Github| gh.set_rate_limit(remaining, reset_epoch));
     }
 
     /// Accepts only `token` from now on (any non-empty token when `None`).
     pub fn set_github_token(&self, token: Option<&str>) {
-        self.shared.state().github.token = token.map(str::to_owned);
+        self.with_vendor(|gh: &mut github::Github| gh.token = token.map(str::to_owned));
     }
 
     /// Read-only token mode: creating or updating a check run gets 403
     /// `Resource not accessible by integration`, as on a fork PR.
     pub fn set_github_read_only(&self, read_only: bool) {
-        self.shared.state().github.read_only = read_only;
+        self.with_vendor(|gh: &mut github::Github| gh.read_only = read_only);
     }
 
     /// Adds `count` existing comments to issue `issue` of `owner/repo`; with
@@ -268,10 +297,10 @@ impl Simulator {
         count: u64,
         marker: Option<&str>,
     ) -> Vec<u64> {
-        self.shared
-            .state()
-            .github
-            .seed_comments(owner, repo, issue, count, marker)
+        self.with_vendor(|gh: &mut github::Github| {
+            gh.seed_comments(owner, repo, issue, count, marker)
+        })
+        .unwrap_or_default()
     }
 
     /// Blocks until `POST /_sim/shutdown` (or [`Simulator::shutdown`] from
@@ -336,13 +365,19 @@ fn answer(shared: &Shared, mut request: tiny_http::Request) {
         return;
     }
     let via = match request.remote_addr() {
-        Some(addr) if shared.relay.listener_of(*addr) == UPLOADS_LISTENER => github::Via::Uploads,
-        _ => github::Via::Api,
+        Some(addr) if shared.relay.listener_of(*addr) == UPLOADS_LISTENER => Via::Uploads,
+        _ => Via::Api,
     };
-    let fault = {
+    let incoming = Incoming {
+        api_url: &shared.base_url,
+        uploads_url: &shared.uploads_url,
+        via,
+    };
+    let (fault, owner) = {
         let mut state = shared.state();
         state.requests.push(recorded.clone());
-        state.faults.fire(&recorded.method, &recorded.path)
+        let fault = state.faults.fire(&recorded.method, &recorded.path);
+        (fault, state.owner(&recorded.path, via))
     };
     let number = shared.answered.fetch_add(1, Ordering::Relaxed) + 1;
     let lose_response = fault == Some(FaultKind::LoseResponse);
@@ -354,7 +389,7 @@ fn answer(shared: &Shared, mut request: tiny_http::Request) {
             headers,
         }) => {
             let mut reply = fault_reply(code, body);
-            decorate(shared, &recorded.path, &mut reply, number);
+            decorate(shared, owner, &mut reply, number);
             for (name, value) in headers {
                 reply.set_header(&name, value);
             }
@@ -373,19 +408,15 @@ fn answer(shared: &Shared, mut request: tiny_http::Request) {
         );
         reply.set_header("connection", "close");
         reply
-    } else if github::owns(&recorded.path) {
-        let urls = github::Urls {
-            api: &shared.base_url,
-            uploads: &shared.uploads_url,
-        };
-        shared.state().github.handle(&recorded, &urls, via)
+    } else if let Some(index) = owner {
+        shared.state().vendors[index].handle(&recorded, &incoming)
     } else {
         error_reply(404, "no vendor emulation serves this path")
     };
     if lose_response {
         return drop_connection(shared, request);
     }
-    decorate(shared, &recorded.path, &mut reply, number);
+    decorate(shared, owner, &mut reply, number);
     respond(request, reply);
 }
 
@@ -439,10 +470,10 @@ fn fault_reply(code: u16, body: String) -> Reply {
     Reply::bytes(code, content_type, body.into_bytes())
 }
 
-/// Adds the headers the vendor owning `path` sends on every response.
-fn decorate(shared: &Shared, path: &str, reply: &mut Reply, number: u64) {
-    if github::owns(path) {
-        shared.state().github.decorate(reply, number);
+/// Adds the headers the owning vendor (by index) sends on every response.
+fn decorate(shared: &Shared, owner: Option<usize>, reply: &mut Reply, number: u64) {
+    if let Some(index) = owner {
+        shared.state().vendors[index].decorate(reply, number);
     }
 }
 
