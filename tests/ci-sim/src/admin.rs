@@ -10,7 +10,7 @@
 //! | `DELETE /_sim/faults` | | 200 `{"cleared": n}` |
 //! | `GET /_sim/requests` | | 200, the recorded requests |
 //! | `DELETE /_sim/requests` | | 200 `{"cleared": n}` |
-//! | `GET /_sim/<vendor>/state` | | 200, that vendor's snapshot (`github`) |
+//! | `GET /_sim/<vendor>/state` | | 200, that vendor's snapshot (`github`, `gitlab`) |
 //! | `POST /_sim/shutdown` | | 200, then the simulator stops |
 //!
 //! GitHub (`crate::github`):
@@ -20,6 +20,20 @@
 //! | `GET /_sim/github/state` | | 200, the [`crate::GithubState`] snapshot |
 //! | `POST /_sim/github/seed-comments` | `{owner, repo, issue, count, with_marker?}` | 201 `{"ids": [..]}` |
 //! | `POST /_sim/github/config` | `{token?: string or null, read_only?: bool, rate_limit?: {remaining, reset}}` | 200, the settings |
+//!
+//! GitLab (`crate::gitlab`). A project is named by its id (a number, or a
+//! string of digits) or its full path (`"group/sub/project"`); an admin route
+//! creates a project it names that does not exist yet (a path gets the next
+//! free id; an id without a path gets the path `sim/project-<id>`).
+//!
+//! | Route | Body | Answer |
+//! |---|---|---|
+//! | `GET /_sim/gitlab/state` | | 200, the [`crate::GitlabState`] snapshot |
+//! | `POST /_sim/gitlab/config` | `{token?: string or null, job_token?: string or null, read_only?: bool, allow_duplicates?: bool, auto_create?: bool, rate_limit?: {remaining, reset}}` | 200 `{token_required, job_token_required, read_only, allow_duplicates, auto_create}` |
+//! | `POST /_sim/gitlab/seed-project` | `{path, id?, default_branch?}` | 201 `{id, path_with_namespace, default_branch}`; 409 when the id or path belongs to another project |
+//! | `POST /_sim/gitlab/seed-merge-request` | `{project, iid, source_project?, source_branch?, target_branch?, sha?, title?}` | 201 `{id, iid, project_id, source_project_id, target_project_id}`; 409 when the iid is taken |
+//! | `POST /_sim/gitlab/seed-notes` | `{project, merge_request_iid, count, with_marker?}` | 201 `{"ids": [..]}` (creates the merge request if missing) |
+//! | `POST /_sim/gitlab/seed-pipeline` | `{project, sha, ref, id?}` | 201 `{id, project_id, sha, ref}`; 409 when the id is taken |
 //!
 //! Bad bodies get 400 `{"message": ".."}`; unknown routes 404.
 
