@@ -4,7 +4,23 @@
 //!
 //! It serves paths under `/api/v4/projects/` on the main address; other
 //! `/api/v4` paths (`GET /api/v4/projects` itself included) are not emulated
-//! and get the simulator's own 404.
+//! and get the simulator's own 404. `:id` is a project id or URL-encoded
+//! full path; "job" says whether a CI job token is accepted.
+//!
+//! | Route | Job | Success |
+//! |---|---|---|
+//! | `POST /projects/:id/statuses/:sha` | no | 201, the status |
+//! | `GET /projects/:id/repository/commits/:sha/statuses` | no | 200, paginated |
+//! | `GET /projects/:id/merge_requests/:iid` | yes | 200, the merge request |
+//! | `GET /projects/:id/merge_requests/:iid/notes` | yes | 200, paginated |
+//! | `POST /projects/:id/merge_requests/:iid/notes` | no | 201, the note |
+//! | `GET /projects/:id/merge_requests/:iid/notes/:note_id` | yes | 200, the note |
+//! | `PUT /projects/:id/merge_requests/:iid/notes/:note_id` | no | 200, the note |
+//! | `PUT /projects/:id/packages/generic/:name/:version/[dirs/]:file` | yes | 201 `{"message":"201 Created"}`; 200 and the file with `select=package_file` |
+//! | `GET /projects/:id/packages/generic/:name/:version/[dirs/]:file` | yes | 200, the bytes |
+//! | `GET /projects/:id/packages` | yes | 200, paginated |
+//! | `GET /projects/:id/packages/:package_id` | yes | 200, the package |
+//! | `GET /projects/:id/packages/:package_id/package_files` | yes | 200, paginated |
 //!
 //! # What follows GitLab
 //!
@@ -20,7 +36,9 @@
 //!   `Retry later` (not JSON), `Retry-After` and `RateLimit-ResetTime`.
 //! - Authentication: `PRIVATE-TOKEN: <t>` (or `?private_token=`) and
 //!   `Authorization: Bearer <t>` are access tokens; `JOB-TOKEN: <t>` (or
-//!   `?job_token=`) is a CI job token. On generic-package routes HTTP Basic
+//!   `?job_token=`) is a CI job token, and so is a bearer token equal to the
+//!   configured job token on a route that allows job tokens (GitLab tells
+//!   them apart by the token itself). On generic-package routes HTTP Basic
 //!   is accepted too (any username; the password is the token; it counts as
 //!   a job token when the username is `gitlab-ci-token` or the password is
 //!   the configured job token). A wrong token gets 401
@@ -101,9 +119,11 @@
 //!   then writes get 403 `{"message":"403 Forbidden"}`), and a job token may
 //!   reach any project (no allowlist).
 //! - Only the fields documented for each resource are returned; statuses
-//!   have no stage other than `external`, notes are never system notes
-//!   unless seeded so, `created_at` in a note request is ignored (GitLab
-//!   ignores it too, unless the user is an owner). Packages compute SHA-256
+//!   have no stage other than `external`; notes are never system notes (so
+//!   `activity_filter` is accepted but changes nothing), `created_at` and
+//!   `internal` in a note request are ignored (GitLab ignores `created_at`
+//!   too, unless the user is an owner); a job token acts as the same user as
+//!   the access tokens. Packages compute SHA-256
 //!   only (`file_md5` and `file_sha1` are null); `status=hidden` packages are
 //!   left out of lists but are still downloadable. Bodies that are not JSON
 //!   although declared so get 400 `{"error":"message body does not match
@@ -111,6 +131,17 @@
 //! - Link URLs point at the simulator; `web_url`s too, but are not served.
 //!   GitLab leaves out `X-Total`, `X-Total-Pages` and the `last` link above
 //!   10,000 records; the simulator always sends them.
+//! - The rate limit is one window for every caller; `Retry-After` is the
+//!   seconds left until the window's reset.
+//!
+//! # Not confirmed against a live GitLab
+//!
+//! Read from GitLab's source rather than seen on the wire: the 404 body of a
+//! missing note, merge request or package (`404 Not found`, the API's
+//! handler for unfound records), the 400 body of malformed JSON, which
+//! defaults appear in `Link` URLs (Grape puts declared defaults into
+//! `params`, which GitLab's link builder copies), and that `pending` after
+//! `running` is refused with `:enqueue from :running`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -150,6 +181,23 @@ const MAX_TARGET_URL_CHARS: usize = 255;
 /// The states `POST /projects/:id/statuses/:sha` accepts.
 const STATUS_STATES: &[&str] = &[
     "pending", "running", "success", "failed", "canceled", "skipped",
+];
+
+/// The `package_type` values the packages API accepts.
+const PACKAGE_TYPES: &[&str] = &[
+    "conan",
+    "maven",
+    "npm",
+    "pypi",
+    "composer",
+    "nuget",
+    "helm",
+    "terraform_module",
+    "golang",
+    "generic",
+    "debian",
+    "rpm",
+    "ml_model",
 ];
 
 /// A GitLab user as the emulation shows it.
@@ -735,7 +783,13 @@ impl Gitlab {
             let value = value.trim();
             let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
             if scheme.eq_ignore_ascii_case("bearer") {
-                return Credential::Access(rest.trim().to_owned());
+                let token = rest.trim().to_owned();
+                // GitLab takes a job token as a bearer token where job
+                // tokens are allowed.
+                if rule.job_token && self.job_token.as_deref() == Some(token.as_str()) {
+                    return Credential::Job(token);
+                }
+                return Credential::Access(token);
             }
             if scheme.eq_ignore_ascii_case("basic") && rule.basic {
                 let decoded = wire::base64_decode(rest.trim())
@@ -1344,25 +1398,7 @@ impl Gitlab {
             )?
             .unwrap_or_default();
         let desc = p.choice("sort", &["asc", "desc"], Some("asc"))?.as_deref() == Some("desc");
-        let package_type = p.choice(
-            "package_type",
-            &[
-                "conan",
-                "maven",
-                "npm",
-                "pypi",
-                "composer",
-                "nuget",
-                "helm",
-                "terraform_module",
-                "golang",
-                "generic",
-                "debian",
-                "rpm",
-                "ml_model",
-            ],
-            None,
-        )?;
+        let package_type = p.choice("package_type", PACKAGE_TYPES, None)?;
         let name = p.string("package_name")?.map(|n| n.to_lowercase());
         let version = p.string("package_version")?;
         let status = p.choice(
@@ -2592,6 +2628,19 @@ mod tests {
             Credential::Job("jt".to_owned())
         );
         assert_eq!(gl.credential(&req, STRICT), Credential::Missing);
+        let with_job = Gitlab {
+            job_token: Some("jt".to_owned()),
+            ..Gitlab::default()
+        };
+        req.headers = vec![("authorization".to_owned(), "Bearer jt".to_owned())];
+        assert_eq!(
+            with_job.credential(&req, JOB_READ),
+            Credential::Job("jt".to_owned())
+        );
+        assert_eq!(
+            with_job.credential(&req, STRICT),
+            Credential::Access("jt".to_owned())
+        );
         let basic = format!("Basic {}", wire::base64(b"me:pat"));
         req.headers = vec![("authorization".to_owned(), basic)];
         assert_eq!(
