@@ -32,7 +32,9 @@
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
+use crate::admin::{self, bad_request};
 use crate::record::RecordedRequest;
+use crate::vendor::{Incoming, Vendor, Via};
 use crate::wire::{self, Reply};
 
 const DOCS: &str = "https://docs.github.com/rest";
@@ -317,27 +319,8 @@ impl Default for Github {
     }
 }
 
-/// Whether `path` belongs to the GitHub emulation.
-pub(crate) fn owns(path: &str) -> bool {
-    path.starts_with("/repos/")
-}
-
-/// Which of the simulator's addresses a request came through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Via {
-    /// The API address (`api.github.com`).
-    Api,
-    /// The uploads address (`uploads.github.com`).
-    Uploads,
-}
-
-/// The simulator's two base URLs.
-pub(crate) struct Urls<'a> {
-    /// The API address.
-    pub api: &'a str,
-    /// The uploads address.
-    pub uploads: &'a str,
-}
+/// The path prefix the GitHub emulation serves.
+const OWNED_PREFIX: &str = "/repos/";
 
 /// The request being answered, with the simulator's base URLs.
 struct Ctx<'a> {
@@ -428,7 +411,7 @@ impl Github {
 
     /// Adds GitHub's per-response headers: the rate-limit window and a
     /// request id.
-    pub fn decorate(&self, reply: &mut Reply, request_number: u64) {
+    fn add_headers(&self, reply: &mut Reply, request_number: u64) {
         let rate = self.rate;
         reply.set_header("x-ratelimit-limit", rate.limit.to_string());
         reply.set_header("x-ratelimit-remaining", rate.remaining.to_string());
@@ -442,8 +425,8 @@ impl Github {
         reply.set_header("x-github-api-version-selected", "2022-11-28");
     }
 
-    /// Answers one request to a path [`owns`] accepted.
-    pub fn handle(&mut self, req: &RecordedRequest, urls: &Urls<'_>, via: Via) -> Reply {
+    /// Answers one request to a path under `/repos/`.
+    fn answer(&mut self, req: &RecordedRequest, incoming: &Incoming<'_>) -> Reply {
         if !self.authenticated(req) {
             return error(401, "Bad credentials", DOCS);
         }
@@ -458,11 +441,11 @@ impl Github {
             .collect();
         let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
         let cx = Ctx {
-            base: urls.api,
-            uploads: urls.uploads,
+            base: incoming.api_url,
+            uploads: incoming.uploads_url,
             req,
         };
-        if via == Via::Uploads {
+        if incoming.via == Via::Uploads {
             return match (req.method.as_str(), segments.as_slice()) {
                 ("POST", ["repos", o, r, "releases", id, "assets"]) => {
                     self.upload_asset(&cx, o, r, id)
@@ -1000,6 +983,126 @@ impl Github {
     }
 }
 
+impl Github {
+    /// A GitHub emulation accepting `options.github_token` (any non-empty
+    /// token when `None`).
+    pub fn new(options: &crate::SimOptions) -> Github {
+        Github {
+            token: options.github_token.clone(),
+            ..Github::default()
+        }
+    }
+}
+
+impl Vendor for Github {
+    fn name(&self) -> &'static str {
+        "github"
+    }
+
+    /// Paths under `/repos/`, on either address (the uploads address serves
+    /// only the asset upload route, and 404 to the rest).
+    fn owns(&self, path: &str, _via: Via) -> bool {
+        path.starts_with(OWNED_PREFIX)
+    }
+
+    fn handle(&mut self, req: &RecordedRequest, incoming: &Incoming<'_>) -> Reply {
+        self.answer(req, incoming)
+    }
+
+    fn decorate(&self, reply: &mut Reply, request_number: u64) {
+        self.add_headers(reply, request_number);
+    }
+
+    fn state_json(&self) -> Value {
+        json!(self.state)
+    }
+
+    fn admin(&mut self, method: &str, route: &str, body: &[u8]) -> Option<Reply> {
+        match (method, route) {
+            ("POST", "seed-comments") => Some(self.admin_seed_comments(body)),
+            ("POST", "config") => Some(self.admin_config(body)),
+            _ => None,
+        }
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+// ----- admin routes (documented in `crate::admin`) ----------------------
+
+/// The body of `POST /_sim/github/seed-comments`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedComments {
+    owner: String,
+    repo: String,
+    issue: u64,
+    count: u64,
+    with_marker: Option<String>,
+}
+
+impl Github {
+    fn admin_seed_comments(&mut self, body: &[u8]) -> Reply {
+        let seed = match serde_json::from_slice::<SeedComments>(body) {
+            Ok(seed) => seed,
+            Err(e) => return bad_request(&format!("invalid seed-comments JSON: {e}")),
+        };
+        if seed.count > admin::MAX_SEEDED {
+            return bad_request(&format!("\"count\" is at most {}", admin::MAX_SEEDED));
+        }
+        let ids = self.seed_comments(
+            &seed.owner,
+            &seed.repo,
+            seed.issue,
+            seed.count,
+            seed.with_marker.as_deref(),
+        );
+        Reply::json(201, &json!({ "ids": ids }))
+    }
+
+    fn admin_config(&mut self, body: &[u8]) -> Reply {
+        let body = match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(m)) => m,
+            _ => return bad_request("the config must be a JSON object"),
+        };
+        if let Some(key) = body
+            .keys()
+            .find(|k| !matches!(k.as_str(), "token" | "read_only" | "rate_limit"))
+        {
+            return bad_request(&format!(
+                "unknown config field {key:?}: use token, read_only, rate_limit"
+            ));
+        }
+        let token = match admin::token_setting(&body, "token") {
+            Ok(token) => token,
+            Err(reply) => return reply,
+        };
+        let read_only = match admin::bool_setting(&body, "read_only") {
+            Ok(read_only) => read_only,
+            Err(reply) => return reply,
+        };
+        let rate = match admin::rate_limit_setting(&body) {
+            Ok(rate) => rate,
+            Err(reply) => return reply,
+        };
+        if let Some(token) = token {
+            self.token = token;
+        }
+        if let Some(read_only) = read_only {
+            self.read_only = read_only;
+        }
+        if let Some((remaining, reset)) = rate {
+            self.set_rate_limit(remaining, reset);
+        }
+        Reply::json(
+            200,
+            &json!({ "token_required": self.token.is_some(), "read_only": self.read_only }),
+        )
+    }
+}
+
 /// The optional check-run fields shared by create and update.
 struct CheckFields {
     external_id: Option<String>,
@@ -1478,11 +1581,12 @@ mod tests {
     }
 
     fn send(gh: &mut Github, method: &str, target: &str, body: &str) -> (u16, Value) {
-        let urls = Urls {
-            api: BASE,
-            uploads: UPLOADS,
+        let incoming = Incoming {
+            api_url: BASE,
+            uploads_url: UPLOADS,
+            via: Via::Api,
         };
-        let reply = gh.handle(&request(method, target, body), &urls, Via::Api);
+        let reply = gh.handle(&request(method, target, body), &incoming);
         let value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
         (reply.status, value)
     }
@@ -1593,7 +1697,7 @@ mod tests {
         let mut gh = Github::default();
         gh.set_rate_limit(7, 1_900_000_000);
         let mut reply = Reply::json(200, &json!({}));
-        gh.decorate(&mut reply, 26);
+        gh.add_headers(&mut reply, 26);
         assert_eq!(reply.header("x-ratelimit-remaining"), Some("7"));
         assert_eq!(reply.header("x-ratelimit-reset"), Some("1900000000"));
         assert_eq!(reply.header("x-ratelimit-limit"), Some("5000"));

@@ -2,13 +2,31 @@
 //! without the internet: stateful emulation of the vendor routes with their
 //! real response shapes, a record of every request, and fault injection.
 //!
-//! Rust tests use [`Simulator`] directly; C and Node tests run the
-//! `testrelay-ci-sim` binary, read the port from its first line of output
-//! (`listening on http://127.0.0.1:PORT`) and use the admin routes:
+//! Each vendor is one module behind the `Vendor` trait (`src/vendor.rs`: the
+//! paths it owns, its answers, the headers it adds to every response, a JSON
+//! snapshot of its state and its admin routes), registered in one list
+//! (`vendors`):
+//! - [`github`]: check runs, commit statuses, issue comments and release
+//!   assets under `/repos/`;
+//! - [`gitlab`]: commit statuses, merge request notes and generic packages
+//!   under `/api/v4/projects/`.
+//!
+//! Recording and fault injection are shared: every request to a vendor path
+//! (admin routes excepted) is recorded, then the armed faults are tried, then
+//! the owning vendor answers; a path no vendor owns gets 404 `{"message":
+//! "no vendor emulation serves this path"}`.
+//!
+//! Rust tests use [`Simulator`] directly ([`Simulator::github`],
+//! [`Simulator::gitlab`] and the `seed_*`/`set_*` methods); C and Node tests
+//! run the `testrelay-ci-sim` binary, read the port from its first line of
+//! output (`listening on http://127.0.0.1:PORT`) and use the admin routes:
 //! `POST|DELETE /_sim/faults`, `GET|DELETE /_sim/requests`,
-//! `GET /_sim/github/state`, `POST /_sim/github/seed-comments`,
-//! `POST /_sim/github/config` and `POST /_sim/shutdown` (bodies and answers
-//! are described in `src/admin.rs`).
+//! `POST /_sim/shutdown`, and per vendor `GET /_sim/<vendor>/state` plus
+//! `POST /_sim/github/seed-comments`, `POST /_sim/github/config`,
+//! `POST /_sim/gitlab/config`, `POST /_sim/gitlab/seed-project`,
+//! `POST /_sim/gitlab/seed-merge-request`, `POST /_sim/gitlab/seed-notes` and
+//! `POST /_sim/gitlab/seed-pipeline` (bodies and answers are described in
+//! `src/admin.rs`).
 //!
 //! GitHub takes release-asset uploads on a host of its own
 //! (`uploads.github.com`); the simulator serves them on a second address,
@@ -17,15 +35,16 @@
 //! The simulator binds 127.0.0.1 only. Clients connect to a relay thread
 //! (so that a fault can really drop a connection, see `relay`), which hands
 //! each connection to an internal tiny_http server; a fixed number of
-//! handler threads answer the requests. Each vendor is one module:
-//! [`github`] now.
+//! handler threads answer the requests.
 #![forbid(unsafe_code)]
 
 mod admin;
 pub mod faults;
 pub mod github;
+pub mod gitlab;
 pub mod record;
 mod relay;
+mod vendor;
 mod wire;
 
 use std::io::{self, Read};
@@ -36,10 +55,21 @@ use std::thread::{self, JoinHandle};
 
 pub use faults::{Fault, FaultKind, Matcher, Trigger};
 pub use github::GithubState;
+pub use gitlab::GitlabState;
 pub use record::RecordedRequest;
 
 use relay::RelayControl;
+use vendor::{Incoming, Vendor, Via};
 use wire::Reply;
+
+/// Every emulated vendor, in the order their paths are tried. Adding a
+/// vendor is one module implementing [`vendor::Vendor`] and one line here.
+fn vendors(options: &SimOptions) -> Vec<Box<dyn Vendor>> {
+    vec![
+        Box::new(github::Github::new(options)),
+        Box::new(gitlab::Gitlab::new(options)),
+    ]
+}
 
 /// How to start a [`Simulator`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +86,12 @@ pub struct SimOptions {
     /// Port on 127.0.0.1 of the uploads address; 0 (the default) lets the
     /// system choose.
     pub uploads_port: u16,
+    /// The only GitLab access token accepted (`PRIVATE-TOKEN`,
+    /// `Authorization: Bearer`); any non-empty token when `None`.
+    pub gitlab_token: Option<String>,
+    /// The only GitLab CI job token accepted (`JOB-TOKEN`); any non-empty
+    /// token when `None`.
+    pub gitlab_job_token: Option<String>,
 }
 
 impl Default for SimOptions {
@@ -66,16 +102,32 @@ impl Default for SimOptions {
             max_body_bytes: 32 << 20,
             github_token: None,
             uploads_port: 0,
+            gitlab_token: None,
+            gitlab_job_token: None,
         }
     }
 }
 
 /// Everything the handlers change, under one lock.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
     requests: Vec<RecordedRequest>,
     faults: faults::FaultBook,
-    github: github::Github,
+    vendors: Vec<Box<dyn Vendor>>,
+}
+
+impl State {
+    /// The registered vendor of type `V`.
+    fn vendor_mut<V: Vendor>(&mut self) -> Option<&mut V> {
+        self.vendors
+            .iter_mut()
+            .find_map(|v| v.as_any_mut().downcast_mut::<V>())
+    }
+
+    /// The index of the vendor serving `path` through `via`.
+    fn owner(&self, path: &str, via: Via) -> Option<usize> {
+        self.vendors.iter().position(|v| v.owns(path, via))
+    }
 }
 
 /// What the simulator's threads share.
@@ -156,8 +208,11 @@ impl Simulator {
             .to_ip()
             .ok_or_else(|| io::Error::other("the internal HTTP server has no IP address"))?;
         let relay = Arc::new(RelayControl::default());
-        let mut state = State::default();
-        state.github.token = options.github_token.clone();
+        let state = State {
+            requests: Vec::new(),
+            faults: faults::FaultBook::default(),
+            vendors: vendors(&options),
+        };
         let shared = Arc::new(Shared {
             base_url: format!("http://{public}"),
             uploads_url: format!("http://{uploads}"),
@@ -231,30 +286,34 @@ impl Simulator {
         self.shared.state().faults.clear()
     }
 
+    /// Runs `f` on the registered vendor of type `V` (`None` if it is not
+    /// registered, which cannot happen for the built-in vendors).
+    fn with_vendor<V: Vendor, R>(&self, f: impl FnOnce(&mut V) -> R) -> Option<R> {
+        self.shared.state().vendor_mut::<V>().map(f)
+    }
+
     /// A snapshot of the emulated GitHub's data.
     pub fn github(&self) -> GithubState {
-        self.shared.state().github.snapshot()
+        self.with_vendor(|gh: &mut github::Github| gh.snapshot())
+            .unwrap_or_default()
     }
 
     /// Sets GitHub's rate-limit window: `remaining` requests until
     /// `reset_epoch` (Unix seconds), when it refills to 5,000. At 0,
     /// requests get 403 `API rate limit exceeded` until then.
     pub fn set_rate_limit(&self, remaining: u64, reset_epoch: u64) {
-        self.shared
-            .state()
-            .github
-            .set_rate_limit(remaining, reset_epoch);
+        self.with_vendor(|gh: &mut github::Github| gh.set_rate_limit(remaining, reset_epoch));
     }
 
     /// Accepts only `token` from now on (any non-empty token when `None`).
     pub fn set_github_token(&self, token: Option<&str>) {
-        self.shared.state().github.token = token.map(str::to_owned);
+        self.with_vendor(|gh: &mut github::Github| gh.token = token.map(str::to_owned));
     }
 
     /// Read-only token mode: creating or updating a check run gets 403
     /// `Resource not accessible by integration`, as on a fork PR.
     pub fn set_github_read_only(&self, read_only: bool) {
-        self.shared.state().github.read_only = read_only;
+        self.with_vendor(|gh: &mut github::Github| gh.read_only = read_only);
     }
 
     /// Adds `count` existing comments to issue `issue` of `owner/repo`; with
@@ -268,10 +327,124 @@ impl Simulator {
         count: u64,
         marker: Option<&str>,
     ) -> Vec<u64> {
-        self.shared
-            .state()
-            .github
-            .seed_comments(owner, repo, issue, count, marker)
+        self.with_vendor(|gh: &mut github::Github| {
+            gh.seed_comments(owner, repo, issue, count, marker)
+        })
+        .unwrap_or_default()
+    }
+
+    /// A snapshot of the emulated GitLab's data.
+    pub fn gitlab(&self) -> GitlabState {
+        self.with_vendor(|gl: &mut gitlab::Gitlab| gl.snapshot())
+            .unwrap_or_default()
+    }
+
+    /// Sets GitLab's rate-limit window: `remaining` requests until
+    /// `reset_epoch` (Unix seconds), when a fresh window of 2,000 requests a
+    /// minute starts. Past it, requests get 429 `Retry later` with
+    /// `Retry-After` until then.
+    pub fn set_gitlab_rate_limit(&self, remaining: u64, reset_epoch: u64) {
+        self.with_vendor(|gl: &mut gitlab::Gitlab| gl.set_rate_limit(remaining, reset_epoch));
+    }
+
+    /// Accepts only `token` as a GitLab access token from now on (any
+    /// non-empty token when `None`).
+    pub fn set_gitlab_token(&self, token: Option<&str>) {
+        self.with_vendor(|gl: &mut gitlab::Gitlab| gl.token = token.map(str::to_owned));
+    }
+
+    /// Accepts only `token` as a GitLab CI job token from now on (any
+    /// non-empty token when `None`).
+    pub fn set_gitlab_job_token(&self, token: Option<&str>) {
+        self.with_vendor(|gl: &mut gitlab::Gitlab| gl.job_token = token.map(str::to_owned));
+    }
+
+    /// Read-only mode: creating statuses and notes, editing notes and
+    /// uploading packages get 403 `403 Forbidden`.
+    pub fn set_gitlab_read_only(&self, read_only: bool) {
+        self.with_vendor(|gl: &mut gitlab::Gitlab| gl.read_only = read_only);
+    }
+
+    /// Whether a generic package may receive the same file name twice (the
+    /// default); when not, the second upload gets 400 `Duplicate package is
+    /// not allowed`.
+    pub fn set_gitlab_allow_duplicates(&self, allow: bool) {
+        self.with_vendor(|gl: &mut gitlab::Gitlab| gl.allow_duplicates = allow);
+    }
+
+    /// Whether projects and merge requests a request names are created on
+    /// first use (the default); when not, unknown ones get 404.
+    pub fn set_gitlab_auto_create(&self, auto_create: bool) {
+        self.with_vendor(|gl: &mut gitlab::Gitlab| gl.auto_create = auto_create);
+    }
+
+    /// Creates GitLab project `path` (`group/sub/project`) with `id` (the
+    /// next free id when `None`); returns its id.
+    ///
+    /// # Errors
+    /// When the path is not a full path, or the id or path belongs to
+    /// another project.
+    pub fn seed_gitlab_project(&self, id: Option<u64>, path: &str) -> Result<u64, String> {
+        self.with_vendor(|gl: &mut gitlab::Gitlab| {
+            gl.seed_project(id, path, None)
+                .map(|p| p.id)
+                .map_err(|(_, message)| message)
+        })
+        .unwrap_or_else(|| Err("no GitLab emulation".to_owned()))
+    }
+
+    /// Creates merge request `iid` in GitLab project `project` (an id or a
+    /// path), from `source_project` when it is a fork merge request; returns
+    /// its global id. Projects named are created if missing.
+    ///
+    /// # Errors
+    /// When a project reference is invalid or the IID is taken.
+    pub fn seed_gitlab_merge_request(
+        &self,
+        project: &str,
+        iid: u64,
+        source_project: Option<&str>,
+    ) -> Result<u64, String> {
+        self.with_vendor(|gl: &mut gitlab::Gitlab| {
+            gl.seed_merge_request_from(project, iid, source_project)
+        })
+        .unwrap_or_else(|| Err("no GitLab emulation".to_owned()))
+    }
+
+    /// Adds `count` existing notes to merge request `iid` of GitLab project
+    /// `project` (both created if missing), written earlier by someone else;
+    /// with `marker`, the last one is ours and starts with the marker.
+    /// Returns their ids (none when the project reference is invalid).
+    pub fn seed_gitlab_notes(
+        &self,
+        project: &str,
+        iid: u64,
+        count: u64,
+        marker: Option<&str>,
+    ) -> Vec<u64> {
+        self.with_vendor(|gl: &mut gitlab::Gitlab| gl.seed_notes(project, iid, count, marker))
+            .and_then(Result::ok)
+            .unwrap_or_default()
+    }
+
+    /// Adds a pipeline of `sha` on `git_ref` to GitLab project `project`,
+    /// with `id` (the next free id when `None`), as if GitLab CI ran it;
+    /// returns its id.
+    ///
+    /// # Errors
+    /// When the project reference is invalid or the id is taken.
+    pub fn seed_gitlab_pipeline(
+        &self,
+        project: &str,
+        sha: &str,
+        git_ref: &str,
+        id: Option<u64>,
+    ) -> Result<u64, String> {
+        self.with_vendor(|gl: &mut gitlab::Gitlab| {
+            gl.seed_pipeline(project, sha, git_ref, id)
+                .map_err(|(_, message)| message)
+        })
+        .unwrap_or_else(|| Err("no GitLab emulation".to_owned()))
     }
 
     /// Blocks until `POST /_sim/shutdown` (or [`Simulator::shutdown`] from
@@ -336,13 +509,19 @@ fn answer(shared: &Shared, mut request: tiny_http::Request) {
         return;
     }
     let via = match request.remote_addr() {
-        Some(addr) if shared.relay.listener_of(*addr) == UPLOADS_LISTENER => github::Via::Uploads,
-        _ => github::Via::Api,
+        Some(addr) if shared.relay.listener_of(*addr) == UPLOADS_LISTENER => Via::Uploads,
+        _ => Via::Api,
     };
-    let fault = {
+    let incoming = Incoming {
+        api_url: &shared.base_url,
+        uploads_url: &shared.uploads_url,
+        via,
+    };
+    let (fault, owner) = {
         let mut state = shared.state();
         state.requests.push(recorded.clone());
-        state.faults.fire(&recorded.method, &recorded.path)
+        let fault = state.faults.fire(&recorded.method, &recorded.path);
+        (fault, state.owner(&recorded.path, via))
     };
     let number = shared.answered.fetch_add(1, Ordering::Relaxed) + 1;
     let lose_response = fault == Some(FaultKind::LoseResponse);
@@ -354,7 +533,7 @@ fn answer(shared: &Shared, mut request: tiny_http::Request) {
             headers,
         }) => {
             let mut reply = fault_reply(code, body);
-            decorate(shared, &recorded.path, &mut reply, number);
+            decorate(shared, owner, &mut reply, number);
             for (name, value) in headers {
                 reply.set_header(&name, value);
             }
@@ -373,19 +552,15 @@ fn answer(shared: &Shared, mut request: tiny_http::Request) {
         );
         reply.set_header("connection", "close");
         reply
-    } else if github::owns(&recorded.path) {
-        let urls = github::Urls {
-            api: &shared.base_url,
-            uploads: &shared.uploads_url,
-        };
-        shared.state().github.handle(&recorded, &urls, via)
+    } else if let Some(index) = owner {
+        shared.state().vendors[index].handle(&recorded, &incoming)
     } else {
         error_reply(404, "no vendor emulation serves this path")
     };
     if lose_response {
         return drop_connection(shared, request);
     }
-    decorate(shared, &recorded.path, &mut reply, number);
+    decorate(shared, owner, &mut reply, number);
     respond(request, reply);
 }
 
@@ -439,10 +614,10 @@ fn fault_reply(code: u16, body: String) -> Reply {
     Reply::bytes(code, content_type, body.into_bytes())
 }
 
-/// Adds the headers the vendor owning `path` sends on every response.
-fn decorate(shared: &Shared, path: &str, reply: &mut Reply, number: u64) {
-    if github::owns(path) {
-        shared.state().github.decorate(reply, number);
+/// Adds the headers the owning vendor (by index) sends on every response.
+fn decorate(shared: &Shared, owner: Option<usize>, reply: &mut Reply, number: u64) {
+    if let Some(index) = owner {
+        shared.state().vendors[index].decorate(reply, number);
     }
 }
 

@@ -2,7 +2,8 @@
 //! languages. Prints `listening on http://127.0.0.1:PORT` as its first line,
 //! then serves until killed or until `POST /_sim/shutdown`.
 //!
-//! Usage: `testrelay-ci-sim [--port N] [--token TOKEN]`
+//! Usage: `testrelay-ci-sim [--port N] [--token TOKEN] [--gitlab-token TOKEN]
+//! [--gitlab-job-token TOKEN]`
 #![forbid(unsafe_code)]
 
 use std::io::Write;
@@ -10,9 +11,12 @@ use std::process::ExitCode;
 
 use testrelay_ci_sim::{SimOptions, Simulator};
 
-const USAGE: &str = "usage: testrelay-ci-sim [--port N] [--token TOKEN]\n\
-  --port N       listen on 127.0.0.1:N (default 0: the system chooses)\n\
-  --token TOKEN  accept only this GitHub token (default: any non-empty token)";
+const USAGE: &str = "usage: testrelay-ci-sim [--port N] [--token TOKEN] \
+[--gitlab-token TOKEN] [--gitlab-job-token TOKEN]\n\
+  --port N                  listen on 127.0.0.1:N (default 0: the system chooses)\n\
+  --token TOKEN             accept only this GitHub token (default: any non-empty token)\n\
+  --gitlab-token TOKEN      accept only this GitLab access token (default: any non-empty token)\n\
+  --gitlab-job-token TOKEN  accept only this GitLab CI job token (default: any non-empty token)";
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<SimOptions, String> {
     let mut options = SimOptions::default();
@@ -25,12 +29,16 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<SimOptions, String> 
                     .parse()
                     .map_err(|_| format!("--port must be 0..=65535, got {value:?}"))?;
             }
-            "--token" => {
-                let value = args.next().ok_or("--token needs a value")?;
+            "--token" | "--gitlab-token" | "--gitlab-job-token" => {
+                let value = args.next().ok_or(format!("{arg} needs a value"))?;
                 if value.is_empty() {
-                    return Err("--token must not be empty".to_owned());
+                    return Err(format!("{arg} must not be empty"));
                 }
-                options.github_token = Some(value);
+                match arg.as_str() {
+                    "--token" => options.github_token = Some(value),
+                    "--gitlab-token" => options.gitlab_token = Some(value),
+                    _ => options.gitlab_job_token = Some(value),
+                }
             }
             other => return Err(format!("unknown argument {other:?}")),
         }

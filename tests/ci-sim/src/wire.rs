@@ -1,5 +1,6 @@
 //! HTTP plumbing shared by every vendor module: the reply type, query
-//! strings, percent-encoding, `Link` pagination, timestamps and base64.
+//! strings, percent-encoding, GitHub's `Link` pagination, timestamps and
+//! base64.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -199,11 +200,55 @@ pub(crate) fn now_epoch() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Milliseconds since the Unix epoch, now (0 if the clock is before 1970).
+pub(crate) fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// `epoch` seconds as an ISO 8601 UTC timestamp, `YYYY-MM-DDTHH:MM:SSZ`,
 /// the format GitHub uses in every `*_at` field.
 pub(crate) fn iso8601(epoch: u64) -> String {
-    let days = epoch / 86_400;
+    let (year, month, day) = civil_date(epoch / 86_400);
     let secs = epoch % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// `millis` since the epoch as an ISO 8601 UTC timestamp with
+/// milliseconds, `YYYY-MM-DDTHH:MM:SS.mmmZ`, the format GitLab uses.
+pub(crate) fn iso8601_millis(millis: u64) -> String {
+    let seconds = iso8601(millis / 1000);
+    format!("{}.{:03}Z", seconds.trim_end_matches('Z'), millis % 1000)
+}
+
+/// `epoch` seconds as an HTTP date (RFC 9110 IMF-fixdate),
+/// `Tue, 05 Jan 2021 11:00:00 GMT`.
+pub(crate) fn http_date(epoch: u64) -> String {
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = epoch / 86_400;
+    let (year, month, day) = civil_date(days);
+    let secs = epoch % 86_400;
+    format!(
+        "{}, {day:02} {} {year:04} {:02}:{:02}:{:02} GMT",
+        WEEKDAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize],
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// The civil date (year, month 1..=12, day) of `days` since 1970-01-01.
+fn civil_date(days: u64) -> (u64, u64, u64) {
     // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
     let z = days + 719_468;
     let era = z / 146_097;
@@ -214,12 +259,7 @@ pub(crate) fn iso8601(epoch: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + u64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    (year, month, day)
 }
 
 /// Standard base64 with padding.
@@ -242,6 +282,33 @@ pub(crate) fn base64(data: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Decodes standard base64 (padding optional); `None` when malformed.
+pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0u32;
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    // Six leftover bits cannot come from whole bytes.
+    (bits < 6).then_some(out)
 }
 
 #[cfg(test)]
@@ -343,6 +410,41 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(base64(input.as_bytes()), expected);
         }
+    }
+
+    #[test]
+    fn millis_and_http_dates() {
+        assert_eq!(
+            iso8601_millis(1_700_000_000_123),
+            "2023-11-14T22:13:20.123Z"
+        );
+        assert_eq!(iso8601_millis(5), "1970-01-01T00:00:00.005Z");
+        assert_eq!(http_date(1_609_844_400), "Tue, 05 Jan 2021 11:00:00 GMT");
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date(951_782_400), "Tue, 29 Feb 2000 00:00:00 GMT");
+    }
+
+    #[test]
+    fn base64_decode_round_trips() {
+        for input in [
+            "",
+            "f",
+            "fo",
+            "foo",
+            "foob",
+            "fooba",
+            "foobar",
+            "gitlab-ci-token:x",
+        ] {
+            assert_eq!(
+                base64_decode(&base64(input.as_bytes())).as_deref(),
+                Some(input.as_bytes())
+            );
+        }
+        assert_eq!(base64_decode("Zm9v").as_deref(), Some(&b"foo"[..]));
+        assert_eq!(base64_decode("Zg").as_deref(), Some(&b"f"[..]));
+        assert_eq!(base64_decode("Z"), None);
+        assert_eq!(base64_decode("Zm9v!"), None);
     }
 
     #[test]

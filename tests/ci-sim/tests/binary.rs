@@ -1,5 +1,6 @@
 //! The `testrelay-ci-sim` binary, as C and Node tests use it: the port line,
-//! serving, and stopping through `POST /_sim/shutdown`.
+//! serving, stopping through `POST /_sim/shutdown`, and GitLab's token
+//! options and admin routes.
 
 mod support;
 
@@ -112,4 +113,89 @@ fn bad_arguments_exit_with_2() {
     let (mut running, line) = start(&["--port", "seventy"]);
     assert_eq!(line, "");
     assert_eq!(wait_exit(&mut running), Some(2));
+}
+
+#[test]
+fn gitlab_tokens_and_admin_routes() {
+    let (mut running, line) = start(&["--gitlab-token", "glpat-c", "--gitlab-job-token", "job-c"]);
+    let base = line
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    let a = agent();
+    let admin = |route: &str, body: &str| {
+        send(
+            &a,
+            "POST",
+            &format!("{base}/_sim/gitlab/{route}"),
+            &[],
+            Some(body.as_bytes()),
+        )
+    };
+    let project = admin("seed-project", r#"{"path":"acme/widgets","id":31}"#);
+    assert_eq!(project.status, 201);
+    let seeded = admin(
+        "seed-notes",
+        r#"{"project":31,"merge_request_iid":4,"count":25,"with_marker":"<!-- m -->"}"#,
+    );
+    assert_eq!(seeded.status, 201);
+    assert_eq!(seeded.json()["ids"].as_array().map(Vec::len), Some(25));
+    assert_eq!(
+        admin(
+            "seed-pipeline",
+            r#"{"project":"acme/widgets","sha":"abc","ref":"main","id":8}"#
+        )
+        .status,
+        201
+    );
+
+    let notes = format!("{base}/api/v4/projects/acme%2Fwidgets/merge_requests/4/notes");
+    let wrong = send(&a, "GET", &notes, &[("private-token", "nope")], None);
+    assert_eq!(wrong.status, 401);
+    let page = send(
+        &a,
+        "GET",
+        &format!("{notes}?page=2"),
+        &[("job-token", "job-c")],
+        None,
+    );
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("x-total"), Some("25"));
+    assert_eq!(page.json().as_array().map(Vec::len), Some(5));
+    let status = send(
+        &a,
+        "POST",
+        &format!("{base}/api/v4/projects/31/statuses/abc"),
+        &[("private-token", "glpat-c")],
+        Some(br#"{"state":"running","name":"testrelay"}"#),
+    );
+    assert_eq!(status.status, 201);
+    assert_eq!(status.json()["pipeline_id"], 8);
+
+    let config = admin("config", r#"{"token":null,"read_only":true}"#);
+    assert_eq!(config.json()["token_required"], false);
+    assert_eq!(config.json()["read_only"], true);
+    let denied = send(
+        &a,
+        "POST",
+        &notes,
+        &[("private-token", "anything")],
+        Some(br#"{"body":"hi"}"#),
+    );
+    assert_eq!(denied.status, 403);
+
+    let state = send(&a, "GET", &format!("{base}/_sim/gitlab/state"), &[], None).json();
+    assert_eq!(state["projects"][0]["id"], 31);
+    assert_eq!(
+        state["merge_requests"][0]["notes"].as_array().map(Vec::len),
+        Some(25)
+    );
+    assert_eq!(state["statuses"][0]["status"], "running");
+    let recorded = send(&a, "GET", &format!("{base}/_sim/requests"), &[], None).json();
+    assert_eq!(recorded.as_array().map(Vec::len), Some(4));
+
+    let stop = send(&a, "POST", &format!("{base}/_sim/shutdown"), &[], None);
+    assert_eq!(stop.status, 200);
+    assert_eq!(wait_exit(&mut running), Some(0));
 }
