@@ -123,6 +123,16 @@ impl GitlabProvider {
         })
     }
 
+    /// Sends one request; a refusal names the scope GitLab needs.
+    fn send(&self, method: &str, path: &str, body: Body<'_>) -> Result<crate::http::Response> {
+        self.http.send(method, path, body).map_err(explain_refused)
+    }
+
+    /// Every item of a paginated list; a refusal names the scope.
+    fn pages(&self, path: &str) -> Result<Vec<Value>> {
+        self.http.get_all_pages(path).map_err(explain_refused)
+    }
+
     /// Refuses, without a request, what a job token cannot do.
     fn needs_api_token(&self, what: &str) -> Result<()> {
         if self.job_token_only {
@@ -156,7 +166,7 @@ impl GitlabProvider {
         if let Some(pipeline) = pipeline_id(ctx) {
             path.push_str(&format!("&pipeline_id={pipeline}"));
         }
-        let statuses = self.http.get_all_pages(&path)?;
+        let statuses = self.pages(&path)?;
         Ok(statuses
             .into_iter()
             .filter(|s| s["name"].as_str() == Some(self.context.as_str()))
@@ -186,14 +196,21 @@ impl GitlabProvider {
         } else if let Some(branch) = &ctx.branch {
             body["ref"] = json!(branch);
         }
-        self.http
-            .send(
-                "POST",
-                &format!("/projects/{}/statuses/{sha}", self.project),
-                Body::Json(&body),
-            )
-            .map_err(explain_refused)?
-            .json()
+        let posted = self.send(
+            "POST",
+            &format!("/projects/{}/statuses/{sha}", self.project),
+            Body::Json(&body),
+        );
+        match posted {
+            Ok(resp) => resp.json(),
+            // A retry after a lost answer: GitLab refuses to move the status
+            // into the state it already has. It is there, so it is done.
+            Err(e) if e.kind() == ErrorKind::InvalidArgument => match self.our_status(ctx)? {
+                Some(existing) if existing["status"].as_str() == Some(state) => Ok(existing),
+                _ => Err(e),
+            },
+            Err(e) => Err(e),
+        }
     }
 
     /// The project that holds the merge request (a fork's MR lives on the
@@ -353,13 +370,11 @@ impl CiProvider for GitlabProvider {
             .map_err(|e| Error::io("reading the artifact", path, e))?
             .len();
         let package = self.package_path(ctx, name);
-        self.http
-            .send(
-                "PUT",
-                &package,
-                Body::File(path, "application/octet-stream"),
-            )
-            .map_err(explain_refused)?;
+        self.send(
+            "PUT",
+            &package,
+            Body::File(path, "application/octet-stream"),
+        )?;
         Ok(ArtifactRef {
             name: package_safe(name),
             url: format!("{}{package}", self.http.base_url()),
@@ -375,7 +390,7 @@ impl CiProvider for GitlabProvider {
     ) -> Result<String> {
         let version = package_safe(&ctx.run_key);
         let file = package_safe(name);
-        let packages = self.http.get_all_pages(&format!(
+        let packages = self.pages(&format!(
             "/projects/{}/packages?package_type=generic&package_name={PACKAGE}&per_page=100",
             self.project
         ))?;
@@ -384,7 +399,7 @@ impl CiProvider for GitlabProvider {
             .filter(|p| p["name"].as_str() == Some(PACKAGE))
             .filter(|p| p["version"].as_str() == Some(version.as_str()))
         {
-            let files = self.http.get_all_pages(&format!(
+            let files = self.pages(&format!(
                 "/projects/{}/packages/{}/package_files?per_page=100",
                 self.project,
                 id_of(package)?
@@ -454,10 +469,7 @@ impl CodeHost for GitlabProvider {
     fn list_comments(&self, ctx: &RunContext) -> Result<Vec<HostComment>> {
         let path = self.notes_path(ctx)?;
         self.needs_api_token("the merge request note was")?;
-        let notes = self
-            .http
-            .get_all_pages(&format!("{path}?sort=asc&order_by=created_at&per_page=100"))
-            .map_err(explain_refused)?;
+        let notes = self.pages(&format!("{path}?sort=asc&order_by=created_at&per_page=100"))?;
         notes
             .iter()
             .filter(|n| !n["system"].as_bool().unwrap_or(false))
@@ -474,10 +486,7 @@ impl CodeHost for GitlabProvider {
         let path = self.notes_path(ctx)?;
         self.needs_api_token("the merge request note was")?;
         let note = json!({ "body": truncate_chars(body, NOTE_MAX_CHARS) });
-        let resp = self
-            .http
-            .send("POST", &path, Body::Json(&note))
-            .map_err(explain_refused)?;
+        let resp = self.send("POST", &path, Body::Json(&note))?;
         Ok(CommentRef {
             id: id_of(&resp.json()?)?.to_string(),
             url: None,
@@ -489,10 +498,7 @@ impl CodeHost for GitlabProvider {
         let path = self.notes_path(ctx)?;
         self.needs_api_token("the merge request note was")?;
         let note = json!({ "body": truncate_chars(body, NOTE_MAX_CHARS) });
-        let resp = self
-            .http
-            .send("PUT", &format!("{path}/{id}"), Body::Json(&note))
-            .map_err(explain_refused)?;
+        let resp = self.send("PUT", &format!("{path}/{id}"), Body::Json(&note))?;
         Ok(CommentRef {
             id: id_of(&resp.json()?)?.to_string(),
             url: None,
