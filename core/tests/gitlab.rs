@@ -151,13 +151,26 @@ fn a_run_with_failures_makes_exactly_these_requests() {
         .iter()
         .find(|d| d.operation == "artifact:gpu trace.bin")
         .unwrap();
-    assert!(
-        artifact
-            .url
-            .as_deref()
-            .unwrap()
-            .contains("/packages/generic/testrelay/")
+    let url = artifact.url.as_deref().unwrap();
+    assert!(url.contains("/packages/generic/testrelay/"), "{url}");
+    // A provider that did not upload it finds it again by the run key.
+    let provider = Registry::with_builtins()
+        .create("gitlab", &config(&sim, dir.path()))
+        .unwrap();
+    let ctx = RunContext {
+        run_key: summary.result.test_run_id.clone(),
+        ..RunContext::default()
+    };
+    assert_eq!(
+        provider
+            .get_artifact_url(&ctx, None, "gpu trace.bin")
+            .unwrap(),
+        url
     );
+    let missing = provider
+        .get_artifact_url(&ctx, None, "other.bin")
+        .unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
 }
 
 #[test]
