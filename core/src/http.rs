@@ -27,6 +27,16 @@ use crate::config::{Config, RetryPolicy, Secret};
 use crate::detect::strip_url_credentials;
 use crate::error::{Error, ErrorKind, Result};
 
+/// Whether a `log` record of `target` must never be shown: the transport's
+/// raw wire dump (`ureq_proto`, at trace level), which carries every request
+/// header, credentials included, in 16-byte pieces that secret masking
+/// cannot recognise. testrelay's own log lines never hold a credential; a
+/// logger that shows trace records should drop these (the command line's
+/// does; with env_logger: `RUST_LOG=trace,ureq_proto=off`).
+pub fn is_wire_dump(target: &str) -> bool {
+    target == "ureq_proto" || target.starts_with("ureq_proto::")
+}
+
 /// How requests authenticate.
 #[derive(Debug, Clone)]
 pub enum Auth {

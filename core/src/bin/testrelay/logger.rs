@@ -1,6 +1,8 @@
 //! The command line's logger: the library's `log` records on stderr, one
 //! line each, `warn` and above unless `TESTRELAY_LOG` says otherwise
-//! (`error`, `warn`, `info`, `debug`, `trace` or `off`).
+//! (`error`, `warn`, `info`, `debug`, `trace` or `off`). The transport's
+//! raw wire dump is never shown, at any level: it holds the request headers,
+//! credentials included ([`testrelay::http::is_wire_dump`]).
 
 use log::{LevelFilter, Log, Metadata, Record};
 
@@ -8,7 +10,7 @@ struct Stderr;
 
 impl Log for Stderr {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.level() <= log::max_level()
+        metadata.level() <= log::max_level() && !testrelay::http::is_wire_dump(metadata.target())
     }
 
     fn log(&self, record: &Record<'_>) {
