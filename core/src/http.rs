@@ -11,6 +11,13 @@
 //! `RateLimit-Remaining`); a secondary limit with neither waits
 //! `retry.secondary_rate_limit_wait_secs` (60 s).
 //!
+//! Every wait ends by the deadline of the operation it serves
+//! ([`with_deadline`]): a request's own time limit is cut to what is left,
+//! and a retry that would wait past it (a `Retry-After: 86400`, a rate
+//! limit resetting in an hour, a long backoff) is not waited for: the call
+//! fails with `Timeout` at once, and the caller keeps the operation for
+//! later (the outbox).
+//!
 //! Vendors differ in three more ways, each chosen per client: how a token
 //! is sent ([`Auth`]), how lists continue on the next page ([`Pagination`]),
 //! and the headers every request carries ([`HttpClient::with_header`]).
@@ -21,11 +28,119 @@
 //! 5xx → `Connection`. No token, `Authorization` value or URL credential
 //! ever appears in an error or a log line.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::{Config, RetryPolicy, Secret};
 use crate::detect::strip_url_credentials;
 use crate::error::{Error, ErrorKind, Result};
+
+/// A deadline that another thread can bring forward (a Reporter's finish
+/// timeout, or its drop), shared by the operations of one run.
+#[derive(Debug)]
+pub struct SharedDeadline {
+    base: Instant,
+    /// Milliseconds after `base`; `u64::MAX` for none.
+    at_ms: AtomicU64,
+}
+
+impl SharedDeadline {
+    /// No deadline yet.
+    pub fn new() -> Arc<SharedDeadline> {
+        Arc::new(SharedDeadline {
+            base: Instant::now(),
+            at_ms: AtomicU64::new(u64::MAX),
+        })
+    }
+
+    /// Moves the deadline to `at` when that is earlier than the current one.
+    pub fn bring_forward(&self, at: Instant) {
+        let ms = u64::try_from(at.saturating_duration_since(self.base).as_millis())
+            .unwrap_or(u64::MAX - 1);
+        self.at_ms.fetch_min(ms, Ordering::SeqCst);
+    }
+
+    fn get(&self) -> Option<Instant> {
+        match self.at_ms.load(Ordering::SeqCst) {
+            u64::MAX => None,
+            ms => self.base.checked_add(Duration::from_millis(ms)),
+        }
+    }
+}
+
+/// When the requests of an operation must end: a fixed instant and, for a
+/// Reporter's operations, the run's [`SharedDeadline`]; the earlier wins.
+#[derive(Debug, Clone, Default)]
+pub struct Deadline {
+    at: Option<Instant>,
+    shared: Option<Arc<SharedDeadline>>,
+}
+
+impl Deadline {
+    /// Ends `within` from now (no deadline when that overflows the clock).
+    pub fn within(within: Duration) -> Deadline {
+        Deadline {
+            at: Instant::now().checked_add(within),
+            shared: None,
+        }
+    }
+
+    /// Also ends when `shared` says.
+    pub fn with_shared(mut self, shared: Arc<SharedDeadline>) -> Deadline {
+        self.shared = Some(shared);
+        self
+    }
+
+    /// The earlier of the two instants, if any.
+    fn instant(&self) -> Option<Instant> {
+        let shared = self.shared.as_ref().and_then(|s| s.get());
+        match (self.at, shared) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Time left; `None` without a deadline.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.instant()
+            .map(|at| at.saturating_duration_since(Instant::now()))
+    }
+}
+
+thread_local! {
+    static DEADLINE: RefCell<Deadline> = RefCell::new(Deadline::default());
+}
+
+/// Runs `f` with every request it sends on this thread, and every wait
+/// between attempts, ending by `deadline` (and by any deadline already set
+/// around it: the earlier wins).
+pub fn with_deadline<T>(deadline: Deadline, f: impl FnOnce() -> T) -> T {
+    let outer = DEADLINE.with(|d| d.borrow().clone());
+    let at = match (outer.at, deadline.at) {
+        (Some(o), Some(i)) => Some(o.min(i)),
+        (o, i) => o.or(i),
+    };
+    let inner = Deadline {
+        at,
+        shared: deadline.shared.or_else(|| outer.shared.clone()),
+    };
+    DEADLINE.with(|d| *d.borrow_mut() = inner);
+    struct Restore(Deadline);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let outer = std::mem::take(&mut self.0);
+            DEADLINE.with(|d| *d.borrow_mut() = outer);
+        }
+    }
+    let _restore = Restore(outer);
+    f()
+}
+
+fn current_deadline() -> Deadline {
+    DEADLINE.with(|d| d.borrow().clone())
+}
 
 /// Whether a `log` record of `target` must never be shown: the transport's
 /// raw wire dump (`ureq_proto`, at trace level), which carries every request
@@ -244,11 +359,22 @@ impl HttpClient {
             std::fs::File::open(file)
                 .map_err(|e| Error::io("opening the file to send", file, e))?;
         }
+        let deadline = current_deadline();
+        let expired = |why: &str| {
+            Error::new(
+                ErrorKind::Timeout,
+                format!("{what}: {why} past the operation's deadline; it is kept for later"),
+            )
+        };
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
             let last = attempt >= self.retry.max_attempts;
-            let outcome = self.once(method, &url, body);
+            let left = deadline.remaining();
+            if left == Some(Duration::ZERO) {
+                return Err(expired("not sent: the time was up"));
+            }
+            let outcome = self.once(method, &url, body, left);
             let wait = match outcome {
                 Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp),
                 Ok(resp) => match retry_wait(&resp, &self.retry) {
@@ -268,8 +394,36 @@ impl HttpClient {
             };
             let backoff = full_jitter(&self.retry, attempt);
             let pause = wait.max(backoff);
+            if deadline.remaining().is_some_and(|left| pause >= left) {
+                return Err(expired(&format!(
+                    "the retry would wait {pause:?} (attempt {attempt}),"
+                )));
+            }
             log::info!("testrelay: {what} will be retried in {pause:?} (attempt {attempt})");
+            self.pause(pause, &deadline)
+                .map_err(|()| expired("the wait before the retry went"))?;
+        }
+    }
+
+    /// Waits `pause`, in slices when a shared deadline may be brought
+    /// forward meanwhile. Errors when the deadline comes first.
+    fn pause(&self, pause: Duration, deadline: &Deadline) -> std::result::Result<(), ()> {
+        if deadline.shared.is_none() {
             (self.sleeper)(pause);
+            return Ok(());
+        }
+        const SLICE: Duration = Duration::from_millis(100);
+        let end = Instant::now() + pause;
+        loop {
+            let now = Instant::now();
+            if now >= end {
+                return Ok(());
+            }
+            let rest = end - now;
+            if deadline.remaining().is_some_and(|left| left <= rest) {
+                return Err(());
+            }
+            (self.sleeper)(rest.min(SLICE));
         }
     }
 
@@ -305,12 +459,16 @@ impl HttpClient {
         Ok(items)
     }
 
+    /// One attempt; `left` caps its time (the operation's deadline).
     fn once(
         &self,
         method: &str,
         url: &str,
         body: Body<'_>,
+        left: Option<Duration>,
     ) -> std::result::Result<Response, ureq::Error> {
+        let cap = |limit: Duration| left.map_or(limit, |l| l.min(limit));
+        let default_limit = cap(Duration::from_secs(self.request_secs));
         let mut builder = ureq::http::Request::builder().method(method).uri(url);
         if let Some((name, value)) = self.auth.header() {
             builder = builder.header(name, value);
@@ -318,24 +476,36 @@ impl HttpClient {
         for (name, value) in &self.extra_headers {
             builder = builder.header(*name, value.as_str());
         }
+        let limited = |req: ureq::http::Request<Vec<u8>>| {
+            self.agent
+                .configure_request(req)
+                .timeout_global(Some(default_limit))
+                .build()
+        };
         let mut response = match body {
-            Body::Empty => self
-                .agent
-                .run(builder.body(()).map_err(ureq::Error::from)?)?,
+            Body::Empty => {
+                let req = builder.body(()).map_err(ureq::Error::from)?;
+                let req = self
+                    .agent
+                    .configure_request(req)
+                    .timeout_global(Some(default_limit))
+                    .build();
+                self.agent.run(req)?
+            }
             Body::Json(value) => {
                 let bytes = serde_json::to_vec(value).unwrap_or_default();
                 let req = builder
                     .header("content-type", "application/json")
                     .body(bytes)
                     .map_err(ureq::Error::from)?;
-                self.agent.run(req)?
+                self.agent.run(limited(req))?
             }
             Body::Bytes(bytes, content_type) => {
                 let req = builder
                     .header("content-type", content_type)
                     .body(bytes.to_vec())
                     .map_err(ureq::Error::from)?;
-                self.agent.run(req)?
+                self.agent.run(limited(req))?
             }
             Body::File(path, content_type) => {
                 let file = std::fs::File::open(path)?;
@@ -344,7 +514,7 @@ impl HttpClient {
                     .header("content-type", content_type)
                     .body(file)
                     .map_err(ureq::Error::from)?;
-                let limit = Duration::from_secs(self.request_secs.saturating_add(mib));
+                let limit = cap(Duration::from_secs(self.request_secs.saturating_add(mib)));
                 let req = self
                     .agent
                     .configure_request(req)

@@ -258,3 +258,99 @@ fn a_file_body_is_streamed_again_on_each_attempt() {
     assert!(err.to_string().contains("gone.bin"), "{err}");
     assert_eq!(sim.requests().len(), 3);
 }
+
+#[test]
+fn no_wait_outlives_the_operations_deadline() {
+    use testrelay::http::{Deadline, with_deadline};
+    let sim = Simulator::start().unwrap();
+    let deadline = || Deadline::within(Duration::from_secs(30));
+    // A server asking for a day, a rate limit resetting in an hour, and a
+    // backoff configured for a week: none is waited for.
+    let in_an_hour = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    let reset = in_an_hour.to_string();
+    let faults = [
+        Fault::status(429, "{}", &[("retry-after", "86400")]),
+        Fault::status(
+            403,
+            r#"{"message":"API rate limit exceeded"}"#,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", &reset),
+            ],
+        ),
+    ];
+    for fault in faults {
+        sim.inject(fault.times(1));
+        let c = client(&sim, TOKEN);
+        let err = with_deadline(deadline(), || {
+            c.send(
+                "POST",
+                "/repos/o/r/statuses/abc",
+                Body::Json(&status_body()),
+            )
+        })
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+        assert!(err.message().contains("deadline"), "{err}");
+        assert!(!err.to_string().contains(TOKEN));
+        assert_eq!(waits(), Vec::<Duration>::new(), "nothing was slept");
+        sim.clear_faults();
+    }
+    let week = Config {
+        retry: testrelay::RetryPolicy {
+            initial_backoff_ms: 7 * 24 * 3_600_000,
+            max_backoff_ms: 7 * 24 * 3_600_000,
+            ..testrelay::RetryPolicy::default()
+        },
+        ..Config::default()
+    };
+    let slow = HttpClient::new(&sim.url(), Auth::Bearer(Secret::new(TOKEN)), &week)
+        .unwrap()
+        .with_sleeper(record_wait);
+    sim.inject(Fault::status(502, "bad gateway", &[]).times(50));
+    let mut timeouts = 0;
+    // The jitter may pick a short wait now and then; most picks are long.
+    for _ in 0..20 {
+        if let Err(e) = with_deadline(deadline(), || {
+            slow.send(
+                "POST",
+                "/repos/o/r/statuses/abc",
+                Body::Json(&status_body()),
+            )
+        }) {
+            if e.kind() == ErrorKind::Timeout {
+                timeouts += 1;
+            }
+        }
+    }
+    assert!(timeouts > 0);
+    assert!(waits().iter().all(|w| *w < Duration::from_secs(30)));
+    // Without a deadline the server's wait is honoured as before.
+    sim.clear_faults();
+    sim.inject(Fault::status(429, "{}", &[("retry-after", "86400")]).times(1));
+    let c = client(&sim, TOKEN);
+    c.send(
+        "POST",
+        "/repos/o/r/statuses/abc",
+        Body::Json(&status_body()),
+    )
+    .unwrap();
+    assert_eq!(waits(), [Duration::from_secs(86400)]);
+}
+
+#[test]
+fn a_spent_deadline_sends_nothing() {
+    use testrelay::http::{Deadline, with_deadline};
+    let sim = Simulator::start().unwrap();
+    let c = client(&sim, TOKEN);
+    let err = with_deadline(Deadline::within(Duration::ZERO), || {
+        c.send("GET", "/repos/o/r/issues/1/comments", Body::Empty)
+    })
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(sim.requests().is_empty());
+}

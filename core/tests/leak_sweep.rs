@@ -50,6 +50,9 @@ fn fixture(name: &str) -> String {
         .to_string()
 }
 
+/// A command's environment.
+type Vars = Vec<(&'static str, String)>;
+
 #[test]
 fn no_token_at_any_level_in_any_command_or_file() {
     let sim = Simulator::start().unwrap();
@@ -60,7 +63,7 @@ fn no_token_at_any_level_in_any_command_or_file() {
     let tokens = [GITHUB_TOKEN, GITLAB_TOKEN];
     let junit = fixture("pytest-xunit1.xml");
     // One command line per run, the provider's environment with it.
-    let github = vec![
+    let github: Vars = vec![
         ("GITHUB_ACTIONS", "true".to_string()),
         ("GITHUB_REPOSITORY", "octo/app".into()),
         ("GITHUB_TOKEN", GITHUB_TOKEN.into()),
@@ -69,7 +72,7 @@ fn no_token_at_any_level_in_any_command_or_file() {
         ("GITHUB_RUN_ID", "77".into()),
         ("GITHUB_STEP_SUMMARY", summary.display().to_string()),
     ];
-    let gitlab = vec![
+    let gitlab: Vars = vec![
         ("GITLAB_CI", "true".to_string()),
         ("CI_PROJECT_PATH", "group/app".into()),
         ("CI_API_V4_URL", format!("{}/api/v4", sim.url())),
@@ -78,13 +81,10 @@ fn no_token_at_any_level_in_any_command_or_file() {
         ("GITLAB_TOKEN", GITLAB_TOKEN.into()),
         ("CI_JOB_TOKEN", GITLAB_TOKEN.into()),
     ];
-    let commands: Vec<(Vec<String>, &Vec<(&str, String)>)> = vec![
+    let commands: Vec<(Vec<String>, &Vars)> = vec![
         (vec!["report".into(), junit.clone()], &github),
         (vec!["report".into(), junit.clone()], &gitlab),
-        (
-            vec!["run".into(), "--".into(), "true".into()],
-            &github,
-        ),
+        (vec!["run".into(), "--".into(), "true".into()], &github),
         (vec!["flush".into(), "--force".into()], &github),
         (vec!["flush".into(), "--force".into()], &gitlab),
         (vec!["detect".into()], &github),
@@ -130,7 +130,10 @@ fn no_token_at_any_level_in_any_command_or_file() {
     // Every file written: reports, run state, summary, the history itself.
     let mut files = Vec::new();
     files_under(dir.path(), &mut files);
-    assert!(files.iter().any(|f| f.ends_with("report.html")), "{files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with("report.html")),
+        "{files:?}"
+    );
     assert!(files.iter().any(|f| f.ends_with("history.db")));
     for file in files {
         let bytes = std::fs::read(&file).unwrap();

@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 use serde::Serialize;
@@ -456,10 +457,27 @@ impl Delivery {
             if self.shared.cancel.load(Ordering::SeqCst) {
                 return;
             }
+            // Each operation ends within `finish_secs`, and by the run's
+            // deadline once `finish` or drop sets it.
+            let deadline = crate::http::Deadline::within(Duration::from_secs(
+                self.shared.config.timeouts.finish_secs,
+            ))
+            .with_shared(self.shared.deadline.clone());
+            let stop = crate::http::with_deadline(deadline, || self.job(job, &rx, &mut next));
+            if stop {
+                return;
+            }
+        }
+    }
+
+    /// Does one job; returns true when the thread is done.
+    fn job(&mut self, job: Job, rx: &Receiver<Job>, next: &mut Option<Job>) -> bool {
+        {
             match job {
                 Job::Create => {
                     self.create();
                     self.replay_others();
+                    false
                 }
                 Job::Update(mut run) => {
                     // Coalesce: only the newest queued update is sent.
@@ -467,12 +485,13 @@ impl Delivery {
                         match j {
                             Job::Update(newer) => run = newer,
                             other => {
-                                next = Some(other);
+                                *next = Some(other);
                                 break;
                             }
                         }
                     }
                     self.update(&run);
+                    false
                 }
                 Job::Final {
                     run,
@@ -483,7 +502,7 @@ impl Delivery {
                 } => {
                     let receipt = self.finish(&run, &artifacts, report_url, diff.map(|d| *d));
                     let _ = done.send(receipt);
-                    return;
+                    true
                 }
             }
         }
@@ -600,7 +619,8 @@ pub struct FlushedRun {
 ///
 /// Errors: `Configuration` when history is off or an environment variable
 /// is malformed; `Database` for the file.
-/// Provider failures are in the report, and stay queued.
+/// Provider failures are in the report, and stay queued. The whole flush
+/// ends within `timeouts.finish_secs`: what is left then stays queued.
 pub fn flush(config: &Config, force: bool) -> Result<FlushReport> {
     let Some(path) = &config.history_path else {
         return Err(Error::new(
@@ -609,14 +629,17 @@ pub fn flush(config: &Config, force: bool) -> Result<FlushReport> {
         ));
     };
     let mut history = History::open(path)?;
-    flush_with(
-        &mut history,
-        config,
-        &Registry::with_builtins(),
-        force,
-        None,
-        &Env::from_process(),
-    )
+    let deadline = crate::http::Deadline::within(Duration::from_secs(config.timeouts.finish_secs));
+    crate::http::with_deadline(deadline, || {
+        flush_with(
+            &mut history,
+            config,
+            &Registry::with_builtins(),
+            force,
+            None,
+            &Env::from_process(),
+        )
+    })
 }
 
 fn flush_with(

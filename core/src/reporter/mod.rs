@@ -160,6 +160,9 @@ struct Shared {
     /// The environment the run started in (earlier runs left in the outbox
     /// are delivered with the endpoints it gives).
     env: Env,
+    /// When delivery must end: brought forward by `finish`'s timeout and by
+    /// dropping the Reporter, so no retry wait outlives them.
+    deadline: Arc<crate::http::SharedDeadline>,
     hooks: RwLock<Vec<Hook>>,
     progress: Mutex<Counts>,
     waits: AtomicU64,
@@ -263,6 +266,7 @@ impl ReporterBuilder {
             config: config.clone(),
             ctx: ctx.clone(),
             env: env.clone(),
+            deadline: crate::http::SharedDeadline::new(),
             hooks: RwLock::new(self.hooks),
             progress: Mutex::new(Counts::default()),
             waits: AtomicU64::new(0),
@@ -543,7 +547,10 @@ impl Reporter {
         if let Some(summary) = cached.as_ref() {
             return Ok(summary.clone());
         }
-        let deadline = Instant::now() + timeout;
+        let deadline = Instant::now()
+            .checked_add(timeout)
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(365 * 24 * 3600));
+        self.shared.deadline.bring_forward(deadline);
         self.shared.closed.store(true, Ordering::SeqCst);
         while self.shared.in_flight.load(Ordering::SeqCst) > 0 {
             std::thread::yield_now();
@@ -654,6 +661,8 @@ impl Drop for Reporter {
     fn drop(&mut self) {
         self.shared.closed.store(true, Ordering::SeqCst);
         self.shared.cancel.store(true, Ordering::SeqCst);
+        // No retry wait may hold the threads (and so the caller) any longer.
+        self.shared.deadline.bring_forward(Instant::now());
         // Closing the queue ends the collector, which closes the delivery
         // queue; then the pool joins both threads.
         let (tx, _rx) = bounded(0);

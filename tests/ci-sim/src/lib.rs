@@ -153,6 +153,15 @@ impl Shared {
         *self.stopping.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Sleeps `delay` (a `Delay` fault), or less when the simulator stops
+    /// meanwhile, so a long delay never holds its shutdown.
+    fn nap(&self, delay: std::time::Duration) {
+        let stopping = self.stopping.lock().unwrap_or_else(PoisonError::into_inner);
+        let _ = self
+            .stop_requested
+            .wait_timeout_while(stopping, delay, |stopping| !*stopping);
+    }
+
     /// Stops accepting work: wakes every handler, stops the relay once what
     /// is buffered is delivered, and wakes [`Simulator::wait_for_shutdown_request`].
     fn request_stop(&self) {
@@ -539,7 +548,7 @@ fn answer(shared: &Shared, mut request: tiny_http::Request) {
             }
             return respond(request, reply);
         }
-        Some(FaultKind::Delay(delay)) => thread::sleep(delay),
+        Some(FaultKind::Delay(delay)) => shared.nap(delay),
         Some(FaultKind::LoseResponse) | None => {}
     }
     let mut reply = if too_large {
