@@ -205,6 +205,67 @@ pub enum Pagination {
     /// `page` query parameter (GitLab, whose `Link` may be left out by
     /// proxies and which omits it for large lists).
     LinkOrNextPage,
+    /// A JSON object `{"values": [...], "next": "<url>"}` (Bitbucket Cloud).
+    NextInBody,
+    /// A JSON object `{"value": [...]}` and an `x-ms-continuationtoken`
+    /// header, sent back as the `continuationToken` query parameter (Azure
+    /// DevOps).
+    ContinuationToken,
+}
+
+impl Pagination {
+    /// The items of one page answered for `url`, and the URL of the next
+    /// page, if any.
+    ///
+    /// Errors: `Parse` when the page is not of this vendor's shape.
+    pub fn page(
+        self,
+        url: &str,
+        resp: &Response,
+    ) -> Result<(Vec<serde_json::Value>, Option<String>)> {
+        use serde_json::Value;
+        let shape = |what: &str| {
+            Error::new(
+                ErrorKind::Parse,
+                format!("GET {}: expected {what}", strip_url_credentials(url)),
+            )
+        };
+        match self {
+            Pagination::Link | Pagination::LinkOrNextPage => {
+                let Value::Array(items) = resp.json()? else {
+                    return Err(shape("a JSON array"));
+                };
+                let mut next = resp.header("link").and_then(next_link);
+                if self == Pagination::LinkOrNextPage && next.is_none() {
+                    next = resp
+                        .header("x-next-page")
+                        .map(str::trim)
+                        .filter(|n| !n.is_empty())
+                        .map(|n| with_page(url, n));
+                }
+                Ok((items, next))
+            }
+            Pagination::NextInBody => {
+                let mut body = resp.json()?;
+                let Some(Value::Array(items)) = body.get_mut("values").map(Value::take) else {
+                    return Err(shape("an object with `values`"));
+                };
+                Ok((items, body["next"].as_str().map(str::to_string)))
+            }
+            Pagination::ContinuationToken => {
+                let mut body = resp.json()?;
+                let Some(Value::Array(items)) = body.get_mut("value").map(Value::take) else {
+                    return Err(shape("an object with `value`"));
+                };
+                let next = resp
+                    .header("x-ms-continuationtoken")
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(|t| with_param(url, "continuationToken", &url_encode(t)));
+                Ok((items, next))
+            }
+        }
+    }
 }
 
 /// A fully read response.
@@ -437,24 +498,12 @@ impl HttpClient {
         let mut next = Some(path.to_string());
         while let Some(page) = next.take() {
             let resp = self.send("GET", &page, Body::Empty)?;
-            match resp.json()? {
-                serde_json::Value::Array(a) => items.extend(a),
-                _ => {
-                    return Err(Error::new(
-                        ErrorKind::Parse,
-                        format!("GET {}: expected a JSON array", self.redact(&page)),
-                    ));
-                }
-            }
-            next = match self.pagination {
-                Pagination::Link => resp.header("link").and_then(next_link),
-                Pagination::LinkOrNextPage => {
-                    resp.header("link").and_then(next_link).or_else(|| {
-                        let number = resp.header("x-next-page")?.trim();
-                        (!number.is_empty()).then(|| with_page(&page, number))
-                    })
-                }
-            };
+            let (page_items, following) = self
+                .pagination
+                .page(&page, &resp)
+                .map_err(|e| Error::new(e.kind(), self.redact(e.message())))?;
+            items.extend(page_items);
+            next = following;
         }
         Ok(items)
     }
@@ -594,13 +643,19 @@ pub fn url_encode(s: &str) -> String {
 
 /// `url` with its `page` query parameter set to `page`.
 fn with_page(url: &str, page: &str) -> String {
+    with_param(url, "page", page)
+}
+
+/// `url` with the query parameter `name` set to `value` (already encoded).
+fn with_param(url: &str, name: &str, value: &str) -> String {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let prefix = format!("{name}=");
     let mut params: Vec<String> = query
         .split('&')
-        .filter(|p| !p.is_empty() && !p.starts_with("page="))
+        .filter(|p| !p.is_empty() && !p.starts_with(&prefix))
         .map(str::to_string)
         .collect();
-    params.push(format!("page={page}"));
+    params.push(format!("{name}={value}"));
     format!("{path}?{}", params.join("&"))
 }
 
@@ -748,6 +803,70 @@ mod tests {
             with_page("/projects/1/notes", "3"),
             "/projects/1/notes?page=3"
         );
+    }
+
+    fn response(headers: &[(&str, &str)], body: &str) -> Response {
+        Response {
+            status: 200,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn each_vendor_continues_its_lists_its_own_way() {
+        let github = response(
+            &[("link", r#"<https://api.x/r?page=2>; rel="next""#)],
+            "[1,2]",
+        );
+        assert_eq!(
+            Pagination::Link.page("/r", &github).unwrap(),
+            (
+                vec![1.into(), 2.into()],
+                Some("https://api.x/r?page=2".into())
+            )
+        );
+        let gitlab = response(&[("x-next-page", "3"), ("x-page", "2")], "[3]");
+        assert_eq!(
+            Pagination::LinkOrNextPage
+                .page("/notes?per_page=100&page=2", &gitlab)
+                .unwrap()
+                .1
+                .as_deref(),
+            Some("/notes?per_page=100&page=3")
+        );
+        let last = response(&[("x-next-page", "")], "[]");
+        assert_eq!(
+            Pagination::LinkOrNextPage.page("/n", &last).unwrap().1,
+            None
+        );
+        let bitbucket = response(
+            &[],
+            r#"{"values":[{"id":1}],"next":"https://api.bitbucket.org/2.0/x?page=2"}"#,
+        );
+        let (items, next) = Pagination::NextInBody.page("/x", &bitbucket).unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(
+            next.as_deref(),
+            Some("https://api.bitbucket.org/2.0/x?page=2")
+        );
+        let azure = response(
+            &[("x-ms-continuationtoken", "a b/c")],
+            r#"{"value":[{"id":1},{"id":2}],"count":2}"#,
+        );
+        let (items, next) = Pagination::ContinuationToken
+            .page("/threads?api-version=7.1", &azure)
+            .unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(
+            next.as_deref(),
+            Some("/threads?api-version=7.1&continuationToken=a%20b%2Fc")
+        );
+        let wrong = Pagination::NextInBody.page("/x", &github).unwrap_err();
+        assert_eq!(wrong.kind(), ErrorKind::Parse);
     }
 
     #[test]
