@@ -672,6 +672,25 @@ mod tests {
     }
 
     #[test]
+    fn provider_sections_are_checked() {
+        let config =
+            Config::from_json(r#"{"providers": {"gitlub": {"api_url": "https://x"}}}"#).unwrap();
+        let env = Env::new();
+        let err = Registry::with_builtins()
+            .build("local", &config, &env, &Detection::none())
+            .err()
+            .unwrap();
+        assert_eq!(err.kind(), ErrorKind::Configuration);
+        assert!(err.message().contains("providers.gitlub"), "{err}");
+        let err =
+            Config::from_json(r#"{"providers": {"gitlab": {"api_ur": "https://x"}}}"#).unwrap_err();
+        assert!(err.message().contains("api_ur"), "{err}");
+        let token =
+            Config::from_json(r#"{"providers": {"gitlab": {"token": "glpat-x"}}}"#).unwrap();
+        assert!(!format!("{token:?}").contains("glpat-x"));
+    }
+
+    #[test]
     fn users_can_register_their_own() {
         let mut r = Registry::empty();
         r.register("mine", |_| Err(Error::unsupported("mine is read-only")));
