@@ -8,7 +8,7 @@
 #     with no known schema fails the test: add its vendor below.
 #     GitLab's schema lets hidden jobs (templates) hold anything, so a GitLab
 #     file is also validated as GitLab runs it: `extends` and `!reference`
-#     resolved, templates merged into the jobs (tests/tools/gitlab_ci_resolve.py).
+#     resolved, templates merged into the jobs (scripts/gitlab-ci-resolve.py).
 #  2. the validator really rejects: broken copies of the GitLab example (an
 #     unknown job keyword; a bad artifacts:when in a template, caught once
 #     resolved) must fail validation, each for that reason.
@@ -16,6 +16,11 @@
 #     keys are errors) and `testrelay report --config …`, as the example
 #     calls it, writes a JUnit report with `file` attributes (junit_profile
 #     "full", which GitLab's test report reads); without it, none.
+#  4. a rehearsal of the GitLab example's jobs against the CI simulator
+#     (scripts/rehearse-gitlab-example.py): each job's testrelay lines run as
+#     written, in a GitLab CI merge request pipeline's environment, and the
+#     simulated GitLab must hold each job's status and note; the reports the
+#     artifacts: section names must exist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,7 +66,7 @@ validate() {
   case "$file" in
     *gitlab-ci.yml | *gitlab-ci.yaml)
       resolved="$resolve_dir/$(basename "$(dirname "$file")")-resolved.json"
-      python3 tests/tools/gitlab_ci_resolve.py "$file" >"$resolved" || return 1
+      python3 scripts/gitlab-ci-resolve.py "$file" >"$resolved" || return 1
       echo "as resolved (extends, !reference):"
       "${offline[@]}" check-jsonschema --builtin-schema vendor.gitlab-ci "$resolved"
       ;;
@@ -109,6 +114,8 @@ reject when/gitlab-ci.yml "'sometimes' is not one of"
 
 # 3. The configuration gitlab-ci.yml writes, used as the example uses it.
 cargo build --quiet --locked -p testrelay --bin testrelay
+cargo build --quiet --locked -p testrelay-ci-sim
+simulator=$(realpath "${CARGO_TARGET_DIR:-target}/debug/testrelay-ci-sim")
 testrelay=$(realpath "${CARGO_TARGET_DIR:-target}/debug/testrelay")
 junit=$PWD/tests/data/junit/pytest-xunit1.xml # cases with a file
 awk '/cat > testrelay.json <<EOF/{on=1; next} on && /^ *EOF$/{exit} on' "$gitlab" |
@@ -130,6 +137,13 @@ fi
 # Without it (the strict profile) there are none: the configuration is what adds them.
 if report default && grep -q ' file="' "$scratch/default/junit.xml"; then
   not_ok "the default JUnit profile writes file attributes too: check 3 proves nothing"
+fi
+
+# 4. The GitLab example's jobs, rehearsed against the simulator.
+if python3 scripts/rehearse-gitlab-example.py "$gitlab" "$testrelay" "$simulator"; then
+  ok "the jobs of $gitlab deliver to the simulated GitLab"
+else
+  not_ok "the rehearsal of $gitlab (above)"
 fi
 
 echo "examples: $passed passed, $failed failed"

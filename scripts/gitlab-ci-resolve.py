@@ -3,7 +3,7 @@
 replaced by what they point at, every job's `extends` merged in, hidden
 jobs (`.name`) left out.
 
-  gitlab_ci_resolve.py FILE > resolved.json
+  scripts/gitlab-ci-resolve.py FILE > resolved.json
 
 GitLab's schema lets a hidden job hold anything (it is a template), so a
 job's keywords that come from a template are checked only once they are
