@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suites need beyond Rust: xmllint (schema checks of
-# our JUnit output) and Python reference tools. Safe to run
+# our JUnit output), Python reference tools and check-jsonschema. Safe to run
 # again: it installs only what is missing.
 set -euo pipefail
 
@@ -21,4 +21,12 @@ fi
 if ! python3 -c 'import junitparser, jsonschema, cmarkgfm' >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check \
     'junitparser==5.0.3' 'jsonschema==4.26.0' 'cmarkgfm==2025.10.22'
+fi
+
+# check-jsonschema validates the CI examples in examples/ci/ against the
+# vendors' schemas it ships (scripts/test-examples.sh).
+if ! python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("check-jsonschema") != "0.39.0")' >/dev/null 2>&1 ||
+  ! command -v check-jsonschema >/dev/null 2>&1; then
+  # jsonschema stays at the version pinned above.
+  python3 -m pip install --quiet --disable-pip-version-check 'check-jsonschema==0.39.0' 'jsonschema==4.26.0'
 fi

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Runs every test suite of testrelay: Rust (unit, integration, doc), the
-# GitHub contract tests (Prism serving GitHub's OpenAPI description), then
-# the C ABI through CMake/ctest (plain, installed package, valgrind,
-# ASan+UBSan), then the Node binding (npm ci, generated files, node:test).
+# Runs every test suite of testrelay: Rust (unit, integration, doc), the CI
+# examples against their vendors' schemas, the GitHub contract tests (Prism
+# serving GitHub's OpenAPI description), then the C ABI through CMake/ctest
+# (plain, installed package, valgrind, ASan+UBSan), then the Node binding
+# (npm ci, generated files, node:test).
 # This is the README's test command and exactly what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-test-deps.sh
 cargo test --workspace --locked
+scripts/test-examples.sh
 scripts/test-contract.sh
 scripts/test-c.sh
 scripts/test-node.sh
