@@ -428,3 +428,66 @@ fn auto_inside_gitlab_ci_reports_from_the_cli() {
     assert_eq!(gl.merge_requests[0].notes.len(), 1);
     assert!(gl.merge_requests[0].notes[0].body.contains("bad"));
 }
+
+#[test]
+fn in_a_merged_results_pipeline_the_status_joins_the_jobs_pipeline() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let merge_commit = "e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5";
+    let pipeline = sim
+        .seed_gitlab_pipeline(
+            "group/app",
+            merge_commit,
+            "refs/merge-requests/7/merge",
+            Some(4800),
+        )
+        .unwrap();
+    let mut config = config(&sim, dir.path());
+    config.commit_sha = None;
+    config.branch = None;
+    config.pr_number = None;
+    let env = Env::new()
+        .with_var("GITLAB_CI", "true")
+        .with_var("CI_PROJECT_PATH", "group/app")
+        .with_var("CI_MERGE_REQUEST_IID", "7")
+        .with_var("CI_MERGE_REQUEST_EVENT_TYPE", "merged_result")
+        .with_var("CI_COMMIT_SHA", merge_commit)
+        .with_var("CI_COMMIT_REF_NAME", "refs/merge-requests/7/merge")
+        .with_var("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", SHA)
+        .with_var("CI_PIPELINE_ID", pipeline.to_string());
+    let summary = run(config, env, [case(1, CaseStatus::Failed)]);
+    assert!(
+        summary.not_delivered.is_empty(),
+        "{:?}",
+        summary.not_delivered
+    );
+    let gl = sim.gitlab();
+    assert_eq!(gl.statuses.len(), 1, "{:?}", gl.statuses);
+    assert_eq!(gl.statuses[0].pipeline_id, 4800);
+    assert_eq!(gl.statuses[0].sha, merge_commit);
+    assert_eq!(gl.statuses[0].status, "failed");
+    assert_eq!(gl.pipelines.len(), 1, "no pipeline of our own");
+}
+
+#[test]
+fn a_cancelled_run_stays_canceled() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let reporter = Reporter::builder(config(&sim, dir.path()))
+        .env(Env::new())
+        .start()
+        .unwrap();
+    reporter.record(case(1, CaseStatus::Passed)).unwrap();
+    reporter
+        .set_run_status(testrelay::RunStatus::Cancelled)
+        .unwrap();
+    let summary = reporter.finish(Duration::from_secs(60)).unwrap();
+    assert!(
+        summary.not_delivered.is_empty(),
+        "{:?}",
+        summary.not_delivered
+    );
+    let gl = sim.gitlab();
+    assert_eq!(gl.statuses.len(), 1, "{:?}", gl.statuses);
+    assert_eq!(gl.statuses[0].status, "canceled");
+}

@@ -281,19 +281,12 @@ test('inside GitLab CI with only CI_JOB_TOKEN: the artifact goes out, status and
   assert.equal(header(requests[0], 'job-token'), JOB_TOKEN)
 })
 
-// KNOWN BUG in core/src/provider/gitlab.rs, kept out of the pass/fail count
-// with `todo` until it is fixed there. In a merged results pipeline (and a
-// merge train), CI_COMMIT_SHA is the merge commit the pipeline ran on and
-// CI_MERGE_REQUEST_SOURCE_BRANCH_SHA the merge request's head. Detection
-// takes the head as the commit, and the provider posts the status on it
-// with pipeline_id=CI_PIPELINE_ID; GitLab looks the pipeline up by id *and*
-// sha (Ci::CreateCommitStatusService#first_matching_pipeline), finds none,
-// and answers 404 "Pipeline for pipeline_id, sha and ref Not Found": the
-// run never gets a commit status, and `flush` keeps failing the same way.
-// Expected: the status lands in the job's own pipeline.
-test('inside a merged results pipeline, the status joins the job\'s pipeline', {
-  todo: 'GitLab provider bug: status posted on the source-branch SHA with the merged-results pipeline id (404)',
-}, async (t) => {
+// In a merged results pipeline (and a merge train), CI_COMMIT_SHA is the
+// merge commit the pipeline ran on and CI_MERGE_REQUEST_SOURCE_BRANCH_SHA
+// the merge request's head. GitLab looks the pipeline up by id *and* sha
+// (Ci::CreateCommitStatusService#first_matching_pipeline), so the status
+// must go on the pipeline's own commit to land in the job's pipeline.
+test('inside a merged results pipeline, the status joins the job\'s pipeline', async (t) => {
   const sim = await gitlabSimulator(t)
   await seedPipeline(sim, { sha: 'e5e5e5e5', ref: 'refs/merge-requests/12/merge', id: 4800 })
   const dir = tempDir()

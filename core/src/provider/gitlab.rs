@@ -80,6 +80,10 @@ pub struct GitlabProvider {
     context: String,
     /// Only the job token is available (see the module docs).
     job_token_only: bool,
+    /// Inside GitLab CI, the commit the running pipeline was made for
+    /// (`CI_COMMIT_SHA`): in a merged-results pipeline the merge commit,
+    /// not the MR head, and GitLab finds the pipeline only by its own.
+    pipeline_sha: Option<String>,
 }
 
 impl GitlabProvider {
@@ -115,11 +119,16 @@ impl GitlabProvider {
         }
         let http = HttpClient::new(&setup.endpoint.api_url, auth, setup.config)?
             .with_pagination(Pagination::LinkOrNextPage);
+        let pipeline_sha = setup
+            .inside(CiSystem::GitlabCi)
+            .then(|| setup.env.get("CI_COMMIT_SHA").map(str::to_string))
+            .flatten();
         Ok(GitlabProvider {
             http,
             project: url_encode(project),
             context: setup.config.status_context.clone(),
             job_token_only,
+            pipeline_sha,
         })
     }
 
@@ -144,6 +153,16 @@ impl GitlabProvider {
         Ok(())
     }
 
+    /// The commit our status goes on: the pipeline's own when the status
+    /// joins a pipeline (a merged-results pipeline runs on a merge commit),
+    /// else the head commit.
+    fn status_sha<'a>(&'a self, ctx: &'a RunContext) -> Result<&'a str> {
+        match (&self.pipeline_sha, pipeline_id(ctx)) {
+            (Some(sha), Some(_)) => Ok(sha),
+            _ => self.head_sha(ctx),
+        }
+    }
+
     fn head_sha<'a>(&self, ctx: &'a RunContext) -> Result<&'a str> {
         ctx.commit_sha.as_deref().ok_or_else(|| {
             Error::new(
@@ -157,7 +176,7 @@ impl GitlabProvider {
     /// Our commit status on the run's head commit (and pipeline), newest
     /// first, if GitLab has one.
     fn our_status(&self, ctx: &RunContext) -> Result<Option<Value>> {
-        let sha = self.head_sha(ctx)?;
+        let sha = self.status_sha(ctx)?;
         let mut path = format!(
             "/projects/{}/repository/commits/{sha}/statuses?name={}&all=true&per_page=100",
             self.project,
@@ -182,7 +201,7 @@ impl GitlabProvider {
                 return Ok(existing);
             }
         }
-        let sha = self.head_sha(ctx)?;
+        let sha = self.status_sha(ctx)?;
         let mut body = json!({
             "state": state,
             "name": self.context,
@@ -456,13 +475,25 @@ impl CodeHost for GitlabProvider {
         &self.context
     }
 
+    /// The build status is the run's own commit status: once `close` has
+    /// made it final, it stays as `close` left it (a cancelled run stays
+    /// `canceled`, not `failed`).
     fn set_build_status(
         &self,
         ctx: &RunContext,
         state: BuildState,
         description: &str,
     ) -> Result<()> {
-        self.post_state(ctx, status_state(state), description)?;
+        self.needs_api_token("the commit status was")?;
+        let done = self.our_status(ctx)?.is_some_and(|s| {
+            matches!(
+                s["status"].as_str(),
+                Some("success" | "failed" | "canceled")
+            )
+        });
+        if !done {
+            self.post_state(ctx, status_state(state), description)?;
+        }
         Ok(())
     }
 
