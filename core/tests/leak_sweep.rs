@@ -100,7 +100,10 @@ fn no_token_at_any_level_in_any_command_or_file() {
             sim.inject(Fault::status(502, "bad gateway", &[]).times(1));
             sim.inject(Fault::status(401, r#"{"message":"401 Unauthorized"}"#, &[]).times(1));
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_testrelay"));
-            cmd.env_clear()
+            // Run in the scratch directory: whatever a command writes by
+            // default lands there, and is swept too.
+            cmd.current_dir(dir.path())
+                .env_clear()
                 .env("PATH", std::env::var_os("PATH").unwrap_or_default())
                 .env("TESTRELAY_LOG", level)
                 .args(args);
