@@ -15,6 +15,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub(crate) mod xml;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
