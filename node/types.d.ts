@@ -49,6 +49,8 @@ export interface ReporterOptions {
   releaseTag?: string
   /** How the token is sent: `bearer` (default) or `token` (older GitHub Enterprise Servers). */
   authScheme?: 'bearer' | 'token'
+  /** Reading result files: cases with the same identity in one file are each a test (`tests`, default) or attempts of one test (`attempts`). */
+  sameNameCases?: 'tests' | 'attempts'
 }
 
 /** The seed's `reportResults` argument. */

@@ -64,14 +64,14 @@ fn report_on_real_fixtures_writes_every_report() {
     assert!(out.status.success(), "{}", stderr(&out));
     let summary: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let r = &summary["result"];
-    // 55 cases in 7 files; the 3 pytest-rerunfailures cases that pytest-xunit2
-    // also reports (same suite, class and name) merge into one each.
-    assert_eq!(r["total_tests"], 52, "{r}");
-    assert_eq!(r["passed_tests"], 27);
-    assert_eq!(r["failed_tests"], 12);
+    // 55 cases in 7 files: every <testcase> is a test, the repeated ones
+    // pytest-rerunfailures writes for its reruns too.
+    assert_eq!(r["total_tests"], 55, "{r}");
+    assert_eq!(r["passed_tests"], 30);
+    assert_eq!(r["failed_tests"], 13);
     assert_eq!(r["error_tests"], 2);
     assert_eq!(r["skipped_tests"], 10);
-    assert_eq!(r["flaky_tests"], 1);
+    assert_eq!(r["flaky_tests"], 0);
     assert_eq!(r["status"], "failed");
     assert_eq!(summary["provider"], "local");
 
@@ -88,7 +88,7 @@ fn report_on_real_fixtures_writes_every_report() {
     // The local provider's state files.
     let state: Value =
         serde_json::from_slice(&std::fs::read(outdir.join("run-state.json")).unwrap()).unwrap();
-    assert_eq!(state["result"]["total_tests"], 52);
+    assert_eq!(state["result"]["total_tests"], 55);
     assert_eq!(state["result"]["status"], "failed");
     let status: Value =
         serde_json::from_slice(&std::fs::read(outdir.join("build-status.json")).unwrap()).unwrap();
@@ -113,8 +113,8 @@ fn report_on_real_fixtures_writes_every_report() {
         "tests/tools/junitparser_totals.py",
         &outdir.join("junit.xml"),
     );
-    assert_eq!(jp["recomputed"]["tests"], 52, "{}", jp["recomputed"]);
-    assert_eq!(jp["recomputed"]["failures"], 12);
+    assert_eq!(jp["recomputed"]["tests"], 55, "{}", jp["recomputed"]);
+    assert_eq!(jp["recomputed"]["failures"], 13);
     assert_eq!(jp["recomputed"]["errors"], 2);
     assert_eq!(jp["recomputed"]["skipped"], 10);
     // results.json is valid CTRF.
@@ -342,4 +342,67 @@ fn run_timeout_kills_the_command_and_reports_timed_out() {
     let summary: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(summary["result"]["status"], "timed_out");
     assert_eq!(summary["result"]["total_tests"], 2);
+}
+
+const PASS_THEN_FAIL: &str = r#"<testsuites><testsuite name="s"><testcase classname="c" name="t"/><testcase classname="c" name="t"><failure message="second try"/></testcase></testsuite><testsuite name="counts-only" tests="4" failures="1"/></testsuites>"#;
+
+#[test]
+fn same_named_cases_are_tests_unless_read_as_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("retried.xml");
+    std::fs::write(&input, PASS_THEN_FAIL).unwrap();
+    let totals = |out: &Output| {
+        let summary: Value = serde_json::from_str(&stdout(out)).unwrap();
+        let r = &summary["result"];
+        (
+            r["total_tests"].as_u64().unwrap(),
+            r["passed_tests"].as_u64().unwrap(),
+            r["failed_tests"].as_u64().unwrap(),
+            r["flaky_tests"].as_u64().unwrap(),
+        )
+    };
+    // Each element is a test; the suite with only counts stands for its
+    // failure; the warning names the file and the suite.
+    let out = testrelay(
+        dir.path(),
+        &["report", "--json"],
+        std::slice::from_ref(&input),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(totals(&out), (3, 1, 2, 0));
+    let err = stderr(&out);
+    assert!(
+        err.contains("retried.xml: suite \"counts-only\" declares 4 tests, 1 failed or errored"),
+        "{err}"
+    );
+    // As attempts (flag, or config), the last one decides.
+    let out = testrelay(
+        dir.path(),
+        &["report", "--json", "--same-name-cases", "attempts"],
+        std::slice::from_ref(&input),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(totals(&out), (2, 0, 2, 0));
+    let config = dir.path().join("attempts.json");
+    std::fs::write(&config, r#"{"same_name_cases": "attempts"}"#).unwrap();
+    let out = testrelay(
+        dir.path(),
+        &["report", "--json", "--config", config.to_str().unwrap()],
+        std::slice::from_ref(&input),
+    );
+    assert_eq!(totals(&out), (2, 0, 2, 0));
+    // The flag wins over the config.
+    let out = testrelay(
+        dir.path(),
+        &[
+            "report",
+            "--json",
+            "--config",
+            config.to_str().unwrap(),
+            "--same-name-cases",
+            "tests",
+        ],
+        &[input],
+    );
+    assert_eq!(totals(&out), (3, 1, 2, 0));
 }

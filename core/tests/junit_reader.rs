@@ -61,20 +61,44 @@ const REAL_FIXTURES: [(&str, Tally); 7] = [
     ("jest.xml", (7, 4, 2, 0, 1, 0)),
 ];
 
-#[test]
-fn real_fixtures_have_exact_counts_and_ids() {
-    for (name, expected) in REAL_FIXTURES {
-        let report = parse(name);
-        assert_eq!(counts(&report), expected, "{name}");
-        for case in &report.cases {
+/// The id each case of one input should have: the computed one, or for the
+/// `n`th case with the same identity, the repeat id of it.
+fn expected_ids(cases: &[TestCase]) -> Vec<String> {
+    let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+    cases
+        .iter()
+        .map(|case| {
             let id = TestCase::compute_id(
                 &case.suite,
                 &case.classname,
                 &case.name,
                 case.file.as_deref(),
             );
-            assert_eq!(case.id, id, "{name}: {}", case.name);
-        }
+            let n = seen.entry(id.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                id
+            } else {
+                TestCase::repeat_id(&id, *n)
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn real_fixtures_have_exact_counts_and_ids() {
+    for (name, expected) in REAL_FIXTURES {
+        let report = parse(name);
+        assert_eq!(counts(&report), expected, "{name}");
+        let ids: Vec<&str> = report.cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, expected_ids(&report.cases), "{name}");
+        let distinct: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+        assert_eq!(
+            distinct.len(),
+            ids.len(),
+            "{name}: every case has its own id"
+        );
+        assert!(report.warnings.is_empty(), "{name}: {:?}", report.warnings);
     }
 }
 
@@ -254,13 +278,23 @@ fn pytest_rerunfailures_writes_one_case_per_run() {
         runs,
         [CaseStatus::Passed, CaseStatus::Passed, CaseStatus::Failed]
     );
+    // Three elements, three tests: the first has the usual id, the others
+    // are numbered after it.
     let ids: Vec<&str> = report
         .cases
         .iter()
         .filter(|c| c.name == "test_always_fails")
         .map(|c| c.id.as_str())
         .collect();
-    assert!(ids.iter().all(|id| *id == ids[0]));
+    let first = TestCase::compute_id("pytest", "test_reruns", "test_always_fails", None);
+    assert_eq!(
+        ids,
+        [
+            first.clone(),
+            TestCase::repeat_id(&first, 2),
+            TestCase::repeat_id(&first, 3)
+        ]
+    );
     let failed = report
         .cases
         .iter()
@@ -764,12 +798,13 @@ fn huge_output_streams_with_the_kept_text_capped() {
         tail: b"</system-out></testcase><testcase name=\"after\"/></testsuite></testsuites>",
     };
     let mut cases = Vec::new();
-    let suites = for_each_case(BufReader::new(input), "huge.xml", |case| {
+    let summary = for_each_case(BufReader::new(input), "huge.xml", |case| {
         cases.push(case);
         Ok(())
     })
     .unwrap();
-    assert_eq!(suites.len(), 1);
+    assert_eq!(summary.suites.len(), 1);
+    assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
     assert_eq!(cases.len(), 2);
     let stdout = cases[0].stdout.as_deref().unwrap();
     let decoded_total = (BODY / 64 * decoded_line_len) as u64;

@@ -13,6 +13,18 @@
 //! - Root `<testsuites>` or a bare `<testsuite>`; suites may nest, and a case
 //!   belongs to its innermost suite ([`TestCase::suite`]). Every
 //!   `<testsuite>` becomes a [`SuiteInfo`], in document order.
+//! - Every `<testcase>` is one case, as junitparser counts them: cases with
+//!   the same suite, classname, name and file each get their own id (the
+//!   first its usual one, the `n`th [`TestCase::repeat_id`] of it), see
+//!   [`crate::report::results`]. A case without a name (or with an empty
+//!   one) is named `(unnamed #n)`, `n` counting such cases in its suite,
+//!   and a warning says so.
+//! - A suite (or the root `<testsuites>`) whose `tests`, `failures` +
+//!   `errors` or `skipped` exceed what its cases (and nested suites) show
+//!   gets a warning naming the input and the suite; missing failures and
+//!   errors become one failed case named for the suite (property
+//!   `testrelay.synthetic` = `declared-counts`), handed out when the suite
+//!   ends, so a report that declares a failure never reads green.
 //! - `classname` falls back to the suite name when missing or empty (as
 //!   Jenkins does); `file` and `line` are read when present (pytest xunit1,
 //!   GoogleTest, jest-junit).
@@ -61,6 +73,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::model::{Counts, SuiteInfo, TestCase};
+use crate::report::results::ReadSummary;
 use crate::report::xml;
 
 use document::Document;
@@ -72,8 +85,12 @@ pub use crate::report::xml::{MAX_DEPTH, MAX_MARKUP_BYTES, TEXT_LIMIT_BYTES, trun
 pub struct JunitReport {
     /// Every `<testsuite>` element, in the order they start.
     pub suites: Vec<SuiteInfo>,
-    /// Every `<testcase>`, in document order, each with its id filled.
+    /// Every `<testcase>`, in document order, each with its own id (see
+    /// [`crate::report::results`]), and a failed case for each suite whose
+    /// declared failures and errors its cases do not show.
     pub cases: Vec<TestCase>,
+    /// Problems that did not stop the reading, each naming the input.
+    pub warnings: Vec<String>,
 }
 
 impl JunitReport {
@@ -98,15 +115,20 @@ pub fn parse_file(path: &Path) -> Result<JunitReport> {
 /// Errors: as [`for_each_case`].
 pub fn parse_reader<R: BufRead>(reader: R, source: &str) -> Result<JunitReport> {
     let mut cases = Vec::new();
-    let suites = for_each_case(reader, source, |case| {
+    let ReadSummary { suites, warnings } = for_each_case(reader, source, |case| {
         cases.push(case);
         Ok(())
     })?;
-    Ok(JunitReport { suites, cases })
+    Ok(JunitReport {
+        suites,
+        cases,
+        warnings,
+    })
 }
 
 /// Streams JUnit XML from `reader`, calling `on_case` with each test case as
-/// soon as it is complete, and returns the suites when the input ends.
+/// soon as it is complete, and returns the suites and warnings when the
+/// input ends.
 /// `source` names the input in error messages (a path, or e.g. `"stdin"`).
 ///
 /// The input is never held whole: memory is bounded by the texts kept per
@@ -119,7 +141,7 @@ pub fn for_each_case<R: BufRead>(
     reader: R,
     source: &str,
     on_case: impl FnMut(TestCase) -> Result<()>,
-) -> Result<Vec<SuiteInfo>> {
-    let doc = xml::read(reader, source, Document::default(), on_case)?;
-    Ok(doc.into_suites())
+) -> Result<ReadSummary> {
+    let doc = xml::read(reader, source, Document::new(source), on_case)?;
+    Ok(doc.into_summary())
 }

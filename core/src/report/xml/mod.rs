@@ -555,6 +555,11 @@ impl Attributes {
     pub(crate) fn seconds(&self) -> Option<f64> {
         self.seconds_of(b"time")
     }
+
+    /// The value of `key` as a count, when present and a whole number.
+    pub(crate) fn count(&self, key: &[u8]) -> Option<u64> {
+        self.get(key).and_then(|v| v.trim().parse().ok())
+    }
 }
 
 /// Seconds from a `time` attribute: `None` when not a finite, non-negative

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use quick_xml::events::BytesStart;
 
 use crate::model::{Attempt, CaseStatus, SuiteInfo, TestCase};
+use crate::report::results::{Declared, Ordinals, ReadSummary, Tally, check_declared};
 use crate::report::xml::text::CappedText;
 use crate::report::xml::{Attributes, Interpreter, MAX_DEPTH, Sink};
 
@@ -61,6 +62,21 @@ struct OpenSuite {
     name: String,
     stdout: CappedText,
     stderr: CappedText,
+    declared: Declared,
+    /// The cases shown so far, with nested suites' effective tallies.
+    tally: Tally,
+    /// Cases without a name so far.
+    nameless: u32,
+}
+
+/// The root `<testsuites>`: what it declares and what the document shows.
+#[derive(Debug, Default)]
+struct Root {
+    name: String,
+    declared: Declared,
+    tally: Tally,
+    /// Cases without a name outside any suite.
+    nameless: u32,
 }
 
 #[derive(Debug)]
@@ -101,6 +117,8 @@ struct PropertyBuilder {
 /// being built.
 #[derive(Debug, Default)]
 pub(super) struct Document {
+    /// The input's name, for warnings.
+    source: String,
     stack: Vec<Frame>,
     root_seen: bool,
     suites: Vec<SuiteInfo>,
@@ -109,6 +127,9 @@ pub(super) struct Document {
     retry: Option<RetryBuilder>,
     property: Option<PropertyBuilder>,
     ready: VecDeque<TestCase>,
+    root: Root,
+    ordinals: Ordinals,
+    warnings: Vec<String>,
 }
 
 impl Interpreter for Document {
@@ -176,15 +197,19 @@ impl Interpreter for Document {
         match frame.kind {
             Kind::Suite => {
                 if let Some(suite) = self.open_suites.pop() {
-                    if let Some(info) = self.suites.get_mut(suite.index) {
-                        info.stdout = suite.stdout.finish();
-                        info.stderr = suite.stderr.finish();
-                    }
+                    self.close_suite(suite);
+                }
+            }
+            Kind::Suites => {
+                if self.stack.is_empty() {
+                    self.close_root();
                 }
             }
             Kind::Case => {
                 if let Some(case) = self.case.take() {
-                    self.ready.push_back(case.finish());
+                    let case = case.finish();
+                    self.tally().add(case.status);
+                    self.emit(case);
                 }
             }
             Kind::Retry => {
@@ -201,7 +226,7 @@ impl Interpreter for Document {
                     self.add_property(property);
                 }
             }
-            Kind::Suites | Kind::Outcome | Kind::Plain => {}
+            Kind::Outcome | Kind::Plain => {}
         }
         Ok(())
     }
@@ -227,9 +252,89 @@ impl Interpreter for Document {
 }
 
 impl Document {
-    /// The suites read, once the input has ended.
-    pub(super) fn into_suites(self) -> Vec<SuiteInfo> {
-        self.suites
+    /// A document read from `source` (named in warnings).
+    pub(super) fn new(source: &str) -> Document {
+        Document {
+            source: source.to_string(),
+            ..Document::default()
+        }
+    }
+
+    /// The suites and warnings, once the input has ended.
+    pub(super) fn into_summary(self) -> ReadSummary {
+        ReadSummary {
+            suites: self.suites,
+            warnings: self.warnings,
+        }
+    }
+
+    /// Gives `case` its own id in this input and hands it out.
+    fn emit(&mut self, mut case: TestCase) {
+        self.ordinals.assign(&mut case);
+        self.ready.push_back(case);
+    }
+
+    /// The tally of the innermost suite (or of the root outside suites).
+    fn tally(&mut self) -> &mut Tally {
+        match self.open_suites.last_mut() {
+            Some(suite) => &mut suite.tally,
+            None => &mut self.root.tally,
+        }
+    }
+
+    /// Ends a suite: its output, its declared counts, its nameless cases.
+    fn close_suite(&mut self, suite: OpenSuite) {
+        if let Some(info) = self.suites.get_mut(suite.index) {
+            info.stdout = suite.stdout.finish();
+            info.stderr = suite.stderr.finish();
+        }
+        let label = format!("suite \"{}\"", suite.name);
+        if suite.nameless > 0 {
+            self.warn_nameless(&label, suite.nameless);
+        }
+        let checked = check_declared(
+            &self.source,
+            &label,
+            &suite.name,
+            suite.declared,
+            suite.tally,
+        );
+        self.warnings.extend(checked.warning);
+        if let Some(case) = checked.synthetic {
+            self.emit(case);
+        }
+        self.tally().absorb(checked.effective);
+    }
+
+    /// Ends the root `<testsuites>`: the same checks as for a suite.
+    fn close_root(&mut self) {
+        let root = std::mem::take(&mut self.root);
+        let label = if root.name.is_empty() {
+            "<testsuites>".to_string()
+        } else {
+            format!("<testsuites name=\"{}\">", root.name)
+        };
+        if root.nameless > 0 {
+            self.warn_nameless(&label, root.nameless);
+        }
+        let checked = check_declared(&self.source, &label, &root.name, root.declared, root.tally);
+        self.warnings.extend(checked.warning);
+        if let Some(case) = checked.synthetic {
+            self.emit(case);
+        }
+    }
+
+    fn warn_nameless(&mut self, label: &str, count: u32) {
+        let names = if count == 1 {
+            format!("\"{}\"", nameless_name(1))
+        } else {
+            format!("\"{}\" to \"{}\"", nameless_name(1), nameless_name(count))
+        };
+        self.warnings.push(format!(
+            "{}: {label} has {count} test {} without a name, named {names} by their order",
+            self.source,
+            if count == 1 { "case" } else { "cases" }
+        ));
     }
 
     /// Starts whatever `name` means here, returning its kind and capture.
@@ -237,7 +342,13 @@ impl Document {
         let in_case = self.case.is_some();
         let in_retry = self.retry.is_some();
         match name {
-            b"testsuites" => (Kind::Suites, None),
+            b"testsuites" => {
+                if self.stack.is_empty() {
+                    self.root.name = attrs.get(b"name").unwrap_or_default().to_string();
+                    self.root.declared = declared_counts(attrs);
+                }
+                (Kind::Suites, None)
+            }
             b"testsuite" if !in_case => {
                 self.open_suite(attrs);
                 (Kind::Suite, None)
@@ -328,6 +439,9 @@ impl Document {
             name: name.clone(),
             stdout: CappedText::default(),
             stderr: CappedText::default(),
+            declared: declared_counts(attrs),
+            tally: Tally::default(),
+            nameless: 0,
         });
         self.suites.push(SuiteInfo {
             name,
@@ -357,9 +471,20 @@ impl Document {
                 .iter()
                 .any(|v| r.eq_ignore_ascii_case(v))
         });
+        let name = match attrs.get(b"name") {
+            Some(name) if !name.trim().is_empty() => name.to_string(),
+            _ => {
+                let nameless = match self.open_suites.last_mut() {
+                    Some(suite) => &mut suite.nameless,
+                    None => &mut self.root.nameless,
+                };
+                *nameless += 1;
+                nameless_name(*nameless)
+            }
+        };
         self.case = Some(CaseBuilder {
             case: TestCase {
-                name: attrs.get(b"name").unwrap_or_default().to_string(),
+                name,
                 classname,
                 suite,
                 file: attrs.non_empty(b"file"),
@@ -419,6 +544,25 @@ impl Document {
         if let Some(properties) = properties {
             properties.insert(property.name, value);
         }
+    }
+}
+
+/// The name given to the `n`th case without a name in a suite.
+fn nameless_name(n: u32) -> String {
+    format!("(unnamed #{n})")
+}
+
+/// The counts a `<testsuite>` or `<testsuites>` declares.
+fn declared_counts(attrs: &Attributes) -> Declared {
+    let failures = attrs.count(b"failures");
+    let errors = attrs.count(b"errors");
+    Declared {
+        tests: attrs.count(b"tests"),
+        bad: match (failures, errors) {
+            (None, None) => None,
+            (f, e) => Some(f.unwrap_or(0) + e.unwrap_or(0)),
+        },
+        skipped: attrs.count(b"skipped").or_else(|| attrs.count(b"skip")),
     }
 }
 
