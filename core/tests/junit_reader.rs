@@ -8,10 +8,12 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use testrelay::report::aggregate::merge_runs;
 use testrelay::report::junit::{
     JunitReport, MAX_DEPTH, MAX_MARKUP_BYTES, TEXT_LIMIT_BYTES, for_each_case, parse_file,
     parse_reader, truncation_marker,
 };
+use testrelay::report::results::{ReadOptions, ResultFormat, read_file};
 use testrelay::{CaseStatus, Counts, ErrorKind, TestCase};
 
 fn data(name: &str) -> PathBuf {
@@ -51,7 +53,7 @@ fn case<'a>(report: &'a JunitReport, name: &str) -> &'a TestCase {
 
 /// The fixtures written by real runners, with their counts
 /// (total, passed, failed, errors, skipped, flaky).
-const REAL_FIXTURES: [(&str, Tally); 7] = [
+const REAL_FIXTURES: [(&str, Tally); 11] = [
     ("nextest.xml", (5, 3, 2, 0, 0, 0)),
     ("pytest-xunit2.xml", (10, 5, 2, 1, 2, 0)),
     ("pytest-xunit1.xml", (10, 5, 2, 1, 2, 0)),
@@ -59,6 +61,10 @@ const REAL_FIXTURES: [(&str, Tally); 7] = [
     ("gtest.xml", (8, 4, 2, 0, 2, 0)),
     ("ctest.xml", (9, 4, 2, 0, 3, 0)),
     ("jest.xml", (7, 4, 2, 0, 1, 0)),
+    ("jest-same-titles.xml", (5, 3, 1, 0, 1, 0)),
+    ("jest-nameless.xml", (7, 3, 2, 1, 1, 0)),
+    ("testng-junitreport.xml", (5, 2, 3, 0, 0, 0)),
+    ("testng-junitxml.xml", (8, 2, 3, 0, 3, 0)),
 ];
 
 /// The id each case of one input should have: the computed one, or for the
@@ -98,8 +104,98 @@ fn real_fixtures_have_exact_counts_and_ids() {
             ids.len(),
             "{name}: every case has its own id"
         );
-        assert!(report.warnings.is_empty(), "{name}: {:?}", report.warnings);
+        if name != "jest-nameless.xml" {
+            assert!(report.warnings.is_empty(), "{name}: {:?}", report.warnings);
+        }
     }
+}
+
+#[test]
+fn testng_writes_data_provider_rows_and_retries_as_same_named_cases() {
+    // JUnitXMLReporter: a retried test as a skipped attempt and a failure,
+    // a data provider's rows (2 passes, 3 fails) under one name, and a
+    // failed @BeforeClass as a case of its own.
+    let report = parse("testng-junitxml.xml");
+    let of = |name: &str| -> Vec<CaseStatus> {
+        report
+            .cases
+            .iter()
+            .filter(|c| c.name == name)
+            .map(|c| c.status)
+            .collect()
+    };
+    assert_eq!(
+        of("failsEvenWhenRetried"),
+        [CaseStatus::Skipped, CaseStatus::Failed]
+    );
+    assert_eq!(of("isEven"), [CaseStatus::Passed, CaseStatus::Failed]);
+    assert_eq!(of("@BeforeClass connect"), [CaseStatus::Failed]);
+    assert_eq!(
+        of("readsRows"),
+        [CaseStatus::Skipped],
+        "skipped after the failed @BeforeClass"
+    );
+    // JUnitReportReporter writes both runs of the retried test as failures.
+    let report = parse("testng-junitreport.xml");
+    let retried: Vec<&TestCase> = report
+        .cases
+        .iter()
+        .filter(|c| c.name == "failsEvenWhenRetried")
+        .collect();
+    assert_eq!(retried.len(), 2);
+    assert!(
+        retried
+            .iter()
+            .all(|c| c.status == CaseStatus::Failed && c.message.as_deref() == Some("still broken"))
+    );
+    assert_ne!(retried[0].id, retried[1].id);
+}
+
+#[test]
+fn jest_same_titles_and_nameless_cases_are_each_counted() {
+    // classNameTemplate "" and titleTemplate "{title}": every case's
+    // classname falls back to the suite ("parser", the first describe).
+    let report = parse("jest-same-titles.xml");
+    let summary: Vec<(&str, &str, CaseStatus)> = report
+        .cases
+        .iter()
+        .map(|c| (c.classname.as_str(), c.name.as_str(), c.status))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("parser", "handles empty input", CaseStatus::Passed),
+            ("parser", "rejects bad input", CaseStatus::Failed),
+            ("parser", "handles empty input", CaseStatus::Passed),
+            ("parser", "rejects bad input", CaseStatus::Passed),
+            ("parser", "handles empty input", CaseStatus::Skipped),
+        ]
+    );
+    // Empty templates: nameless cases are named by their order in the suite.
+    let report = parse("jest-nameless.xml");
+    let names: Vec<String> = report.cases.iter().map(TestCase::full_name).collect();
+    assert_eq!(
+        names,
+        [
+            "parser.(unnamed #1)",
+            "parser.(unnamed #2)",
+            "parser.(unnamed #3)",
+            "parser.(unnamed #4)",
+            "parser.(unnamed #5)",
+            "Test suite failed to run.fails-to-load.test.js",
+            "Test suite failed to run.fails-to-load.test.js",
+        ]
+    );
+    assert_eq!(report.cases[5].status, CaseStatus::Error);
+    assert_eq!(report.cases[6].status, CaseStatus::Failed);
+    let warning = match report.warnings.as_slice() {
+        [one] => one,
+        other => panic!("one warning expected: {other:?}"),
+    };
+    assert!(warning.ends_with(
+        "jest-nameless.xml: suite \"parser\" has 5 test cases without a name, \
+         named \"(unnamed #1)\" to \"(unnamed #5)\" by their order"
+    ));
 }
 
 #[test]
@@ -730,7 +826,24 @@ fn results_do_not_depend_on_read_boundaries() {
         let bytes = std::fs::read(data(&name)).unwrap();
         let trickled = parse_reader(BufReader::with_capacity(1, Trickle(&bytes[..])), &name)
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(trickled, whole, "{name}");
+        assert_eq!(
+            (trickled.suites, trickled.cases),
+            (whole.suites, whole.cases),
+            "{name}"
+        );
+        // The warnings name the input as it was given.
+        let named = |warnings: &[String], source: &str| -> Vec<String> {
+            warnings
+                .iter()
+                .map(|w| w.replace(source, "SOURCE"))
+                .collect()
+        };
+        let path = data(&name).display().to_string();
+        assert_eq!(
+            named(&trickled.warnings, &name),
+            named(&whole.warnings, &path),
+            "{name}"
+        );
     }
     let message = match parse_reader(
         BufReader::with_capacity(1, Trickle(&b"<testsuite>\n\n  <x a='\xC3"[..])),
@@ -913,6 +1026,12 @@ fn counts_match_junitparser() {
         let key = path.to_str().unwrap();
         let jp = &theirs[key];
         let ours = parse_file(path).unwrap().counts();
+        // What the command line reads (format detection, then the merge of
+        // its inputs) counts the same.
+        let file = read_file(path, &ReadOptions::default()).unwrap();
+        assert_eq!(file.format, ResultFormat::Junit, "{key}");
+        assert_eq!(file.run.counts(), ours, "{key}");
+        assert_eq!(merge_runs([file.run]).counts(), ours, "{key}");
         assert_eq!(ours.total, jp.total, "{key}");
         assert_eq!(ours.failed, jp.failures, "{key}");
         assert_eq!(ours.errors, jp.errors, "{key}");
