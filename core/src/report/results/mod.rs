@@ -27,7 +27,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Attempt, CaseStatus, SuiteInfo, TestCase, TestRun};
-use crate::report::{json, junit};
+use crate::report::{json, junit, xml};
+
+mod trx;
 use crate::time::{format_rfc3339, parse_timestamp};
 
 /// A results format testrelay reads, recognized from the content (the root
@@ -39,6 +41,8 @@ pub enum ResultFormat {
     Junit,
     /// CTRF JSON (`{"results": ...}`).
     Ctrf,
+    /// Visual Studio TRX (`<TestRun>`).
+    Trx,
 }
 
 impl ResultFormat {
@@ -47,6 +51,7 @@ impl ResultFormat {
         match self {
             ResultFormat::Junit => "junit",
             ResultFormat::Ctrf => "ctrf",
+            ResultFormat::Trx => "trx",
         }
     }
 }
@@ -111,32 +116,48 @@ pub fn read<R: BufRead>(
         .map_err(|e| Error::new(ErrorKind::Io, format!("reading {source}: {e}")).with_source(e))?;
     let format = detect(&head, source)?;
     let input = BufReader::new(Cursor::new(head).chain(reader));
-    let mut warnings = Vec::new();
-    let mut run = match format {
-        ResultFormat::Junit => {
-            let mut cases = Vec::new();
-            let summary = junit::for_each_case(input, source, |case| {
-                cases.push(case);
-                Ok(())
-            })?;
-            warnings = summary.warnings;
-            let mut run = TestRun {
-                cases,
-                suites: summary.suites,
-                ..TestRun::default()
-            };
-            timing_from_suites(&mut run);
-            run
-        }
+    let mut cases = Vec::new();
+    let collect = |case| {
+        cases.push(case);
+        Ok(())
+    };
+    let summary = match format {
         ResultFormat::Ctrf => {
             let mut run = json::read_ctrf(input, source)?;
             let mut ordinals = Ordinals::default();
             for case in &mut run.cases {
                 ordinals.assign(case);
             }
-            run
+            return Ok(finish(format, run, Vec::new(), name, options));
+        }
+        ResultFormat::Junit => junit::for_each_case(input, source, collect)?,
+        ResultFormat::Trx => {
+            xml::read(input, source, trx::Trx::new(source), collect)?.into_summary()
         }
     };
+    let mut run = TestRun {
+        cases,
+        suites: summary.suites,
+        ..TestRun::default()
+    };
+    timing_from_suites(&mut run);
+    if let Some(start) = summary.started_at {
+        run.started_at = Some(start);
+    }
+    if let Some(duration) = summary.duration_seconds {
+        run.duration_seconds = duration;
+    }
+    Ok(finish(format, run, summary.warnings, name, options))
+}
+
+/// The last steps for every format: attempts, the run's name and status.
+fn finish(
+    format: ResultFormat,
+    mut run: TestRun,
+    warnings: Vec<String>,
+    name: &str,
+    options: &ReadOptions,
+) -> ResultsFile {
     if options.same_name_cases == SameNameCases::Attempts {
         run.cases = fold_attempts(std::mem::take(&mut run.cases));
     }
@@ -144,11 +165,11 @@ pub fn read<R: BufRead>(
         run.name = name.to_string();
     }
     run.settle_status();
-    Ok(ResultsFile {
+    ResultsFile {
         format,
         run,
         warnings,
-    })
+    }
 }
 
 /// Recognizes the format from the first bytes of an input.
@@ -157,10 +178,14 @@ fn detect(head: &[u8], source: &str) -> Result<ResultFormat> {
     let start = text.iter().position(|b| !b.is_ascii_whitespace());
     match start.map(|i| text[i]) {
         Some(b'{') => Ok(ResultFormat::Ctrf),
-        // Not a format's first byte: the XML reader says why (UTF-16, text
-        // that is not XML) with the line and column.
+        Some(b'<') => match xml_root(text) {
+            Some(root) => xml_format(&root, source),
+            // Undecidable from the start (a long prolog, malformed markup):
+            // the JUnit reader says what is wrong, with line and column.
+            None => Ok(ResultFormat::Junit),
+        },
+        // A UTF-16 signature: the XML reader says so.
         Some(_) if looks_like_xml(text) => Ok(ResultFormat::Junit),
-        Some(b'<') => Ok(ResultFormat::Junit),
         _ => Err(Error::new(
             ErrorKind::Parse,
             format!("{source}: empty or not a report (expected {KNOWN_FORMATS})"),
@@ -169,7 +194,91 @@ fn detect(head: &[u8], source: &str) -> Result<ResultFormat> {
 }
 
 /// The formats testrelay reads, for messages.
-const KNOWN_FORMATS: &str = "JUnit XML or CTRF JSON";
+const KNOWN_FORMATS: &str = "JUnit XML, TRX, NUnit 2 or 3 XML, xUnit.net v2 XML, \
+                             `go test -json` output or CTRF JSON";
+
+/// The root element of an XML document: its local name, line and column.
+struct Root {
+    name: String,
+    line: u64,
+    column: u64,
+}
+
+/// The XML format of a document with root element `root`.
+fn xml_format(root: &Root, source: &str) -> Result<ResultFormat> {
+    match root.name.as_str() {
+        "testsuites" | "testsuite" => Ok(ResultFormat::Junit),
+        "TestRun" => Ok(ResultFormat::Trx),
+        other => Err(Error::new(
+            ErrorKind::Parse,
+            format!(
+                "invalid results XML in {source} at line {}, column {}: the root element is \
+                 <{other}>, which is none of the formats testrelay reads: JUnit (<testsuites> or \
+                 <testsuite>), TRX (<TestRun>), NUnit 3 (<test-run>), NUnit 2 (<test-results>), \
+                 xUnit.net v2 (<assemblies>)",
+                root.line, root.column
+            ),
+        )),
+    }
+}
+
+/// Finds the root element in the first bytes of an XML document, past the
+/// declaration, processing instructions, comments and a DOCTYPE; `None`
+/// when those bytes do not show it.
+fn xml_root(text: &[u8]) -> Option<Root> {
+    let find = |from: usize, needle: &[u8]| {
+        text.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| from + p + needle.len())
+    };
+    let mut i = 0;
+    loop {
+        while text.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        let rest = text.get(i..)?;
+        if !rest.starts_with(b"<") {
+            return None;
+        }
+        if rest.starts_with(b"<?") {
+            i = find(i + 2, b"?>")?;
+        } else if rest.starts_with(b"<!--") {
+            i = find(i + 4, b"-->")?;
+        } else if rest.starts_with(b"<!") {
+            let mut depth = 0usize;
+            let mut j = i + 2;
+            loop {
+                match *text.get(j)? {
+                    b'[' => depth += 1,
+                    b']' => depth = depth.saturating_sub(1),
+                    b'>' if depth == 0 => break,
+                    _ => {}
+                }
+                j += 1;
+            }
+            i = j + 1;
+        } else {
+            let name: Vec<u8> = rest[1..]
+                .iter()
+                .take_while(|b| !b.is_ascii_whitespace() && !matches!(b, b'/' | b'>'))
+                .copied()
+                .collect();
+            if name.is_empty() || 1 + name.len() >= rest.len() {
+                return None;
+            }
+            let local = name.rsplit(|b| *b == b':').next().unwrap_or(&name);
+            let before = std::str::from_utf8(&text[..i]).ok()?;
+            let line = 1 + before.matches('\n').count() as u64;
+            let column = 1 + before.rsplit('\n').next().unwrap_or("").chars().count() as u64;
+            return Some(Root {
+                name: String::from_utf8_lossy(local).into_owned(),
+                line,
+                column,
+            });
+        }
+    }
+}
 
 /// True for input the XML reader should judge: a UTF-16 signature, or
 /// anything that is not plain text.
@@ -207,6 +316,11 @@ pub struct ReadSummary {
     /// Problems with the input that did not stop the reading (each names
     /// the input), e.g. declared counts the cases do not show.
     pub warnings: Vec<String>,
+    /// When the run started (RFC 3339), for formats that say so for the
+    /// whole run (TRX, NUnit, xUnit.net); else from the suites.
+    pub started_at: Option<String>,
+    /// How long the whole run took, for formats that say so.
+    pub duration_seconds: Option<f64>,
 }
 
 /// How cases with the same identity in one input are read.

@@ -513,6 +513,99 @@ fn check_doctype(doctype: &[u8]) -> Result<(), String> {
     }
 }
 
+/// The open elements of a document, for the formats that need no more than
+/// a kind per element: the root, depth and truncation checks with the same
+/// messages for every format.
+#[derive(Debug)]
+pub(crate) struct Frames<K> {
+    stack: Vec<(K, String, u64)>,
+    root_seen: bool,
+}
+
+impl<K> Default for Frames<K> {
+    fn default() -> Self {
+        Frames {
+            stack: Vec::new(),
+            root_seen: false,
+        }
+    }
+}
+
+impl<K: Copy> Frames<K> {
+    /// Checks that element `name` may open here; `roots` are the root
+    /// elements the format accepts (checked when nothing is open).
+    pub(crate) fn check(
+        &mut self,
+        name: &[u8],
+        roots: &[&str],
+        format: &str,
+    ) -> Result<(), String> {
+        if self.stack.is_empty() {
+            let local = String::from_utf8_lossy(name);
+            if self.root_seen {
+                return Err(format!(
+                    "a second root element <{local}> after the first one ended"
+                ));
+            }
+            if !roots.iter().any(|r| r.as_bytes() == name) {
+                let expected: Vec<String> = roots.iter().map(|r| format!("<{r}>")).collect();
+                return Err(format!(
+                    "the root element is <{local}>, not {}: this is not {format}",
+                    expected.join(" or ")
+                ));
+            }
+            self.root_seen = true;
+        }
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(format!("elements nest deeper than {MAX_DEPTH} levels"));
+        }
+        Ok(())
+    }
+
+    /// Pushes an element checked with [`Frames::check`].
+    pub(crate) fn push(&mut self, kind: K, name: &[u8], line: u64) {
+        self.stack
+            .push((kind, String::from_utf8_lossy(name).into_owned(), line));
+    }
+
+    /// Pops the innermost element's kind.
+    pub(crate) fn pop(&mut self) -> Option<K> {
+        self.stack.pop().map(|(kind, _, _)| kind)
+    }
+
+    /// The innermost element's kind.
+    pub(crate) fn top(&self) -> Option<K> {
+        self.stack.last().map(|(kind, _, _)| *kind)
+    }
+
+    /// How many elements are open.
+    pub(crate) fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
+    /// True when no element is open.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.stack.is_empty()
+    }
+
+    /// The reason the document is incomplete, if it is.
+    pub(crate) fn end(&self, roots: &[&str]) -> Result<(), String> {
+        if let Some((_, name, line)) = self.stack.last() {
+            return Err(format!(
+                "the input ends inside <{name}> (opened at line {line}): the file is truncated"
+            ));
+        }
+        if !self.root_seen {
+            let expected: Vec<String> = roots.iter().map(|r| format!("<{r}>")).collect();
+            return Err(format!(
+                "the input has no root element: expected {}",
+                expected.join(" or ")
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The decoded attributes of one element.
 pub(crate) struct Attributes(Vec<(Vec<u8>, String)>);
 

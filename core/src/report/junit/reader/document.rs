@@ -265,6 +265,7 @@ impl Document {
         ReadSummary {
             suites: self.suites,
             warnings: self.warnings,
+            ..ReadSummary::default()
         }
     }
 

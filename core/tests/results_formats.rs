@@ -1,0 +1,339 @@
+//! Result formats other than JUnit, on files written by real runners
+//! (tests/data/test-reporter/, tests/data/go/, tests/data/xunit/; see their
+//! READMEs) and on hand-written edge cases: TRX, NUnit 3 and 2, xUnit.net
+//! v2 and `go test -json`, each recognized from its content.
+
+use std::path::{Path, PathBuf};
+
+use testrelay::report::results::{
+    ReadOptions, ResultFormat, ResultsFile, SYNTHETIC_PROPERTY, read, read_file,
+};
+use testrelay::{CaseStatus, Counts, ErrorKind, RunStatus, TestCase};
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data")
+        .join(rel)
+}
+
+fn load(rel: &str) -> ResultsFile {
+    match read_file(&data(rel), &ReadOptions::default()) {
+        Ok(file) => file,
+        Err(e) => panic!("{rel} should read: {e}"),
+    }
+}
+
+fn load_str(text: &str) -> ResultsFile {
+    match read(text.as_bytes(), "inline", "inline", &ReadOptions::default()) {
+        Ok(file) => file,
+        Err(e) => panic!("should read: {e}"),
+    }
+}
+
+fn load_err(text: &str) -> String {
+    match read(text.as_bytes(), "inline", "inline", &ReadOptions::default()) {
+        Ok(file) => panic!("expected an error, read {} cases", file.run.cases.len()),
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::Parse, "{e}");
+            e.to_string()
+        }
+    }
+}
+
+/// (total, passed, failed, errors, skipped, flaky)
+fn tally(file: &ResultsFile) -> (u64, u64, u64, u64, u64, u64) {
+    let Counts {
+        total,
+        passed,
+        failed,
+        errors,
+        skipped,
+        flaky,
+    } = file.run.counts();
+    (total, passed, failed, errors, skipped, flaky)
+}
+
+fn case<'a>(file: &'a ResultsFile, full_name: &str) -> &'a TestCase {
+    let mut found = file.run.cases.iter().filter(|c| c.full_name() == full_name);
+    let first = found
+        .next()
+        .unwrap_or_else(|| panic!("no case {full_name} in {:?}", names(file)));
+    assert!(found.next().is_none(), "several cases {full_name}");
+    first
+}
+
+fn names(file: &ResultsFile) -> Vec<String> {
+    file.run.cases.iter().map(TestCase::full_name).collect()
+}
+
+fn distinct_ids(file: &ResultsFile) -> bool {
+    let mut ids: Vec<&str> = file.run.cases.iter().map(|c| c.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len() == file.run.cases.len()
+}
+
+// ---- TRX ----
+
+#[test]
+fn trx_from_dotnet_test_with_xunit() {
+    let file = load("test-reporter/dotnet-trx.trx");
+    assert_eq!(file.format, ResultFormat::Trx);
+    assert_eq!(tally(&file), (11, 5, 5, 0, 1, 0));
+    assert_eq!(file.run.status, RunStatus::Failed);
+    assert!(distinct_ids(&file));
+    // The class comes from the definitions; xUnit.net's `Class.` prefix on
+    // the name goes; the suite is the test assembly's file name.
+    let failing = case(&file, "DotnetTests.XUnitTests.CalculatorTests.Failing_Test");
+    assert_eq!(failing.name, "Failing_Test");
+    assert_eq!(failing.suite, "DotnetTests.XUnitTests.dll");
+    assert_eq!(failing.status, CaseStatus::Failed);
+    assert_eq!(
+        failing.message.as_deref(),
+        Some("Assert.Equal() Failure\r\nExpected: 3\r\nActual:   2")
+    );
+    assert!(
+        failing
+            .details
+            .as_deref()
+            .unwrap()
+            .starts_with("   at DotnetTests.XUnitTests.CalculatorTests.Failing_Test() in C:\\")
+    );
+    assert_eq!(failing.duration_seconds, 0.0038697);
+    // A display name of its own keeps it.
+    let custom = case(&file, "DotnetTests.XUnitTests.CalculatorTests.Custom Name");
+    assert_eq!(custom.status, CaseStatus::Passed);
+    let skipped = case(&file, "DotnetTests.XUnitTests.CalculatorTests.Skipped_Test");
+    assert_eq!(skipped.status, CaseStatus::Skipped);
+    assert_eq!(skipped.stdout.as_deref(), Some("Skipped test"));
+    // The run: from Times@start to Times@finish; one suite per assembly,
+    // with the run's output.
+    assert_eq!(
+        file.run.started_at.as_deref(),
+        Some("2021-04-20T06:31:31.986Z")
+    );
+    assert_eq!(file.run.duration_seconds, 1.116);
+    assert_eq!(file.run.suites.len(), 1);
+    assert!(
+        file.run.suites[0]
+            .stdout
+            .as_deref()
+            .unwrap()
+            .starts_with("[xUnit.net 00:00:00.00] xUnit.net VSTest Adapter v2.4.0")
+    );
+    // The run's messages repeat the failures: no warnings.
+    assert!(file.warnings.is_empty(), "{:?}", file.warnings);
+}
+
+#[test]
+fn trx_from_xunit_v3_with_cleanup_failures() {
+    let file = load("test-reporter/dotnet-xunitv3.trx");
+    assert_eq!(tally(&file), (4, 1, 3, 0, 0, 0));
+    let cleanup = case(
+        &file,
+        "[Test Class Cleanup Failure (DotnetTests.XUnitV3Tests.FixtureTests.Passing_Test)]",
+    );
+    // No class in its definition.
+    assert_eq!(cleanup.classname, "");
+    assert_eq!(cleanup.status, CaseStatus::Failed);
+    assert_eq!(cleanup.duration_seconds, 0.0);
+    assert_eq!(
+        case(&file, "DotnetTests.XUnitV3Tests.FixtureTests.Failing_Test").duration_seconds,
+        0.0170545
+    );
+}
+
+#[test]
+fn trx_without_tests_reads_as_no_tests_with_the_runners_warning() {
+    for rel in [
+        "test-reporter/empty/dotnet-trx.trx",
+        "test-reporter/empty/dotnet-trx-empty-test-definitions.trx",
+    ] {
+        let file = load(rel);
+        assert_eq!(tally(&file), (0, 0, 0, 0, 0, 0), "{rel}");
+        assert_eq!(file.run.status, RunStatus::Passed);
+        assert_eq!(file.warnings.len(), 1, "{rel}: {:?}", file.warnings);
+        assert!(
+            file.warnings[0].contains("the TRX run reports (Warning): No test is available in"),
+            "{:?}",
+            file.warnings
+        );
+    }
+}
+
+#[test]
+fn trx_of_an_open_source_project() {
+    let file = load("test-reporter/external/SilentNotes.trx");
+    assert_eq!(tally(&file), (79, 67, 0, 0, 12, 0));
+    assert!(distinct_ids(&file));
+    let skipped = file
+        .run
+        .cases
+        .iter()
+        .find(|c| c.status == CaseStatus::Skipped)
+        .unwrap();
+    assert!(skipped.suite.ends_with(".dll"), "{}", skipped.suite);
+}
+
+/// A TRX shaped after `vstst.xsd` by hand: data-driven rows, every
+/// outcome, output of every kind, a missing definition.
+const TRX_EDGES: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<TestRun id="1" name="edges" xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010">
+  <Results>
+    <UnitTestResult testId="d1" testName="DataTest" outcome="Failed" duration="00:00:03">
+      <InnerResults>
+        <UnitTestResult testId="d1" testName="DataTest" dataRowInfo="1" outcome="Passed" duration="00:00:01"/>
+        <UnitTestResult testId="d1" testName="DataTest" dataRowInfo="2" outcome="Failed" duration="00:00:02">
+          <Output><ErrorInfo><Message>row 2 broke</Message></ErrorInfo></Output>
+        </UnitTestResult>
+      </InnerResults>
+    </UnitTestResult>
+    <UnitTestResult testId="t1" testName="TimesOut" outcome="Timeout" startTime="2024-01-01T00:00:00.000Z" endTime="2024-01-01T00:00:02.500Z"/>
+    <UnitTestResult testId="t1" testName="Aborts" outcome="Aborted"/>
+    <UnitTestResult testId="t1" testName="NeverFinished" outcome="InProgress"/>
+    <UnitTestResult testId="t1" testName="NotRunnable" outcome="NotRunnable"/>
+    <UnitTestResult testId="t1" testName="Unsure" outcome="Inconclusive"/>
+    <UnitTestResult testId="t1" testName="Explodes" outcome="Exploded"/>
+    <UnitTestResult testId="t1" testName="Talks" outcome="Passed">
+      <Output>
+        <StdOut>out line</StdOut><StdErr>err line</StdErr>
+        <DebugTrace>trace line</DebugTrace>
+        <TextMessages><Message>first message</Message><Message>second message</Message></TextMessages>
+      </Output>
+    </UnitTestResult>
+    <UnitTestResult testId="nowhere" testName="Orphan" outcome="Passed"/>
+    <UnitTestResult testId="t1" outcome="Passed"/>
+  </Results>
+  <TestDefinitions>
+    <UnitTest id="d1" name="DataTest" storage="c:\build\Data.Tests.dll"><TestMethod className="Data.Tests.Rows, Data.Tests, Version=1.0.0.0" name="DataTest"/></UnitTest>
+    <UnitTest id="t1" name="Other" storage="/build/other.tests.dll"><TestMethod className="Other.Tests" name="Other"/></UnitTest>
+  </TestDefinitions>
+</TestRun>"#;
+
+#[test]
+fn trx_outcomes_data_rows_and_output() {
+    let file = load_str(TRX_EDGES);
+    assert_eq!(file.format, ResultFormat::Trx);
+    // 2 rows (not their parent) + 9 results.
+    assert_eq!(tally(&file), (11, 4, 1, 5, 1, 0));
+    let rows: Vec<(&str, CaseStatus, Option<&str>)> = file
+        .run
+        .cases
+        .iter()
+        .filter(|c| c.name == "DataTest")
+        .map(|c| {
+            (
+                c.classname.as_str(),
+                c.status,
+                c.properties.get("dataRow").map(String::as_str),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Data.Tests.Rows", CaseStatus::Passed, Some("1")),
+            ("Data.Tests.Rows", CaseStatus::Failed, Some("2"))
+        ]
+    );
+    assert!(distinct_ids(&file));
+    let status = |name: &str| case(&file, &format!("Other.Tests.{name}")).status;
+    assert_eq!(status("TimesOut"), CaseStatus::Error);
+    assert_eq!(status("Aborts"), CaseStatus::Error);
+    assert_eq!(status("NeverFinished"), CaseStatus::Error);
+    assert_eq!(status("NotRunnable"), CaseStatus::Error);
+    assert_eq!(status("Unsure"), CaseStatus::Skipped);
+    let unknown = case(&file, "Other.Tests.Explodes");
+    assert_eq!(unknown.status, CaseStatus::Error);
+    assert_eq!(
+        unknown.message.as_deref(),
+        Some("unknown TRX outcome \"Exploded\"")
+    );
+    assert_eq!(case(&file, "Other.Tests.TimesOut").duration_seconds, 2.5);
+    let talks = case(&file, "Other.Tests.Talks");
+    assert_eq!(
+        talks.stdout.as_deref(),
+        Some("out line\ntrace line\nfirst message\nsecond message")
+    );
+    assert_eq!(talks.stderr.as_deref(), Some("err line"));
+    assert_eq!(talks.suite, "other.tests.dll");
+    // No definition: no class, no suite.
+    let orphan = case(&file, "Orphan");
+    assert_eq!((orphan.classname.as_str(), orphan.suite.as_str()), ("", ""));
+    // No testName: named by its order, with a warning.
+    assert_eq!(
+        case(&file, "Other.Tests.(unnamed #1)").status,
+        CaseStatus::Passed
+    );
+    assert_eq!(file.warnings.len(), 1, "{:?}", file.warnings);
+}
+
+#[test]
+fn a_failed_trx_run_without_failed_results_never_reads_green() {
+    let file = load_str(
+        r#"<TestRun xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010">
+          <Results><UnitTestResult testId="a" testName="Passes" outcome="Passed"/></Results>
+          <ResultSummary outcome="Failed">
+            <Counters total="1" executed="1" passed="1" failed="0" error="0"/>
+            <RunInfos><RunInfo computerName="ci" outcome="Error" timestamp="2024-01-01T00:00:00">
+              <Text>The active test run was aborted. Reason: Test host process crashed</Text>
+            </RunInfo></RunInfos>
+          </ResultSummary></TestRun>"#,
+    );
+    assert_eq!(tally(&file), (2, 1, 1, 0, 0, 0));
+    assert_eq!(file.run.status, RunStatus::Failed);
+    let run = case(&file, "(test run)");
+    assert_eq!(
+        run.details.as_deref(),
+        Some("The active test run was aborted. Reason: Test host process crashed")
+    );
+    assert!(
+        file.warnings
+            .iter()
+            .any(|w| w.contains("Test host process crashed"))
+    );
+    // Counters declaring failures no result shows.
+    let file = load_str(
+        r#"<TestRun><Results/><ResultSummary outcome="Completed">
+             <Counters total="3" failed="1" error="1"/></ResultSummary></TestRun>"#,
+    );
+    assert_eq!(tally(&file), (1, 0, 1, 0, 0, 0));
+    let synthetic = case(&file, "(test run)");
+    assert_eq!(
+        synthetic
+            .properties
+            .get(SYNTHETIC_PROPERTY)
+            .map(String::as_str),
+        Some("declared-counts")
+    );
+}
+
+#[test]
+fn malformed_trx_is_located() {
+    let message = load_err(
+        "<TestRun>\n  <Results>\n    <UnitTestResult testName=\"a\" outcome=\"Passed\">\n",
+    );
+    assert!(
+        message.starts_with("invalid TRX in inline at line 4, column 1: the input ends inside <UnitTestResult> (opened at line 3)"),
+        "{message}"
+    );
+    let message = load_err("<TestRun>\n<Results>\n</TestRun>");
+    assert!(
+        message.contains("invalid TRX in inline at line 3, column 1"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_unknown_root_element_is_named_with_the_formats_read() {
+    let message = load_err("<?xml version=\"1.0\"?>\n<!-- a comment -->\n<project name=\"x\"/>");
+    assert!(
+        message.starts_with(
+            "invalid results XML in inline at line 3, column 1: the root element is <project>"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("TRX (<TestRun>)"), "{message}");
+    let message = load_err("plain console output\n");
+    assert!(message.contains("empty or not a report"), "{message}");
+}
