@@ -337,3 +337,251 @@ fn an_unknown_root_element_is_named_with_the_formats_read() {
     let message = load_err("plain console output\n");
     assert!(message.contains("empty or not a report"), "{message}");
 }
+
+// ---- NUnit 3 and 2 ----
+
+#[test]
+fn nunit3_from_the_console_runner() {
+    let file = load("test-reporter/dotnet-nunit.xml");
+    assert_eq!(file.format, ResultFormat::Nunit3);
+    assert_eq!(tally(&file), (9, 3, 3, 2, 1, 0));
+    assert!(distinct_ids(&file));
+    // label="Error": an exception, not an assertion.
+    let thrown = case(
+        &file,
+        "DotnetTests.XUnitTests.CalculatorTests.Exception_In_Test",
+    );
+    assert_eq!(thrown.status, CaseStatus::Error);
+    assert_eq!(thrown.suite, "DotnetTests.NUnitV3Tests.dll");
+    assert_eq!(thrown.message.as_deref(), Some("System.Exception : Test"));
+    assert_eq!(thrown.duration_seconds, 0.000528);
+    let failing = case(&file, "DotnetTests.XUnitTests.CalculatorTests.Failing_Test");
+    assert_eq!(failing.status, CaseStatus::Failed);
+    assert_eq!(
+        failing.message.as_deref(),
+        Some("  Expected: 3\n  But was:  2")
+    );
+    assert!(
+        failing
+            .details
+            .as_deref()
+            .unwrap()
+            .starts_with("   at DotnetTests")
+    );
+    assert_eq!(
+        failing.properties.get("asserts").map(String::as_str),
+        Some("1")
+    );
+    // A parameterized case inside its Theory suite.
+    let row = case(
+        &file,
+        "DotnetTests.XUnitTests.CalculatorTests.Is_Even_Number(3)",
+    );
+    assert_eq!(row.status, CaseStatus::Failed);
+    // A timeout: an empty <failure/>, the label says why.
+    let timeout = case(&file, "DotnetTests.XUnitTests.CalculatorTests.Timeout_Test");
+    assert_eq!(
+        timeout.message.as_deref(),
+        Some("Test exceeded Timeout value 1ms.")
+    );
+    let ignored = case(&file, "DotnetTests.XUnitTests.CalculatorTests.Skipped_Test");
+    assert_eq!(ignored.status, CaseStatus::Skipped);
+    assert_eq!(ignored.message.as_deref(), Some("Skipped"));
+    assert_eq!(
+        case(
+            &file,
+            "DotnetTests.XUnitTests.CalculatorTests.Passing_Test_With_Description"
+        )
+        .properties
+        .get("Description")
+        .map(String::as_str),
+        Some("Some description")
+    );
+    // The run's own start and duration; the assembly as the suite.
+    assert_eq!(
+        file.run.started_at.as_deref(),
+        Some("2021-06-28T20:23:41.000Z")
+    );
+    assert_eq!(file.run.duration_seconds, 0.230308);
+    assert_eq!(file.run.suites.len(), 1);
+    assert_eq!(file.run.suites[0].hostname.as_deref(), Some("DORNY-PC"));
+    assert!(file.warnings.is_empty(), "{:?}", file.warnings);
+}
+
+#[test]
+fn nunit3_early_format_and_jenkins_samples() {
+    // An early NUnit 3 file: `time` instead of `duration`, no classname.
+    let file = load("test-reporter/external/nunit-sample.xml");
+    assert_eq!(tally(&file), (18, 12, 1, 1, 4, 0));
+    let failing = case(&file, "NUnit.Tests.Assemblies.MockTestFixture.FailingTest");
+    assert_eq!(failing.classname, "NUnit.Tests.Assemblies.MockTestFixture");
+    assert_eq!(failing.duration_seconds, 0.023);
+    assert_eq!(
+        case(
+            &file,
+            "NUnit.Tests.Assemblies.MockTestFixture.InconclusiveTest"
+        )
+        .status,
+        CaseStatus::Skipped
+    );
+    let file = load("nunit-plugin/NUnit-issue50162.xml");
+    assert_eq!(tally(&file), (6, 3, 3, 0, 0, 0));
+    assert!(distinct_ids(&file));
+    let file = load("nunit-plugin/NUnit-issue17521.xml");
+    assert_eq!(tally(&file), (2, 1, 0, 0, 1, 0));
+}
+
+#[test]
+fn nunit2_from_nunit_2_5() {
+    let file = load("nunit-plugin/NUnit-correct.xml");
+    assert_eq!(file.format, ResultFormat::Nunit2);
+    // total="21" counts what ran; not-run="7" (4 ignored, 3 invalid) too.
+    assert_eq!(tally(&file), (28, 18, 1, 4, 5, 0));
+    assert!(distinct_ids(&file));
+    let failing = case(&file, "NUnit.Tests.Assemblies.MockTestFixture.FailingTest");
+    assert_eq!(failing.name, "FailingTest");
+    assert_eq!(failing.suite, "mock-assembly.dll");
+    assert_eq!(failing.message.as_deref(), Some("Intentional failure"));
+    assert!(
+        failing
+            .details
+            .as_deref()
+            .unwrap()
+            .contains("MockAssembly.cs:121")
+    );
+    assert_eq!(failing.duration_seconds, 0.013);
+    // NotRunnable: NUnit counts it invalid, and so as a failure of the run.
+    let invalid = case(&file, "NUnit.Tests.BadFixture.SomeTest");
+    assert_eq!(invalid.status, CaseStatus::Error);
+    assert_eq!(
+        invalid.message.as_deref(),
+        Some("No suitable constructor was found")
+    );
+    let ignored = case(&file, "NUnit.Tests.Assemblies.MockTestFixture.MockTest4");
+    assert_eq!(ignored.status, CaseStatus::Skipped);
+    assert_eq!(
+        ignored.message.as_deref(),
+        Some("ignoring this test method for now")
+    );
+    assert_eq!(
+        ignored.properties.get("Category").map(String::as_str),
+        Some("Foo")
+    );
+    let categories = case(&file, "NUnit.Tests.Assemblies.MockTestFixture.MockTest3");
+    assert_eq!(
+        categories.properties.get("Category").map(String::as_str),
+        Some("AnotherCategory, MockCategory")
+    );
+    // Type arguments and parameters stay in the class and the name.
+    let generic = case(&file, "NUnit.Tests.GenericFixture<Double>(11.5d).Test1");
+    assert_eq!(generic.name, "Test1");
+    case(
+        &file,
+        "NUnit.Tests.FixtureWithTestCases.MethodWithParameters(9,11)",
+    );
+    assert_eq!(
+        file.run.started_at.as_deref(),
+        Some("2010-10-18T13:23:35.000Z")
+    );
+    assert_eq!(file.run.suites[0].hostname.as_deref(), Some("cedar"));
+}
+
+#[test]
+fn nunit2_2_without_result_attributes() {
+    let file = load("nunit-plugin/NUnit-failure.xml");
+    assert_eq!(file.format, ResultFormat::Nunit2);
+    assert_eq!(tally(&file), (3, 2, 1, 0, 0, 0));
+    let failing = case(&file, "UnitTests.MainClassTest.TestFailure");
+    assert_eq!(failing.suite, "Tests.dll");
+    let file = load("nunit-plugin/NUnit-correct3.xml");
+    assert_eq!(tally(&file), (22, 22, 0, 0, 0, 0));
+}
+
+#[test]
+fn a_failed_nunit_suite_without_failed_cases_never_reads_green() {
+    // OneTimeTearDown failed: every case passed, the fixture did not.
+    let file = load_str(
+        r#"<test-run id="2" result="Failed" total="1" passed="1" failed="0">
+          <test-suite type="Assembly" name="App.Tests.dll" result="Failed" site="Child" total="1" passed="1" failed="0">
+            <test-suite type="TestFixture" name="Db" fullname="App.Tests.Db" result="Failed" label="Error" site="TearDown" total="1" passed="1" failed="0">
+              <failure><message><![CDATA[TearDown : System.IO.IOException : disk full]]></message></failure>
+              <test-case name="Reads" fullname="App.Tests.Db.Reads" classname="App.Tests.Db" result="Passed" duration="0.1"/>
+            </test-suite>
+          </test-suite></test-run>"#,
+    );
+    assert_eq!(tally(&file), (2, 1, 0, 1, 0, 0));
+    assert_eq!(file.run.status, RunStatus::Failed);
+    let synthetic = case(&file, "App.Tests.Db");
+    assert_eq!(synthetic.suite, "App.Tests.dll");
+    assert_eq!(
+        synthetic.message.as_deref(),
+        Some(
+            "test-suite \"App.Tests.Db\" failed in TearDown: TearDown : System.IO.IOException : disk full"
+        )
+    );
+    // Only one stand-in: the assembly and the run count it as theirs.
+    assert_eq!(file.warnings.len(), 1, "{:?}", file.warnings);
+
+    // An assembly that could not be loaded: no case at all.
+    let file = load_str(
+        r#"<test-run id="2" result="Failed" label="Invalid" total="0">
+          <test-suite type="Assembly" name="Missing.dll" fullname="/ci/Missing.dll" runstate="NotRunnable" result="Failed" label="Invalid" total="0">
+            <reason><message><![CDATA[File not found: /ci/Missing.dll]]></message></reason>
+          </test-suite></test-run>"#,
+    );
+    assert_eq!(tally(&file), (1, 0, 0, 1, 0, 0));
+    assert_eq!(
+        file.run.cases[0].message.as_deref(),
+        Some("test-suite \"/ci/Missing.dll\" failed: File not found: /ci/Missing.dll")
+    );
+    // NUnit 2: counts on the root with no case.
+    let file =
+        load_str(r#"<test-results name="x.dll" total="2" errors="1" failures="0" not-run="0"/>"#);
+    assert_eq!(tally(&file), (1, 0, 1, 0, 0, 0));
+}
+
+#[test]
+fn nunit_assertions_and_unknown_results() {
+    let file = load_str(
+        r#"<test-run id="2"><test-suite type="Assembly" name="a.dll">
+          <test-case name="Many" fullname="N.C.Many" classname="N.C" result="Failed" asserts="2">
+            <failure><message>Multiple failures or warnings in test:</message><stack-trace>at N.C.Many()</stack-trace></failure>
+            <assertions>
+              <assertion result="Failed"><message>first</message><stack-trace>at line 1</stack-trace></assertion>
+              <assertion result="Passed"><message>fine</message></assertion>
+              <assertion result="Failed"><message>second</message></assertion>
+            </assertions>
+            <output><![CDATA[printed]]></output>
+          </test-case>
+          <test-case name="Odd" fullname="N.C.Odd" classname="N.C" result="Exploded"/>
+          <test-case name="Warns" fullname="N.C.Warns" classname="N.C" result="Warning">
+            <reason><message>careful</message></reason></test-case>
+        </test-suite></test-run>"#,
+    );
+    let many = case(&file, "N.C.Many");
+    assert_eq!(
+        many.details.as_deref(),
+        Some("at N.C.Many()\n\nAssertion 1: first\nat line 1\n\nAssertion 2: second")
+    );
+    assert_eq!(many.stdout.as_deref(), Some("printed"));
+    let odd = case(&file, "N.C.Odd");
+    assert_eq!(odd.status, CaseStatus::Error);
+    assert_eq!(
+        odd.message.as_deref(),
+        Some("unknown NUnit result \"Exploded\"")
+    );
+    let warns = case(&file, "N.C.Warns");
+    assert_eq!(
+        (warns.status, warns.message.as_deref()),
+        (CaseStatus::Passed, Some("careful"))
+    );
+}
+
+#[test]
+fn malformed_nunit_is_located() {
+    let message = load_err("<test-run>\n  <test-suite name=\"a\">\n    <test-case name=x/>");
+    assert!(
+        message.starts_with("invalid NUnit XML in inline at line 3, column 5: malformed attribute"),
+        "{message}"
+    );
+}

@@ -29,6 +29,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Attempt, CaseStatus, SuiteInfo, TestCase, TestRun};
 use crate::report::{json, junit, xml};
 
+mod nunit;
 mod trx;
 use crate::time::{format_rfc3339, parse_timestamp};
 
@@ -43,6 +44,10 @@ pub enum ResultFormat {
     Ctrf,
     /// Visual Studio TRX (`<TestRun>`).
     Trx,
+    /// NUnit 3 result XML (`<test-run>`).
+    Nunit3,
+    /// NUnit 2 result XML (`<test-results>`).
+    Nunit2,
 }
 
 impl ResultFormat {
@@ -52,6 +57,8 @@ impl ResultFormat {
             ResultFormat::Junit => "junit",
             ResultFormat::Ctrf => "ctrf",
             ResultFormat::Trx => "trx",
+            ResultFormat::Nunit3 => "nunit3",
+            ResultFormat::Nunit2 => "nunit2",
         }
     }
 }
@@ -134,6 +141,9 @@ pub fn read<R: BufRead>(
         ResultFormat::Trx => {
             xml::read(input, source, trx::Trx::new(source), collect)?.into_summary()
         }
+        ResultFormat::Nunit3 | ResultFormat::Nunit2 => {
+            xml::read(input, source, nunit::Nunit::new(source), collect)?.into_summary()
+        }
     };
     let mut run = TestRun {
         cases,
@@ -209,6 +219,8 @@ fn xml_format(root: &Root, source: &str) -> Result<ResultFormat> {
     match root.name.as_str() {
         "testsuites" | "testsuite" => Ok(ResultFormat::Junit),
         "TestRun" => Ok(ResultFormat::Trx),
+        "test-run" => Ok(ResultFormat::Nunit3),
+        "test-results" => Ok(ResultFormat::Nunit2),
         other => Err(Error::new(
             ErrorKind::Parse,
             format!(
