@@ -585,3 +585,192 @@ fn malformed_nunit_is_located() {
         "{message}"
     );
 }
+
+// ---- xUnit.net v2 ----
+
+#[test]
+fn xunit_v2_from_the_console_runner() {
+    // xUnit.net 2.1, EF Core's microbenchmarks: display names of their own,
+    // skips with reasons, failures with stack traces.
+    let file = load("xunit/efcore-microbenchmarks.xml");
+    assert_eq!(file.format, ResultFormat::Xunit2);
+    assert_eq!(tally(&file), (65, 61, 2, 0, 2, 0));
+    assert!(distinct_ids(&file));
+    let failed = case(
+        &file,
+        "Microsoft.EntityFrameworkCore.Microbenchmarks.UpdatePipeline.SimpleUpdatePipelineTests.Update [Variation: Batching Off]",
+    );
+    assert_eq!(failed.status, CaseStatus::Failed);
+    assert_eq!(
+        failed.suite,
+        "Microsoft.EntityFrameworkCore.Microbenchmarks.dll"
+    );
+    assert_eq!(
+        failed.message.as_deref(),
+        Some(
+            "System.NotSupportedException : The property 'CustomerId' on entity type 'Customer' is part of a key and so cannot be modified or marked as modified."
+        )
+    );
+    assert!(
+        failed
+            .details
+            .as_deref()
+            .unwrap()
+            .starts_with("   at Microsoft.EntityFrameworkCore.ChangeTracking")
+    );
+    let skipped = case(
+        &file,
+        "Microsoft.EntityFrameworkCore.Microbenchmarks.InitializationTests.InitializeAndQuery_AdventureWorks [Variation: Warm (100 instances)]",
+    );
+    assert_eq!(skipped.status, CaseStatus::Skipped);
+    assert!(
+        skipped
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("AdventureWorks2014 database does not exist")
+    );
+    assert_eq!(
+        file.run.suites[0].timestamp.as_deref(),
+        Some("2016-03-15T11:50:46.000Z")
+    );
+    assert_eq!(file.run.duration_seconds, 18.312);
+    assert_eq!(
+        file.run.suites[0]
+            .properties
+            .get("test-framework")
+            .map(String::as_str),
+        Some("xUnit.net 2.1.0.3179")
+    );
+    assert!(file.warnings.is_empty(), "{:?}", file.warnings);
+
+    // The `Class.` prefix of a name goes.
+    let file = load("xunit/efcore-inmemory.xml");
+    assert_eq!(tally(&file), (39, 39, 0, 0, 0, 0));
+    let first = &file.run.cases[0];
+    assert_eq!(
+        (first.classname.as_str(), first.name.as_str()),
+        (
+            "Microsoft.EntityFrameworkCore.InMemory.Tests.InMemoryServiceCollectionExtensionsTest",
+            "Repeated_calls_to_add_do_not_modify_collection"
+        )
+    );
+}
+
+#[test]
+fn xunit_v2_files_from_jenkins_users() {
+    let file = load("xunit/jenkins-xunit-plugin-testcase1.xml");
+    assert_eq!(tally(&file), (3, 1, 1, 0, 1, 0));
+    assert_eq!(
+        case(&file, "MyProject.Tests.SampleFact.SkippedTest")
+            .message
+            .as_deref(),
+        Some("On Purpose")
+    );
+    assert_eq!(file.run.cases[0].suite, "MyProject.Tests.DLL");
+    // Output, display names; 2.3.1.
+    let file = load("xunit/jenkins-xunit-plugin-testcase5.xml");
+    assert_eq!(tally(&file), (5, 5, 0, 0, 0, 0));
+    let install = case(&file, "UnitTest.UnitTest.Install application.");
+    assert!(
+        install
+            .stdout
+            .as_deref()
+            .unwrap()
+            .starts_with("Starting test: InstallApplication\n")
+    );
+    assert_eq!(install.duration_seconds, 33.1446488);
+    // An assembly that ran no tests and wrote no counts: nothing, quietly.
+    let file = load("xunit/jenkins-xunit-plugin-testcase4.xml");
+    assert_eq!(tally(&file), (0, 0, 0, 0, 0, 0));
+    assert!(file.warnings.is_empty(), "{:?}", file.warnings);
+    // Traits; this file was trimmed by hand to one test, so its assembly
+    // still declares 3 tests with 1 failure: warned, and never green.
+    let file = load("xunit/jenkins-xunit-plugin-testcase2.xml");
+    assert_eq!(tally(&file), (2, 1, 1, 0, 0, 0));
+    let traits = &case(&file, "MyProject.Tests.SampleFact.SuccessfulTestWithTrait").properties;
+    assert_eq!(
+        traits.get("FeatureTitle").map(String::as_str),
+        Some("SuccessfulTestWithTrait")
+    );
+    assert_eq!(
+        traits.get("Description").map(String::as_str),
+        Some("SomeDescription")
+    );
+    assert_eq!(file.warnings.len(), 1, "{:?}", file.warnings);
+    assert!(file.warnings[0].contains("assembly \"MyProject.Tests.DLL\" declares 3 tests"));
+}
+
+#[test]
+fn xunit_errors_results_and_timing() {
+    let file = load_str(
+        r#"<assemblies schema-version="3" start-rtf="2025-12-30T17:42:41.5+00:00" finish-rtf="2025-12-30T17:42:44.0+00:00">
+          <assembly name="/ci/bin/App.Tests.dll" run-date="2025-12-30" run-time="17:42:41" total="4" passed="1" failed="1" skipped="2" errors="1" time="2.5">
+            <errors>
+              <error type="test-class-cleanup" name="App.Tests.DbTests">
+                <failure exception-type="System.IO.IOException"><message>disk full</message><stack-trace>at App.Tests.DbTests.Dispose()</stack-trace></failure>
+              </error>
+            </errors>
+            <collection name="Test collection for App.Tests.DbTests" total="4" passed="1" failed="1" skipped="2">
+              <test name="App.Tests.DbTests.Reads" type="App.Tests.DbTests" method="Reads" time="0.5" result="Pass" source-file="tests/DbTests.cs" source-line="12">
+                <traits><trait name="Category" value="db"/><trait name="Category" value="slow"/></traits>
+              </test>
+              <test name="App.Tests.DbTests.Writes(size: 3)" type="App.Tests.DbTests" method="Writes" time="1" result="Fail">
+                <failure exception-type="Xunit.Sdk.EqualException"><message><![CDATA[Assert.Equal() Failure
+Expected: 3
+Actual:   2]]></message></failure>
+              </test>
+              <test name="App.Tests.DbTests.Explicit" type="App.Tests.DbTests" method="Explicit" time="0" result="NotRun"/>
+              <test name="App.Tests.DbTests.Odd" type="App.Tests.DbTests" method="Odd" time="0" result="Exploded"/>
+            </collection>
+          </assembly></assemblies>"#,
+    );
+    assert_eq!(tally(&file), (5, 1, 1, 2, 1, 0));
+    let cleanup = case(&file, "App.Tests.DbTests (test-class-cleanup)");
+    assert_eq!(cleanup.status, CaseStatus::Error);
+    assert_eq!(cleanup.suite, "App.Tests.dll");
+    assert_eq!(
+        cleanup.message.as_deref(),
+        Some("test-class-cleanup failed: disk full")
+    );
+    assert_eq!(
+        cleanup.details.as_deref(),
+        Some("at App.Tests.DbTests.Dispose()")
+    );
+    let reads = case(&file, "App.Tests.DbTests.Reads");
+    assert_eq!(
+        (reads.file.as_deref(), reads.line),
+        (Some("tests/DbTests.cs"), Some(12))
+    );
+    assert_eq!(
+        reads.properties.get("Category").map(String::as_str),
+        Some("db, slow")
+    );
+    assert_eq!(
+        case(&file, "App.Tests.DbTests.Writes(size: 3)")
+            .message
+            .as_deref(),
+        Some("Assert.Equal() Failure\nExpected: 3\nActual:   2")
+    );
+    assert_eq!(
+        case(&file, "App.Tests.DbTests.Explicit").status,
+        CaseStatus::Skipped
+    );
+    assert_eq!(
+        case(&file, "App.Tests.DbTests.Odd").message.as_deref(),
+        Some("unknown xUnit.net result \"Exploded\"")
+    );
+    assert_eq!(
+        file.run.started_at.as_deref(),
+        Some("2025-12-30T17:42:41.500Z")
+    );
+    assert_eq!(file.run.duration_seconds, 2.5);
+    assert_eq!(file.run.status, RunStatus::Failed);
+    let message = load_err(
+        "<assemblies>\n<assembly name=\"a\">\n<test name=\"t\" result=\"Pass\">\n</assembly>",
+    );
+    assert!(
+        message.starts_with("invalid xUnit.net XML in inline at line 4, column 1: "),
+        "{message}"
+    );
+}

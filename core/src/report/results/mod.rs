@@ -31,6 +31,7 @@ use crate::report::{json, junit, xml};
 
 mod nunit;
 mod trx;
+mod xunit;
 use crate::time::{format_rfc3339, parse_timestamp};
 
 /// A results format testrelay reads, recognized from the content (the root
@@ -48,6 +49,8 @@ pub enum ResultFormat {
     Nunit3,
     /// NUnit 2 result XML (`<test-results>`).
     Nunit2,
+    /// xUnit.net v2 result XML (`<assemblies>`).
+    Xunit2,
 }
 
 impl ResultFormat {
@@ -59,6 +62,7 @@ impl ResultFormat {
             ResultFormat::Trx => "trx",
             ResultFormat::Nunit3 => "nunit3",
             ResultFormat::Nunit2 => "nunit2",
+            ResultFormat::Xunit2 => "xunit2",
         }
     }
 }
@@ -144,6 +148,9 @@ pub fn read<R: BufRead>(
         ResultFormat::Nunit3 | ResultFormat::Nunit2 => {
             xml::read(input, source, nunit::Nunit::new(source), collect)?.into_summary()
         }
+        ResultFormat::Xunit2 => {
+            xml::read(input, source, xunit::Xunit::new(source), collect)?.into_summary()
+        }
     };
     let mut run = TestRun {
         cases,
@@ -221,6 +228,7 @@ fn xml_format(root: &Root, source: &str) -> Result<ResultFormat> {
         "TestRun" => Ok(ResultFormat::Trx),
         "test-run" => Ok(ResultFormat::Nunit3),
         "test-results" => Ok(ResultFormat::Nunit2),
+        "assemblies" => Ok(ResultFormat::Xunit2),
         other => Err(Error::new(
             ErrorKind::Parse,
             format!(
@@ -298,6 +306,28 @@ fn looks_like_xml(text: &[u8]) -> bool {
     [&b"\xFF\xFE"[..], b"\xFE\xFF", b"<\0", b"\0<"]
         .iter()
         .any(|signature| text.starts_with(signature))
+}
+
+/// The last component of a Windows or POSIX path.
+pub(crate) fn file_name(path: &str) -> String {
+    path.rsplit(['/', '\\']).next().unwrap_or(path).to_string()
+}
+
+/// The index of the last `.` of `name` outside parentheses, brackets and
+/// angle brackets (where arguments and type parameters are), if any.
+pub(crate) fn last_member_dot(name: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut last = None;
+    for (i, c) in name.char_indices() {
+        match c {
+            '(' | '<' | '[' => depth += 1,
+            ')' | '>' | ']' => depth -= 1,
+            '"' if depth == 0 => {}
+            '.' if depth == 0 => last = Some(i),
+            _ => {}
+        }
+    }
+    last.filter(|&i| i > 0 && i + 1 < name.len())
 }
 
 /// Sets a run's start (earliest suite timestamp) and duration (the

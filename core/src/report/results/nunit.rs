@@ -39,7 +39,9 @@ use std::collections::VecDeque;
 use quick_xml::events::BytesStart;
 
 use crate::model::{CaseStatus, SuiteInfo, TestCase};
-use crate::report::results::{Declared, Ordinals, ReadSummary, Tally, check_declared};
+use crate::report::results::{
+    Declared, Ordinals, ReadSummary, Tally, check_declared, file_name, last_member_dot,
+};
 use crate::report::xml::text::CappedText;
 use crate::report::xml::{Attributes, Frames, Interpreter, Sink, parse_seconds};
 use crate::time::{format_rfc3339, parse_timestamp};
@@ -773,23 +775,6 @@ fn split_full_name(case: &mut TestCase, strip: bool) {
     }
 }
 
-/// The index of the last `.` of `name` outside parentheses, brackets and
-/// angle brackets (where arguments and type parameters are), if any.
-fn last_member_dot(name: &str) -> Option<usize> {
-    let mut depth = 0i32;
-    let mut last = None;
-    for (i, c) in name.char_indices() {
-        match c {
-            '(' | '<' | '[' => depth += 1,
-            ')' | '>' | ']' => depth -= 1,
-            '"' if depth == 0 => {}
-            '.' if depth == 0 => last = Some(i),
-            _ => {}
-        }
-    }
-    last.filter(|&i| i > 0 && i + 1 < name.len())
-}
-
 /// Seconds from `duration` (or `time`), else from the start and end times.
 fn duration_of(attrs: &Attributes) -> Option<f64> {
     attrs
@@ -806,11 +791,6 @@ fn duration_of(attrs: &Attributes) -> Option<f64> {
 /// A text without trailing whitespace, `None` when nothing is left.
 fn trimmed(text: CappedText) -> Option<String> {
     text.finish().map(|t| t.trim_end().to_string())
-}
-
-/// The last component of a Windows or POSIX path.
-fn file_name(path: &str) -> String {
-    path.rsplit(['/', '\\']).next().unwrap_or(path).to_string()
 }
 
 #[cfg(test)]

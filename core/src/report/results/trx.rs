@@ -37,7 +37,7 @@ use std::collections::{HashMap, VecDeque};
 use quick_xml::events::BytesStart;
 
 use crate::model::{CaseStatus, SuiteInfo, TestCase};
-use crate::report::results::{Declared, Ordinals, ReadSummary, Tally, check_declared};
+use crate::report::results::{Declared, Ordinals, ReadSummary, Tally, check_declared, file_name};
 use crate::report::xml::text::CappedText;
 use crate::report::xml::{Attributes, Frames, Interpreter, Sink};
 use crate::time::{format_rfc3339, parse_timestamp};
@@ -563,11 +563,6 @@ pub(crate) fn parse_timespan(raw: &str) -> Option<f64> {
         return None;
     }
     Some(((days * 24 + hours) * 60 + minutes) as f64 * 60.0 + seconds)
-}
-
-/// The last component of a Windows or POSIX path.
-fn file_name(path: &str) -> String {
-    path.rsplit(['/', '\\']).next().unwrap_or(path).to_string()
 }
 
 #[cfg(test)]
