@@ -774,3 +774,201 @@ Actual:   2]]></message></failure>
         "{message}"
     );
 }
+
+// ---- go test -json ----
+
+#[test]
+fn go_test_json_from_go_1_19() {
+    let file = load("go/go-test.json");
+    assert_eq!(file.format, ResultFormat::GoTest);
+    // calc: 6 top-level tests and examples + 9 subtests; panics: 2; broken,
+    // setup: 1 each (the package); timeout: 2.
+    assert_eq!(tally(&file), (22, 12, 4, 4, 2, 0));
+    assert_eq!(file.run.status, RunStatus::Failed);
+    assert!(distinct_ids(&file));
+    let pkg = "example.com/gosample/calc";
+    let wrong = case(&file, &format!("{pkg}.TestAddWrong"));
+    assert_eq!((wrong.suite.as_str(), wrong.classname.as_str()), (pkg, pkg));
+    assert_eq!(
+        wrong.message.as_deref(),
+        Some("calc_test.go:18: Add(2, 2) = 4, want 5")
+    );
+    // Framing lines are gone; the test's own output stays.
+    assert_eq!(
+        wrong.details.as_deref(),
+        Some("printed to stdout by the test\n    calc_test.go:18: Add(2, 2) = 4, want 5\n")
+    );
+    let add = case(&file, &format!("{pkg}.TestAdd"));
+    assert_eq!(
+        add.stdout.as_deref(),
+        Some("    calc_test.go:9: adding 2 and 2\n")
+    );
+    // Subtests: children of their parent, which fails through them.
+    let child = case(&file, &format!("{pkg}.TestDiv/1/2"));
+    assert_eq!(child.status, CaseStatus::Failed);
+    assert_eq!(
+        child.properties.get("go.parent").map(String::as_str),
+        Some("TestDiv")
+    );
+    let deeper = case(&file, &format!("{pkg}.TestDiv/nested/deeper"));
+    assert_eq!(
+        deeper.properties.get("go.parent").map(String::as_str),
+        Some("TestDiv/nested")
+    );
+    let parent = case(&file, &format!("{pkg}.TestDiv"));
+    assert_eq!(
+        parent.message.as_deref(),
+        Some("subtests failed: TestDiv/1/2")
+    );
+    let skipped = case(&file, &format!("{pkg}.TestDiv/by_zero"));
+    assert_eq!(skipped.status, CaseStatus::Skipped);
+    assert_eq!(
+        skipped.message.as_deref(),
+        Some("calc_test.go:45: division by zero panics; covered elsewhere")
+    );
+    // Interleaved parallel subtests each keep their own output.
+    for n in 1..=3 {
+        let parallel = case(&file, &format!("{pkg}.TestParallel/n={n}"));
+        assert_eq!(parallel.status, CaseStatus::Passed);
+        assert!(
+            parallel
+                .stdout
+                .as_deref()
+                .unwrap()
+                .contains(&format!("running {n}")),
+            "{parallel:?}"
+        );
+    }
+    assert_eq!(
+        case(&file, &format!("{pkg}.ExampleDiv")).message.as_deref(),
+        Some("got: 3")
+    );
+    // A panic is an error; the tests after it never ran and are not there.
+    let panics = case(&file, "example.com/gosample/panics.TestPanics");
+    assert_eq!(panics.status, CaseStatus::Error);
+    assert_eq!(
+        panics.message.as_deref(),
+        Some("panic: assignment to entry in nil map [recovered]")
+    );
+    assert!(!names(&file).iter().any(|n| n.ends_with("TestAfterPanic")));
+    // A timeout: the test that was running never finished.
+    let slow = case(&file, "example.com/gosample/timeout.TestSlow");
+    assert_eq!(slow.status, CaseStatus::Error);
+    assert_eq!(
+        slow.message.as_deref(),
+        Some("the test never finished: panic: test timed out after 3s")
+    );
+    // A package that failed to build is an error, not "0 tests passed"...
+    let broken = case(&file, "example.com/gosample/broken.(package)");
+    assert_eq!(broken.status, CaseStatus::Error);
+    assert_eq!(
+        broken.message.as_deref(),
+        Some("the package failed to build")
+    );
+    // ... and so is a TestMain that exits before any test.
+    let setup = case(&file, "example.com/gosample/setup.(package)");
+    assert_eq!(setup.status, CaseStatus::Error);
+    assert_eq!(
+        setup.details.as_deref(),
+        Some("cannot reach the database\n")
+    );
+    // Packages are suites; the one without test files is one too.
+    let suites: Vec<&str> = file.run.suites.iter().map(|s| s.name.as_str()).collect();
+    assert!(
+        suites.contains(&"example.com/gosample/nofiles"),
+        "{suites:?}"
+    );
+    assert!(file.warnings.is_empty(), "{:?}", file.warnings);
+}
+
+#[test]
+fn go_test_json_with_stderr_keeps_the_compiler_errors() {
+    let file = load("go/go-test-with-stderr.json");
+    assert_eq!(file.format, ResultFormat::GoTest);
+    assert_eq!(tally(&file), (22, 12, 4, 4, 2, 0));
+    let broken = case(&file, "example.com/gosample/broken.(package)");
+    assert_eq!(
+        broken.message.as_deref(),
+        Some("the package failed to build: broken/broken.go:4:28: undefined: undefinedName")
+    );
+    assert!(file.warnings.is_empty(), "{:?}", file.warnings);
+}
+
+#[test]
+fn go_test_json_from_test_reporter() {
+    let file = load("test-reporter/golang-json.json");
+    assert_eq!(tally(&file), (12, 5, 6, 0, 1, 0));
+    let package = "_/home/james_t/git/test-reporter/reports/go";
+    let case_of = case(&file, &format!("{package}.TestCases/2_+_3_=_4"));
+    assert_eq!(case_of.duration_seconds, 0.09);
+    assert_eq!(file.run.suites[0].duration_seconds, Some(4.141));
+}
+
+#[test]
+fn go_1_24_build_failures_and_broken_streams() {
+    // Go 1.24 writes the build's output as events and names the failed
+    // build on the package's final event.
+    let file = load_str(concat!(
+        r##"{"ImportPath":"example.com/m/broken [example.com/m/broken.test]","Action":"build-output","Output":"# example.com/m/broken [example.com/m/broken.test]\n"}"##,
+        "\n",
+        r#"{"ImportPath":"example.com/m/broken [example.com/m/broken.test]","Action":"build-output","Output":"broken/broken.go:4:28: undefined: x\n"}"#,
+        "\n",
+        r#"{"ImportPath":"example.com/m/broken [example.com/m/broken.test]","Action":"build-fail"}"#,
+        "\n",
+        r#"{"Time":"2025-03-01T10:00:00Z","Action":"start","Package":"example.com/m/broken"}"#,
+        "\n",
+        r#"{"Time":"2025-03-01T10:00:00Z","Action":"output","Package":"example.com/m/broken","Output":"FAIL\texample.com/m/broken [build failed]\n"}"#,
+        "\n",
+        r#"{"Time":"2025-03-01T10:00:00Z","Action":"fail","Package":"example.com/m/broken","Elapsed":0,"FailedBuild":"example.com/m/broken [example.com/m/broken.test]"}"#,
+        "\n",
+        r#"{"Time":"2025-03-01T10:00:01Z","Action":"start","Package":"example.com/m/ok"}"#,
+        "\n",
+        r#"{"Time":"2025-03-01T10:00:01Z","Action":"run","Package":"example.com/m/ok","Test":"TestA"}"#,
+        "\n",
+        r#"{"Time":"2025-03-01T10:00:01Z","Action":"output","Package":"example.com/m/ok","Test":"TestA","Output":"=== RUN   TestA\n"}"#,
+        "\n",
+    ));
+    assert_eq!(file.format, ResultFormat::GoTest);
+    let broken = case(&file, "example.com/m/broken.(package)");
+    assert_eq!(broken.status, CaseStatus::Error);
+    assert_eq!(
+        broken.message.as_deref(),
+        Some("the package failed to build: # example.com/m/broken [example.com/m/broken.test]")
+    );
+    assert!(broken.details.as_deref().unwrap().contains("undefined: x"));
+    // The stream stops inside package ok: TestA never finished.
+    let unfinished = case(&file, "example.com/m/ok.TestA");
+    assert_eq!(unfinished.status, CaseStatus::Error);
+    assert_eq!(file.warnings.len(), 1, "{:?}", file.warnings);
+    assert!(file.warnings[0].contains("the stream ends before package example.com/m/ok does"));
+    assert_eq!(file.run.status, RunStatus::Failed);
+
+    // A line that starts like JSON but is not: located.
+    let message = load_err(concat!(
+        r#"{"Action":"start","Package":"p"}"#,
+        "\n",
+        r#"{"Action":"run","Package":"p","Test":"T"#,
+        "\n"
+    ));
+    assert!(
+        message.starts_with("invalid go test -json output in inline at line 2, column "),
+        "{message}"
+    );
+    // Stray stderr lines are ignored with a warning.
+    let file = load_str(concat!(
+        "warning: something on stderr\n",
+        r#"{"Action":"run","Package":"p","Test":"T"}"#,
+        "\n",
+        r#"{"Action":"pass","Package":"p","Test":"T","Elapsed":0.5}"#,
+        "\n",
+        r#"{"Action":"pass","Package":"p","Elapsed":0.6}"#,
+        "\n"
+    ));
+    assert_eq!(tally(&file), (1, 1, 0, 0, 0, 0));
+    assert_eq!(file.run.cases[0].duration_seconds, 0.5);
+    assert!(
+        file.warnings[0].contains("1 lines are not go test -json events"),
+        "{:?}",
+        file.warnings
+    );
+}

@@ -29,6 +29,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Attempt, CaseStatus, SuiteInfo, TestCase, TestRun};
 use crate::report::{json, junit, xml};
 
+mod gotest;
 mod nunit;
 mod trx;
 mod xunit;
@@ -51,6 +52,8 @@ pub enum ResultFormat {
     Nunit2,
     /// xUnit.net v2 result XML (`<assemblies>`).
     Xunit2,
+    /// `go test -json` output (test2json events, one per line).
+    GoTest,
 }
 
 impl ResultFormat {
@@ -63,6 +66,7 @@ impl ResultFormat {
             ResultFormat::Nunit3 => "nunit3",
             ResultFormat::Nunit2 => "nunit2",
             ResultFormat::Xunit2 => "xunit2",
+            ResultFormat::GoTest => "go_test",
         }
     }
 }
@@ -151,6 +155,7 @@ pub fn read<R: BufRead>(
         ResultFormat::Xunit2 => {
             xml::read(input, source, xunit::Xunit::new(source), collect)?.into_summary()
         }
+        ResultFormat::GoTest => gotest::for_each_case(input, source, collect)?,
     };
     let mut run = TestRun {
         cases,
@@ -194,6 +199,7 @@ fn detect(head: &[u8], source: &str) -> Result<ResultFormat> {
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let start = text.iter().position(|b| !b.is_ascii_whitespace());
     match start.map(|i| text[i]) {
+        Some(b'{') if gotest::looks_like_go_test_json(text) => Ok(ResultFormat::GoTest),
         Some(b'{') => Ok(ResultFormat::Ctrf),
         Some(b'<') => match xml_root(text) {
             Some(root) => xml_format(&root, source),
@@ -203,6 +209,8 @@ fn detect(head: &[u8], source: &str) -> Result<ResultFormat> {
         },
         // A UTF-16 signature: the XML reader says so.
         Some(_) if looks_like_xml(text) => Ok(ResultFormat::Junit),
+        // Text before the first event: stderr mixed into `go test -json`.
+        Some(_) if gotest::looks_like_go_test_json(text) => Ok(ResultFormat::GoTest),
         _ => Err(Error::new(
             ErrorKind::Parse,
             format!("{source}: empty or not a report (expected {KNOWN_FORMATS})"),
