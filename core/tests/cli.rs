@@ -407,3 +407,90 @@ fn same_named_cases_are_tests_unless_read_as_attempts() {
     );
     assert_eq!(totals(&out), (3, 1, 2, 0));
 }
+
+#[test]
+fn every_format_is_read_from_a_directory_a_glob_and_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    std::fs::create_dir_all(&results).unwrap();
+    // One file per format, as runners name them.
+    for (from, to) in [
+        ("tests/data/test-reporter/dotnet-trx.trx", "dotnet.trx"),
+        (
+            "tests/data/test-reporter/dotnet-nunit.xml",
+            "TestResult.xml",
+        ),
+        ("tests/data/nunit-plugin/NUnit-correct.xml", "nunit2.xml"),
+        ("tests/data/xunit/efcore-microbenchmarks.xml", "xunit.xml"),
+        ("tests/data/go/go-test.json", "go-test.json"),
+        ("tests/data/junit/nextest.xml", "junit.xml"),
+    ] {
+        std::fs::copy(repo(from), results.join(to)).unwrap();
+    }
+    let expected_total = 11 + 9 + 28 + 65 + 22 + 5;
+    let totals = |out: &Output| {
+        let summary: Value = serde_json::from_str(&stdout(out)).unwrap_or_else(|e| {
+            panic!("{e}: {}{}", stdout(out), stderr(out));
+        });
+        summary["result"]["total_tests"].as_u64().unwrap()
+    };
+    let out = testrelay(
+        dir.path(),
+        &[
+            "report",
+            "--json",
+            "--fail-on",
+            "never",
+            results.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(totals(&out), expected_total);
+    let pattern = format!("{}/*", results.display());
+    let out = testrelay(dir.path(), &["report", "--json", &pattern], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(totals(&out), expected_total);
+    let out = testrelay(
+        dir.path(),
+        &[
+            "aggregate",
+            "--json",
+            "--report-dir",
+            results.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(totals(&out), expected_total);
+
+    // `run --results` reads a TRX the command wrote.
+    let trx = std::fs::read_to_string(repo("tests/data/test-reporter/dotnet-xunitv3.trx")).unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(work.join("source.txt"), trx).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_testrelay"))
+        .args([
+            "run",
+            "--results",
+            "TestResults/*.trx",
+            "--json",
+            "--output-dir",
+        ])
+        .arg(work.join("out"))
+        .arg("--history")
+        .arg(work.join("history.db"))
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "mkdir -p TestResults && cp source.txt TestResults/run.trx && exit 1",
+        ])
+        .current_dir(&work)
+        .env("CI", "false")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let summary: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(summary["result"]["total_tests"], 4);
+    assert_eq!(summary["result"]["failed_tests"], 3);
+}
