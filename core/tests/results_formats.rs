@@ -972,3 +972,105 @@ fn go_1_24_build_failures_and_broken_streams() {
         file.warnings
     );
 }
+
+// ---- Every reader, on broken input ----
+
+/// The fixtures of every format but JUnit (whose reader has its own tests).
+const FORMAT_FIXTURES: [&str; 12] = [
+    "test-reporter/dotnet-trx.trx",
+    "test-reporter/dotnet-xunitv3.trx",
+    "test-reporter/empty/dotnet-trx.trx",
+    "test-reporter/dotnet-nunit.xml",
+    "test-reporter/external/nunit-sample.xml",
+    "nunit-plugin/NUnit-correct.xml",
+    "nunit-plugin/NUnit-failure.xml",
+    "xunit/efcore-microbenchmarks.xml",
+    "xunit/jenkins-xunit-plugin-testcase5.xml",
+    "go/go-test.json",
+    "go/go-test-with-stderr.json",
+    "test-reporter/golang-json.json",
+];
+
+/// A reader handing out at most one byte per call.
+struct Trickle<'a>(&'a [u8]);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.len().min(out.len()).min(1);
+        out[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_read_boundaries() {
+    for rel in FORMAT_FIXTURES {
+        let whole = load(rel);
+        let bytes = std::fs::read(data(rel)).unwrap();
+        let source = data(rel).display().to_string();
+        let trickled = read(
+            std::io::BufReader::with_capacity(1, Trickle(&bytes)),
+            &source,
+            "x",
+            &ReadOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{rel}: {e}"));
+        assert_eq!(trickled.run.cases, whole.run.cases, "{rel}");
+        assert_eq!(trickled.warnings, whole.warnings, "{rel}");
+    }
+}
+
+#[test]
+fn truncated_files_fail_with_a_location_and_never_panic() {
+    for rel in FORMAT_FIXTURES {
+        let bytes = std::fs::read(data(rel)).unwrap();
+        let step = (bytes.len() / 60).max(1);
+        for cut in (1..bytes.len()).step_by(step) {
+            let outcome = std::panic::catch_unwind(|| {
+                read(&bytes[..cut], "cut", "cut", &ReadOptions::default())
+            });
+            let result = outcome.unwrap_or_else(|_| panic!("{rel} cut at {cut} panicked"));
+            match result {
+                // A stream of lines may end between events: then the read
+                // succeeds, and unfinished packages end as errors.
+                Ok(file) => assert!(
+                    rel.ends_with(".json") || cut == bytes.len(),
+                    "{rel} cut at {cut} read as {:?}",
+                    file.run.counts()
+                ),
+                Err(e) => {
+                    let message = e.to_string();
+                    assert_eq!(e.kind(), ErrorKind::Parse, "{rel} cut at {cut}: {message}");
+                    assert!(
+                        message.contains("in cut at line ") || message.starts_with("cut: "),
+                        "{rel} cut at {cut}: {message}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any bytes changed anywhere: a result or an error, never a panic.
+    #[test]
+    fn corrupted_files_never_panic(
+        which in 0..FORMAT_FIXTURES.len(),
+        edits in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()), 1..8),
+    ) {
+        let mut bytes = std::fs::read(data(FORMAT_FIXTURES[which])).unwrap();
+        for (at, byte) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        if let Err(e) = read(&bytes[..], "edited", "edited", &ReadOptions::default()) {
+            proptest::prop_assert!(
+                matches!(e.kind(), ErrorKind::Parse | ErrorKind::Io),
+                "{e}"
+            );
+        }
+    }
+}
