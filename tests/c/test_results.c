@@ -1,6 +1,7 @@
 /* tr_parse_results_file on result files written by real runners, in every
  * format testrelay reads, recognized from their content; options; errors.
  * Argument: the repository's tests/data directory. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <string.h>
 
