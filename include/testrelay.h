@@ -16,7 +16,7 @@
 #define TESTRELAY_ABI_VERSION_MAJOR 1
 
 // Minor version of the C ABI: bumped when functions or enum values are added.
-#define TESTRELAY_ABI_VERSION_MINOR 1
+#define TESTRELAY_ABI_VERSION_MINOR 2
 
 // The result of a testrelay C call: `TR_OK` (0) or the stable code of what
 // went wrong (the same numbers as the Rust `ErrorKind` and the Node
@@ -312,7 +312,10 @@ enum tr_status tr_history_split(const struct tr_history *h,
 const char *tr_version(void);
 
 // Reads the JUnit XML file at `path` and stores it in `*report_json` as
-// `{"suites":[…],"cases":[…],"counts":{…}}` (cases with their ids).
+// `{"suites":[…],"cases":[…],"counts":{…},"warnings":[…]}` (every
+// `<testcase>` a case with its own id; warnings name problems such as
+// declared counts the cases do not show). For any format, see
+// `tr_parse_results_file`.
 // `*report_json` is owned by the caller (`tr_string_free`).
 //
 // Thread-safety: safe from any thread.
@@ -324,6 +327,29 @@ const char *tr_version(void);
 // # Safety
 // `path` must be NULL or NUL-terminated; `report_json` NULL or writable.
 enum tr_status tr_parse_junit_file(const char *path, struct tr_string **report_json);
+
+// Reads the results file at `path` in whichever format it is in (JUnit XML,
+// TRX, NUnit 3 or 2, xUnit.net v2, `go test -json`, CTRF; recognized from
+// the content) and stores it in `*report_json` as
+// `{"format":"trx","status":"failed","started_at":…,"duration_seconds":…,
+// "suites":[…],"cases":[…],"counts":{…},"warnings":[…]}`. `options_json`
+// is NULL or a JSON object: `same_name_cases` (`"tests"`, the default, or
+// `"attempts"`). `*report_json` is owned by the caller (`tr_string_free`).
+// ABI 1.2.
+//
+// Thread-safety: safe from any thread.
+//
+// Returns `TR_INVALID_ARGUMENT` for NULL `path`/`report_json` or invalid
+// UTF-8, `TR_PARSE` for malformed options or a malformed or unknown file
+// (with line and column), `TR_NOT_FOUND` or `TR_IO` when the file cannot
+// be read.
+//
+// # Safety
+// `path` must be NULL or NUL-terminated; `options_json` NULL or
+// NUL-terminated; `report_json` NULL or writable.
+enum tr_status tr_parse_results_file(const char *path,
+                                     const char *options_json,
+                                     struct tr_string **report_json);
 
 // Detects the CI system, code host, repository, commit, branch and pull
 // request from this process's environment and stores the result in

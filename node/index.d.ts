@@ -51,6 +51,8 @@ export interface ReporterOptions {
   releaseTag?: string
   /** How the token is sent: `bearer` (default) or `token` (older GitHub Enterprise Servers). */
   authScheme?: 'bearer' | 'token'
+  /** Reading result files: cases with the same identity in one file are each a test (`tests`, default) or attempts of one test (`attempts`). */
+  sameNameCases?: 'tests' | 'attempts'
 }
 
 /** The seed's `reportResults` argument. */
@@ -261,11 +263,43 @@ export interface MergeStats {
   artifacts: number
 }
 
+/** A suite of a result file. */
+export interface SuiteInfo {
+  name: string
+  timestamp: string | null
+  hostname: string | null
+  durationSeconds: number | null
+  properties: Record<string, string>
+  stdout: string | null
+  stderr: string | null
+}
+
 /** What `parseJUnit()` resolves with. */
 export interface JUnitReport {
-  suites: Array<{ name: string; timestamp: string | null; hostname: string | null; durationSeconds: number | null; properties: Record<string, string>; stdout: string | null; stderr: string | null }>
+  suites: SuiteInfo[]
   cases: TestCase[]
   counts: Counts
+  /** Problems that did not stop the reading, each naming the file. */
+  warnings: string[]
+}
+
+/** How `parseResults()` reads a file. */
+export interface ReadOptions {
+  /** Cases with the same identity in one file: each a test (`tests`, default) or attempts of one test, the last deciding (`attempts`). */
+  sameNameCases?: 'tests' | 'attempts'
+}
+
+/** What `parseResults()` resolves with. */
+export interface ResultsReport {
+  format: 'junit' | 'ctrf' | 'trx' | 'nunit3' | 'nunit2' | 'xunit2' | 'go_test'
+  status: RunStatus
+  startedAt: string | null
+  durationSeconds: number
+  suites: SuiteInfo[]
+  cases: TestCase[]
+  counts: Counts
+  /** Problems that did not stop the reading, each naming the file. */
+  warnings: string[]
 }
 
 /** What `detectEnvironment()` returns. */
@@ -465,12 +499,27 @@ export declare function detectEnvironment(env?: Record<string, string | undefine
 
 /**
  * Reads the JUnit XML file at `path` on the binding's threads and resolves
- * with `{ suites, cases, counts }` (cases with their stable ids).
+ * with `{ suites, cases, counts, warnings }` (every `<testcase>` a case
+ * with its own stable id). For any format, see `parseResults`.
  *
  * Rejects with `TR_NOT_FOUND`/`TR_IO` when the file cannot be read,
  * `TR_PARSE` (with line and column) when it is not JUnit XML.
  */
 export declare function parseJUnit(path: string): Promise<JUnitReport>
+
+/**
+ * Reads the result file at `path` in whichever format it is in (JUnit XML,
+ * TRX, NUnit 3 or 2, xUnit.net v2, `go test -json`, CTRF; recognized from
+ * the content) on the binding's threads and resolves with `{ format,
+ * status, startedAt, durationSeconds, suites, cases, counts, warnings }`.
+ * `options`: `{ sameNameCases: 'tests' | 'attempts' }`.
+ *
+ * Rejects with `TR_NOT_FOUND`/`TR_IO` when the file cannot be read,
+ * `TR_PARSE` (with line and column) when it is malformed or in no format
+ * testrelay reads, `TR_INVALID_ARGUMENT` for an unknown option or value;
+ * throws a `TypeError` for a value of the wrong type.
+ */
+export declare function parseResults(path: string, options?: ReadOptions): Promise<ResultsReport>
 
 /** The version of the testrelay library, e.g. "0.1.0". */
 export declare function version(): string

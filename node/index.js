@@ -839,4 +839,5 @@ module.exports.History = nativeBinding.History
 module.exports.TestReporter = nativeBinding.TestReporter
 module.exports.detectEnvironment = nativeBinding.detectEnvironment
 module.exports.parseJUnit = nativeBinding.parseJUnit
+module.exports.parseResults = nativeBinding.parseResults
 module.exports.version = nativeBinding.version

@@ -4,5 +4,5 @@ import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
 const binding = require('./testrelay.cjs')
 
-export const { TestReporter, History, parseJUnit, detectEnvironment, version } = binding
+export const { TestReporter, History, parseJUnit, parseResults, detectEnvironment, version } = binding
 export default binding

@@ -51,6 +51,8 @@ export interface ReporterOptions {
   releaseTag?: string
   /** How the token is sent: `bearer` (default) or `token` (older GitHub Enterprise Servers). */
   authScheme?: 'bearer' | 'token'
+  /** Reading result files: cases with the same identity in one file are each a test (`tests`, default) or attempts of one test (`attempts`). */
+  sameNameCases?: 'tests' | 'attempts'
 }
 
 /** The seed's `reportResults` argument. */
@@ -261,11 +263,43 @@ export interface MergeStats {
   artifacts: number
 }
 
+/** A suite of a result file. */
+export interface SuiteInfo {
+  name: string
+  timestamp: string | null
+  hostname: string | null
+  durationSeconds: number | null
+  properties: Record<string, string>
+  stdout: string | null
+  stderr: string | null
+}
+
 /** What `parseJUnit()` resolves with. */
 export interface JUnitReport {
-  suites: Array<{ name: string; timestamp: string | null; hostname: string | null; durationSeconds: number | null; properties: Record<string, string>; stdout: string | null; stderr: string | null }>
+  suites: SuiteInfo[]
   cases: TestCase[]
   counts: Counts
+  /** Problems that did not stop the reading, each naming the file. */
+  warnings: string[]
+}
+
+/** How `parseResults()` reads a file. */
+export interface ReadOptions {
+  /** Cases with the same identity in one file: each a test (`tests`, default) or attempts of one test, the last deciding (`attempts`). */
+  sameNameCases?: 'tests' | 'attempts'
+}
+
+/** What `parseResults()` resolves with. */
+export interface ResultsReport {
+  format: 'junit' | 'ctrf' | 'trx' | 'nunit3' | 'nunit2' | 'xunit2' | 'go_test'
+  status: RunStatus
+  startedAt: string | null
+  durationSeconds: number
+  suites: SuiteInfo[]
+  cases: TestCase[]
+  counts: Counts
+  /** Problems that did not stop the reading, each naming the file. */
+  warnings: string[]
 }
 
 /** What `detectEnvironment()` returns. */

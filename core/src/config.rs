@@ -31,6 +31,7 @@
 //! | `workflow_commands` | none (on inside Actions) | print `::error file=..,line=..::` lines for the first failures |
 //! | `release_tag` | none (`testrelay-<run key>`) | GitHub: tag of the prerelease whose assets hold the run's artifacts |
 //! | `auth_scheme` | `"bearer"` | shorthand: how the reporting provider's token is sent: `bearer` (`Authorization: Bearer …`) or `token` (`Authorization: token …`, older GitHub Enterprise Servers) |
+//! | `same_name_cases` | `"tests"` | reading result files: cases with the same identity in one file are each a test (`tests`), or attempts of one test where the last decides (`attempts`, for runners that write a retried test as repeated elements) |
 //!
 //! Keys left unset are filled from the `TESTRELAY_*` environment variables
 //! (see [`crate::reporter::ENV_VARIABLES`]), then from CI detection. Which
@@ -45,6 +46,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::report::junit::JunitProfile;
+use crate::report::results::SameNameCases;
 
 /// A credential. Its `Debug` and `Display` print `***`, and it serializes
 /// as `"***"`, so it cannot leak through logs, reports or error messages.
@@ -250,6 +252,8 @@ pub struct Config {
     pub release_tag: Option<String>,
     /// How the token is sent in the `Authorization` header.
     pub auth_scheme: AuthScheme,
+    /// How result files are read when cases in one file share an identity.
+    pub same_name_cases: SameNameCases,
 }
 
 impl Default for Config {
@@ -282,6 +286,7 @@ impl Default for Config {
             workflow_commands: None,
             release_tag: None,
             auth_scheme: AuthScheme::Bearer,
+            same_name_cases: SameNameCases::Tests,
         }
     }
 }

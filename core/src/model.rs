@@ -188,14 +188,25 @@ impl TestCase {
             hasher.update(part.as_bytes());
             hasher.update([0x1f]);
         }
-        let digest = hasher.finalize();
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut out = String::with_capacity(16);
-        for byte in &digest[..8] {
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0xf)]));
-        }
-        out
+        hex16(&hasher.finalize())
+    }
+
+    /// The id of the `n`th case (`n` ≥ 2) of one input whose identity is
+    /// the same as an earlier case's (`first` is that earlier case's id): the
+    /// first 16 hex digits of the SHA-256 of `first` and the decimal `n`,
+    /// each followed by a 0x1F unit separator byte.
+    ///
+    /// Readers give every case they read its own id this way, so two
+    /// `<testcase>` elements with the same name in one file stay two tests
+    /// (each tracked by the history), and the first keeps the id it would
+    /// have alone.
+    pub fn repeat_id(first: &str, n: u32) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(first.as_bytes());
+        hasher.update([0x1f]);
+        hasher.update(n.to_string().as_bytes());
+        hasher.update([0x1f]);
+        hex16(&hasher.finalize())
     }
 
     /// Fills `id` from the identity fields when it is empty.
@@ -219,6 +230,17 @@ impl TestCase {
             format!("{}.{}", self.classname, self.name)
         }
     }
+}
+
+/// The first 8 bytes of `digest` as 16 lower-case hex digits.
+fn hex16(digest: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(16);
+    for byte in &digest[..8] {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    out
 }
 
 /// Suite-level data from a JUnit report that is not part of any case.
@@ -468,6 +490,13 @@ mod tests {
         let d = h.finalize();
         let hex: String = d[..8].iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(id, hex);
+        // A repeat's id: the documented recipe, by hand.
+        let mut h = Sha256::new();
+        h.update(format!("{id}\x1f2\x1f").as_bytes());
+        let d = h.finalize();
+        let hex: String = d[..8].iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(TestCase::repeat_id(&id, 2), hex);
+        assert_ne!(TestCase::repeat_id(&id, 2), TestCase::repeat_id(&id, 3));
         let case = TestCase::new("suite", "pkg.Class", "test_one", CaseStatus::Passed);
         assert_eq!(
             case.id,

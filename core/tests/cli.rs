@@ -64,14 +64,15 @@ fn report_on_real_fixtures_writes_every_report() {
     assert!(out.status.success(), "{}", stderr(&out));
     let summary: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let r = &summary["result"];
-    // 55 cases in 7 files; the 3 pytest-rerunfailures cases that pytest-xunit2
-    // also reports (same suite, class and name) merge into one each.
-    assert_eq!(r["total_tests"], 52, "{r}");
-    assert_eq!(r["passed_tests"], 27);
-    assert_eq!(r["failed_tests"], 12);
-    assert_eq!(r["error_tests"], 2);
-    assert_eq!(r["skipped_tests"], 10);
-    assert_eq!(r["flaky_tests"], 1);
+    // 80 cases in 11 files, as junitparser counts them: every <testcase> is
+    // a test, the repeated ones pytest-rerunfailures writes for its reruns
+    // and TestNG for its retries and data-provider rows too.
+    assert_eq!(r["total_tests"], 80, "{r}");
+    assert_eq!(r["passed_tests"], 40);
+    assert_eq!(r["failed_tests"], 22);
+    assert_eq!(r["error_tests"], 3);
+    assert_eq!(r["skipped_tests"], 15);
+    assert_eq!(r["flaky_tests"], 0);
     assert_eq!(r["status"], "failed");
     assert_eq!(summary["provider"], "local");
 
@@ -88,7 +89,7 @@ fn report_on_real_fixtures_writes_every_report() {
     // The local provider's state files.
     let state: Value =
         serde_json::from_slice(&std::fs::read(outdir.join("run-state.json")).unwrap()).unwrap();
-    assert_eq!(state["result"]["total_tests"], 52);
+    assert_eq!(state["result"]["total_tests"], 80);
     assert_eq!(state["result"]["status"], "failed");
     let status: Value =
         serde_json::from_slice(&std::fs::read(outdir.join("build-status.json")).unwrap()).unwrap();
@@ -113,10 +114,10 @@ fn report_on_real_fixtures_writes_every_report() {
         "tests/tools/junitparser_totals.py",
         &outdir.join("junit.xml"),
     );
-    assert_eq!(jp["recomputed"]["tests"], 52, "{}", jp["recomputed"]);
-    assert_eq!(jp["recomputed"]["failures"], 12);
-    assert_eq!(jp["recomputed"]["errors"], 2);
-    assert_eq!(jp["recomputed"]["skipped"], 10);
+    assert_eq!(jp["recomputed"]["tests"], 80, "{}", jp["recomputed"]);
+    assert_eq!(jp["recomputed"]["failures"], 22);
+    assert_eq!(jp["recomputed"]["errors"], 3);
+    assert_eq!(jp["recomputed"]["skipped"], 15);
     // results.json is valid CTRF.
     let ctrf = Command::new("python3")
         .arg(repo("tests/tools/ctrf_validate.py"))
@@ -342,4 +343,154 @@ fn run_timeout_kills_the_command_and_reports_timed_out() {
     let summary: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(summary["result"]["status"], "timed_out");
     assert_eq!(summary["result"]["total_tests"], 2);
+}
+
+const PASS_THEN_FAIL: &str = r#"<testsuites><testsuite name="s"><testcase classname="c" name="t"/><testcase classname="c" name="t"><failure message="second try"/></testcase></testsuite><testsuite name="counts-only" tests="4" failures="1"/></testsuites>"#;
+
+#[test]
+fn same_named_cases_are_tests_unless_read_as_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("retried.xml");
+    std::fs::write(&input, PASS_THEN_FAIL).unwrap();
+    let totals = |out: &Output| {
+        let summary: Value = serde_json::from_str(&stdout(out)).unwrap();
+        let r = &summary["result"];
+        (
+            r["total_tests"].as_u64().unwrap(),
+            r["passed_tests"].as_u64().unwrap(),
+            r["failed_tests"].as_u64().unwrap(),
+            r["flaky_tests"].as_u64().unwrap(),
+        )
+    };
+    // Each element is a test; the suite with only counts stands for its
+    // failure; the warning names the file and the suite.
+    let out = testrelay(
+        dir.path(),
+        &["report", "--json"],
+        std::slice::from_ref(&input),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(totals(&out), (3, 1, 2, 0));
+    let err = stderr(&out);
+    assert!(
+        err.contains("retried.xml: suite \"counts-only\" declares 4 tests, 1 failed or errored"),
+        "{err}"
+    );
+    // As attempts (flag, or config), the last one decides.
+    let out = testrelay(
+        dir.path(),
+        &["report", "--json", "--same-name-cases", "attempts"],
+        std::slice::from_ref(&input),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(totals(&out), (2, 0, 2, 0));
+    let config = dir.path().join("attempts.json");
+    std::fs::write(&config, r#"{"same_name_cases": "attempts"}"#).unwrap();
+    let out = testrelay(
+        dir.path(),
+        &["report", "--json", "--config", config.to_str().unwrap()],
+        std::slice::from_ref(&input),
+    );
+    assert_eq!(totals(&out), (2, 0, 2, 0));
+    // The flag wins over the config.
+    let out = testrelay(
+        dir.path(),
+        &[
+            "report",
+            "--json",
+            "--config",
+            config.to_str().unwrap(),
+            "--same-name-cases",
+            "tests",
+        ],
+        &[input],
+    );
+    assert_eq!(totals(&out), (3, 1, 2, 0));
+}
+
+#[test]
+fn every_format_is_read_from_a_directory_a_glob_and_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    std::fs::create_dir_all(&results).unwrap();
+    // One file per format, as runners name them.
+    for (from, to) in [
+        ("tests/data/test-reporter/dotnet-trx.trx", "dotnet.trx"),
+        (
+            "tests/data/test-reporter/dotnet-nunit.xml",
+            "TestResult.xml",
+        ),
+        ("tests/data/nunit-plugin/NUnit-correct.xml", "nunit2.xml"),
+        ("tests/data/xunit/efcore-microbenchmarks.xml", "xunit.xml"),
+        ("tests/data/go/go-test.json", "go-test.json"),
+        ("tests/data/junit/nextest.xml", "junit.xml"),
+    ] {
+        std::fs::copy(repo(from), results.join(to)).unwrap();
+    }
+    let expected_total = 11 + 9 + 28 + 65 + 22 + 5;
+    let totals = |out: &Output| {
+        let summary: Value = serde_json::from_str(&stdout(out)).unwrap_or_else(|e| {
+            panic!("{e}: {}{}", stdout(out), stderr(out));
+        });
+        summary["result"]["total_tests"].as_u64().unwrap()
+    };
+    let out = testrelay(
+        dir.path(),
+        &[
+            "report",
+            "--json",
+            "--fail-on",
+            "never",
+            results.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(totals(&out), expected_total);
+    let pattern = format!("{}/*", results.display());
+    let out = testrelay(dir.path(), &["report", "--json", &pattern], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(totals(&out), expected_total);
+    let out = testrelay(
+        dir.path(),
+        &[
+            "aggregate",
+            "--json",
+            "--report-dir",
+            results.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(totals(&out), expected_total);
+
+    // `run --results` reads a TRX the command wrote.
+    let trx = std::fs::read_to_string(repo("tests/data/test-reporter/dotnet-xunitv3.trx")).unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(work.join("source.txt"), trx).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_testrelay"))
+        .args([
+            "run",
+            "--results",
+            "TestResults/*.trx",
+            "--json",
+            "--output-dir",
+        ])
+        .arg(work.join("out"))
+        .arg("--history")
+        .arg(work.join("history.db"))
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "mkdir -p TestResults && cp source.txt TestResults/run.trx && exit 1",
+        ])
+        .current_dir(&work)
+        .env("CI", "false")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let summary: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(summary["result"]["total_tests"], 4);
+    assert_eq!(summary["result"]["failed_tests"], 3);
 }

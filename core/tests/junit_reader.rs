@@ -8,10 +8,12 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use testrelay::report::aggregate::merge_runs;
 use testrelay::report::junit::{
     JunitReport, MAX_DEPTH, MAX_MARKUP_BYTES, TEXT_LIMIT_BYTES, for_each_case, parse_file,
     parse_reader, truncation_marker,
 };
+use testrelay::report::results::{ReadOptions, ResultFormat, read_file};
 use testrelay::{CaseStatus, Counts, ErrorKind, TestCase};
 
 fn data(name: &str) -> PathBuf {
@@ -51,7 +53,7 @@ fn case<'a>(report: &'a JunitReport, name: &str) -> &'a TestCase {
 
 /// The fixtures written by real runners, with their counts
 /// (total, passed, failed, errors, skipped, flaky).
-const REAL_FIXTURES: [(&str, Tally); 7] = [
+const REAL_FIXTURES: [(&str, Tally); 11] = [
     ("nextest.xml", (5, 3, 2, 0, 0, 0)),
     ("pytest-xunit2.xml", (10, 5, 2, 1, 2, 0)),
     ("pytest-xunit1.xml", (10, 5, 2, 1, 2, 0)),
@@ -59,23 +61,141 @@ const REAL_FIXTURES: [(&str, Tally); 7] = [
     ("gtest.xml", (8, 4, 2, 0, 2, 0)),
     ("ctest.xml", (9, 4, 2, 0, 3, 0)),
     ("jest.xml", (7, 4, 2, 0, 1, 0)),
+    ("jest-same-titles.xml", (5, 3, 1, 0, 1, 0)),
+    ("jest-nameless.xml", (7, 3, 2, 1, 1, 0)),
+    ("testng-junitreport.xml", (5, 2, 3, 0, 0, 0)),
+    ("testng-junitxml.xml", (8, 2, 3, 0, 3, 0)),
 ];
 
-#[test]
-fn real_fixtures_have_exact_counts_and_ids() {
-    for (name, expected) in REAL_FIXTURES {
-        let report = parse(name);
-        assert_eq!(counts(&report), expected, "{name}");
-        for case in &report.cases {
+/// The id each case of one input should have: the computed one, or for the
+/// `n`th case with the same identity, the repeat id of it.
+fn expected_ids(cases: &[TestCase]) -> Vec<String> {
+    let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+    cases
+        .iter()
+        .map(|case| {
             let id = TestCase::compute_id(
                 &case.suite,
                 &case.classname,
                 &case.name,
                 case.file.as_deref(),
             );
-            assert_eq!(case.id, id, "{name}: {}", case.name);
+            let n = seen.entry(id.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                id
+            } else {
+                TestCase::repeat_id(&id, *n)
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn real_fixtures_have_exact_counts_and_ids() {
+    for (name, expected) in REAL_FIXTURES {
+        let report = parse(name);
+        assert_eq!(counts(&report), expected, "{name}");
+        let ids: Vec<&str> = report.cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, expected_ids(&report.cases), "{name}");
+        let distinct: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+        assert_eq!(
+            distinct.len(),
+            ids.len(),
+            "{name}: every case has its own id"
+        );
+        if name != "jest-nameless.xml" {
+            assert!(report.warnings.is_empty(), "{name}: {:?}", report.warnings);
         }
     }
+}
+
+#[test]
+fn testng_writes_data_provider_rows_and_retries_as_same_named_cases() {
+    // JUnitXMLReporter: a retried test as a skipped attempt and a failure,
+    // a data provider's rows (2 passes, 3 fails) under one name, and a
+    // failed @BeforeClass as a case of its own.
+    let report = parse("testng-junitxml.xml");
+    let of = |name: &str| -> Vec<CaseStatus> {
+        report
+            .cases
+            .iter()
+            .filter(|c| c.name == name)
+            .map(|c| c.status)
+            .collect()
+    };
+    assert_eq!(
+        of("failsEvenWhenRetried"),
+        [CaseStatus::Skipped, CaseStatus::Failed]
+    );
+    assert_eq!(of("isEven"), [CaseStatus::Passed, CaseStatus::Failed]);
+    assert_eq!(of("@BeforeClass connect"), [CaseStatus::Failed]);
+    assert_eq!(
+        of("readsRows"),
+        [CaseStatus::Skipped],
+        "skipped after the failed @BeforeClass"
+    );
+    // JUnitReportReporter writes both runs of the retried test as failures.
+    let report = parse("testng-junitreport.xml");
+    let retried: Vec<&TestCase> = report
+        .cases
+        .iter()
+        .filter(|c| c.name == "failsEvenWhenRetried")
+        .collect();
+    assert_eq!(retried.len(), 2);
+    assert!(
+        retried
+            .iter()
+            .all(|c| c.status == CaseStatus::Failed && c.message.as_deref() == Some("still broken"))
+    );
+    assert_ne!(retried[0].id, retried[1].id);
+}
+
+#[test]
+fn jest_same_titles_and_nameless_cases_are_each_counted() {
+    // classNameTemplate "" and titleTemplate "{title}": every case's
+    // classname falls back to the suite ("parser", the first describe).
+    let report = parse("jest-same-titles.xml");
+    let summary: Vec<(&str, &str, CaseStatus)> = report
+        .cases
+        .iter()
+        .map(|c| (c.classname.as_str(), c.name.as_str(), c.status))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("parser", "handles empty input", CaseStatus::Passed),
+            ("parser", "rejects bad input", CaseStatus::Failed),
+            ("parser", "handles empty input", CaseStatus::Passed),
+            ("parser", "rejects bad input", CaseStatus::Passed),
+            ("parser", "handles empty input", CaseStatus::Skipped),
+        ]
+    );
+    // Empty templates: nameless cases are named by their order in the suite.
+    let report = parse("jest-nameless.xml");
+    let names: Vec<String> = report.cases.iter().map(TestCase::full_name).collect();
+    assert_eq!(
+        names,
+        [
+            "parser.(unnamed #1)",
+            "parser.(unnamed #2)",
+            "parser.(unnamed #3)",
+            "parser.(unnamed #4)",
+            "parser.(unnamed #5)",
+            "Test suite failed to run.fails-to-load.test.js",
+            "Test suite failed to run.fails-to-load.test.js",
+        ]
+    );
+    assert_eq!(report.cases[5].status, CaseStatus::Error);
+    assert_eq!(report.cases[6].status, CaseStatus::Failed);
+    let warning = match report.warnings.as_slice() {
+        [one] => one,
+        other => panic!("one warning expected: {other:?}"),
+    };
+    assert!(warning.ends_with(
+        "jest-nameless.xml: suite \"parser\" has 5 test cases without a name, \
+         named \"(unnamed #1)\" to \"(unnamed #5)\" by their order"
+    ));
 }
 
 #[test]
@@ -254,13 +374,23 @@ fn pytest_rerunfailures_writes_one_case_per_run() {
         runs,
         [CaseStatus::Passed, CaseStatus::Passed, CaseStatus::Failed]
     );
+    // Three elements, three tests: the first has the usual id, the others
+    // are numbered after it.
     let ids: Vec<&str> = report
         .cases
         .iter()
         .filter(|c| c.name == "test_always_fails")
         .map(|c| c.id.as_str())
         .collect();
-    assert!(ids.iter().all(|id| *id == ids[0]));
+    let first = TestCase::compute_id("pytest", "test_reruns", "test_always_fails", None);
+    assert_eq!(
+        ids,
+        [
+            first.clone(),
+            TestCase::repeat_id(&first, 2),
+            TestCase::repeat_id(&first, 3)
+        ]
+    );
     let failed = report
         .cases
         .iter()
@@ -696,7 +826,24 @@ fn results_do_not_depend_on_read_boundaries() {
         let bytes = std::fs::read(data(&name)).unwrap();
         let trickled = parse_reader(BufReader::with_capacity(1, Trickle(&bytes[..])), &name)
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(trickled, whole, "{name}");
+        assert_eq!(
+            (trickled.suites, trickled.cases),
+            (whole.suites, whole.cases),
+            "{name}"
+        );
+        // The warnings name the input as it was given.
+        let named = |warnings: &[String], source: &str| -> Vec<String> {
+            warnings
+                .iter()
+                .map(|w| w.replace(source, "SOURCE"))
+                .collect()
+        };
+        let path = data(&name).display().to_string();
+        assert_eq!(
+            named(&trickled.warnings, &name),
+            named(&whole.warnings, &path),
+            "{name}"
+        );
     }
     let message = match parse_reader(
         BufReader::with_capacity(1, Trickle(&b"<testsuite>\n\n  <x a='\xC3"[..])),
@@ -764,12 +911,13 @@ fn huge_output_streams_with_the_kept_text_capped() {
         tail: b"</system-out></testcase><testcase name=\"after\"/></testsuite></testsuites>",
     };
     let mut cases = Vec::new();
-    let suites = for_each_case(BufReader::new(input), "huge.xml", |case| {
+    let summary = for_each_case(BufReader::new(input), "huge.xml", |case| {
         cases.push(case);
         Ok(())
     })
     .unwrap();
-    assert_eq!(suites.len(), 1);
+    assert_eq!(summary.suites.len(), 1);
+    assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
     assert_eq!(cases.len(), 2);
     let stdout = cases[0].stdout.as_deref().unwrap();
     let decoded_total = (BODY / 64 * decoded_line_len) as u64;
@@ -878,6 +1026,12 @@ fn counts_match_junitparser() {
         let key = path.to_str().unwrap();
         let jp = &theirs[key];
         let ours = parse_file(path).unwrap().counts();
+        // What the command line reads (format detection, then the merge of
+        // its inputs) counts the same.
+        let file = read_file(path, &ReadOptions::default()).unwrap();
+        assert_eq!(file.format, ResultFormat::Junit, "{key}");
+        assert_eq!(file.run.counts(), ours, "{key}");
+        assert_eq!(merge_runs([file.run]).counts(), ours, "{key}");
         assert_eq!(ours.total, jp.total, "{key}");
         assert_eq!(ours.failed, jp.failures, "{key}");
         assert_eq!(ours.errors, jp.errors, "{key}");

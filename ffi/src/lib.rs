@@ -27,7 +27,7 @@ pub use history::{
     tr_history, tr_history_cases, tr_history_flaky, tr_history_free, tr_history_merge,
     tr_history_open, tr_history_runs, tr_history_split, tr_history_trends,
 };
-pub use misc::{tr_detect_environment, tr_parse_junit_file, tr_version};
+pub use misc::{tr_detect_environment, tr_parse_junit_file, tr_parse_results_file, tr_version};
 pub use reporter::{
     tr_case, tr_case_status, tr_event_callback, tr_event_kind, tr_reporter,
     tr_reporter_attach_artifact, tr_reporter_finish, tr_reporter_free, tr_reporter_new,
@@ -40,4 +40,4 @@ pub use strings::{tr_string, tr_string_free, tr_string_len, tr_string_ptr};
 /// Major version of the C ABI: bumped only for incompatible changes.
 pub const TESTRELAY_ABI_VERSION_MAJOR: u32 = 1;
 /// Minor version of the C ABI: bumped when functions or enum values are added.
-pub const TESTRELAY_ABI_VERSION_MINOR: u32 = 1;
+pub const TESTRELAY_ABI_VERSION_MINOR: u32 = 2;

@@ -154,7 +154,7 @@ impl History {
 }
 
 /// Reads an optional query object; `undefined`/`null` is `None`.
-fn optional<T: serde::de::DeserializeOwned>(
+pub(crate) fn optional<T: serde::de::DeserializeOwned>(
     env: &Env,
     value: Option<Unknown<'_>>,
     what: &str,

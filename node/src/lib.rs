@@ -12,7 +12,8 @@
 //!
 //! - [`reporter::TestReporter`]: the seed's SDK and the full session;
 //! - [`history::History`]: history queries;
-//! - [`junit::parse_junit`], [`detection::detect_environment`], [`version`].
+//! - [`junit::parse_junit`], [`junit::parse_results`],
+//!   [`detection::detect_environment`], [`version`].
 
 #![deny(clippy::unwrap_used)]
 

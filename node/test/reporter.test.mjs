@@ -18,7 +18,7 @@ test('ESM and CommonJS entry points export the same module', () => {
   assert.equal(createRequire(import.meta.url)('../index.js'), cjs)
   assert.equal(TestReporter, cjs.TestReporter)
   assert.deepEqual(Object.keys(cjs).filter((k) => !k.startsWith('__')).sort(),
-    ['History', 'TestReporter', 'detectEnvironment', 'parseJUnit', 'version'])
+    ['History', 'TestReporter', 'detectEnvironment', 'parseJUnit', 'parseResults', 'version'])
   assert.equal(version(), JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url))).version)
 })
 

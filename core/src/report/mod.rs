@@ -15,16 +15,16 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod results;
+pub(crate) mod xml;
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::config::{Config, ReportFormat};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
 use crate::history::analysis::diff::RunDiff;
 use crate::model::TestRun;
-use crate::time::{format_rfc3339, parse_timestamp};
 
 /// JUnit XML report file name.
 pub const JUNIT_FILE: &str = "junit.xml";
@@ -101,83 +101,22 @@ pub fn write_reports(
     Ok(written)
 }
 
-/// True for files that look like report inputs (`*.xml`, `*.json`), except
-/// the state files testrelay writes beside its reports.
+/// True for files that look like result files (`*.xml`, `*.trx`, `*.json`,
+/// `*.jsonl`), except the state files testrelay writes beside its reports.
+/// Which format a file is in is recognized from its content when read.
 pub fn is_report_input(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    matches!(ext, "xml" | "json")
+    matches!(ext, "xml" | "trx" | "json" | "jsonl")
         && !matches!(name, RUN_FILE | "run-state.json" | "build-status.json")
 }
 
-/// Reads one report, JUnit XML or CTRF JSON, chosen by its first
-/// non-blank byte (`<` or `{`), as a run named after the file.
+/// Reads one results file in whichever format it is in (see
+/// [`results::read_file`]) as a run named after the file, with the default
+/// [`results::ReadOptions`]; warnings are dropped.
 ///
 /// Errors: `NotFound`/`Io` for the file, `Parse` naming the file, line and
 /// column for malformed content or an unknown format.
 pub fn load_report(path: &Path) -> Result<TestRun> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io("opening", path, e))?;
-    let mut reader = BufReader::with_capacity(64 * 1024, file);
-    let first = loop {
-        let buf = reader
-            .fill_buf()
-            .map_err(|e| Error::io("reading", path, e))?;
-        if buf.is_empty() {
-            break None;
-        }
-        let skip = buf
-            .iter()
-            .take_while(|b| b.is_ascii_whitespace() || **b == 0xEF || **b == 0xBB || **b == 0xBF)
-            .count();
-        if skip < buf.len() {
-            break Some(buf[skip]);
-        }
-        reader.consume(skip);
-    };
-    let source = path.display().to_string();
-    let mut run = match first {
-        Some(b'<') => {
-            let report = junit::parse_reader(reader, &source)?;
-            let mut run = TestRun {
-                cases: report.cases,
-                suites: report.suites,
-                ..TestRun::default()
-            };
-            timing_from_suites(&mut run);
-            run
-        }
-        Some(b'{') => json::read_ctrf(reader.take(u64::MAX), &source)?,
-        _ => {
-            return Err(Error::new(
-                ErrorKind::Parse,
-                format!("{source}: empty or not a report (expected JUnit XML or CTRF JSON)"),
-            ));
-        }
-    };
-    if run.name.is_empty() {
-        run.name = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("report")
-            .to_string();
-    }
-    run.settle_status();
-    Ok(run)
-}
-
-/// Sets a JUnit run's start (earliest suite timestamp) and duration (the
-/// suites' times added up, or the cases' when the suites give none).
-fn timing_from_suites(run: &mut TestRun) {
-    let start = run
-        .suites
-        .iter()
-        .filter_map(|s| s.timestamp.as_deref().and_then(parse_timestamp))
-        .min();
-    run.started_at = start.map(format_rfc3339);
-    let suite_total: f64 = run.suites.iter().filter_map(|s| s.duration_seconds).sum();
-    run.duration_seconds = if suite_total > 0.0 {
-        suite_total
-    } else {
-        run.cases.iter().map(|c| c.duration_seconds).sum()
-    };
+    Ok(results::read_file(path, &results::ReadOptions::default())?.run)
 }

@@ -4,11 +4,14 @@
 # runners wrote them: nothing is edited by hand.
 #
 # Usage: tests/data/junit/generate.sh [nextest] [pytest] [rerun] [gtest] [jest]
+#        [jest-repeats] [testng]
 # (no argument: all of them).
 #
 # Needs: cargo-nextest; python3 with pytest and pytest-rerunfailures; cmake,
 # a C++ compiler and libgtest-dev (GoogleTest and CTest); node and npm (jest,
-# jest-junit; installed into the scratch folder, never here).
+# jest-junit; installed into the scratch folder, never here); a JDK and
+# Debian's testng package (/usr/share/java/testng.jar, jcommander.jar,
+# bsh.jar).
 #
 # The samples are copied to a fixed scratch folder and run there, so the paths
 # some runners embed in their reports (GoogleTest's `file`, pytest's skip
@@ -76,13 +79,35 @@ gen_jest() {
   keep junit.xml jest.xml
 }
 
+gen_jest_repeats() {
+  stage jest-repeats
+  npm install --no-audit --no-fund --silent >/dev/null 2>&1
+  npm run same-titles >/dev/null 2>&1 || true
+  keep same-titles.xml jest-same-titles.xml
+  npm run nameless >/dev/null 2>&1 || true
+  keep nameless.xml jest-nameless.xml
+}
+
+gen_testng() {
+  stage testng
+  local cp=/usr/share/java/testng.jar:/usr/share/java/jcommander.jar:/usr/share/java/bsh.jar
+  javac -cp "$cp" -d classes sample/*.java
+  # Failing tests are part of the sample, so the run itself fails.
+  java -cp "$cp:classes" org.testng.TestNG -d out \
+    -testclass sample.SampleTest,sample.BrokenSetupTest >/dev/null 2>&1 || true
+  # JUnitReportReporter: one file per class; JUnitXMLReporter: one per <test>.
+  keep out/junitreports/TEST-sample.SampleTest.xml testng-junitreport.xml
+  keep "out/Command line suite/Command line test.xml" testng-junitxml.xml
+}
+
 runners=("$@")
 if [[ ${#runners[@]} -eq 0 ]]; then
-  runners=(nextest pytest rerun gtest jest)
+  runners=(nextest pytest rerun gtest jest jest-repeats testng)
 fi
 for runner in "${runners[@]}"; do
   case "$runner" in
-    nextest | pytest | rerun | gtest | jest) "gen_$runner" ;;
+    nextest | pytest | rerun | gtest | jest | testng) "gen_$runner" ;;
+    jest-repeats) gen_jest_repeats ;;
     *)
       echo "generate.sh: unknown runner '$runner'" >&2
       exit 2

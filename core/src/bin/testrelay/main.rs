@@ -1,5 +1,6 @@
-//! `testrelay`: the command-line tool for harnesses that can only write
-//! JUnit XML. See `testrelay --help` and the README.
+//! `testrelay`: the command-line tool for harnesses that write result
+//! files (JUnit XML, TRX, NUnit, xUnit.net, `go test -json`, CTRF). See
+//! `testrelay --help` and the README.
 //!
 //! Exit codes: 0 success; 1 the tests failed (as `--fail-on` decides), or
 //! `flush` left operations pending; for `run`, the command's own status
@@ -15,6 +16,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use testrelay::report::results::{ReadOptions, SameNameCases};
 use testrelay::report::{self, aggregate};
 use testrelay::{Config, Error, ErrorKind, ReportFormat, Reporter, RunStatus, RunSummary, TestRun};
 
@@ -31,10 +33,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Read JUnit XML (or CTRF JSON) reports, write the chosen report
-    /// formats, hand the run to the CI provider and print a summary.
+    /// Read result files (JUnit XML, TRX, NUnit 2/3, xUnit.net v2,
+    /// `go test -json`, CTRF JSON; recognized from their content), write the
+    /// chosen report formats, hand the run to the CI provider and print a
+    /// summary.
     Report {
-        /// Report files, directories or glob patterns (e.g. 'target/*.xml').
+        /// Result files, directories or glob patterns (e.g. 'target/*.xml').
         #[arg(required = true)]
         files: Vec<String>,
         #[command(flatten)]
@@ -43,20 +47,22 @@ enum Command {
     /// Merge the reports of parallel shards found under a directory into one
     /// run (a test failing in one shard and passing in another is flaky).
     Aggregate {
-        /// Directory searched recursively for *.xml and *.json reports.
+        /// Directory searched recursively for result files (*.xml, *.trx,
+        /// *.json, *.jsonl).
         #[arg(long)]
         report_dir: PathBuf,
         #[command(flatten)]
         common: Common,
     },
-    /// Run a test command with its output streamed, then report the JUnit
+    /// Run a test command with its output streamed, then report the result
     /// files it wrote during the run. Exits with the command's status
     /// (124 when `--timeout` killed it) unless `--fail-on` is given.
     Run {
-        /// JUnit files the command writes (glob, repeatable); only files
-        /// written during the run are read.
-        #[arg(long)]
-        junit: Vec<String>,
+        /// Result files the command writes, in any format testrelay reads
+        /// (glob, repeatable); only files written during the run are read.
+        /// `--junit` is the same flag.
+        #[arg(long, alias = "junit", value_name = "GLOB")]
+        results: Vec<String>,
         /// Kill the command after this many seconds and report the run as
         /// timed out.
         #[arg(long)]
@@ -127,6 +133,18 @@ struct Common {
     /// Print the run result as JSON on stdout instead of the summary table.
     #[arg(long)]
     json: bool,
+    /// Cases with the same identity in one result file: each is a test
+    /// (`tests`), or they are attempts of one test where the last decides
+    /// (`attempts`, for runners that write a retried test as repeated
+    /// elements) [default: the config's `same_name_cases`, else tests].
+    #[arg(long, value_enum)]
+    same_name_cases: Option<SameNameArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SameNameArg {
+    Tests,
+    Attempts,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -171,11 +189,11 @@ fn main() -> ExitCode {
             }
         }
         Command::Run {
-            junit,
+            results,
             timeout,
             common,
             command,
-        } => run_command(&junit, timeout, &command, &common),
+        } => run_command(&results, timeout, &command, &common),
         Command::History(cmd) => cmd.run(),
         Command::Trends(cmd) => cmd.run(),
         Command::Flaky(cmd) => cmd.run(),
@@ -196,7 +214,8 @@ fn main() -> ExitCode {
 }
 
 fn load_and_report(paths: &[PathBuf], common: &Common) -> Result<ExitCode, Error> {
-    let run = load_all(paths)?;
+    let config = build_config(common)?;
+    let run = load_all(paths, &config)?;
     deliver(run.clone(), None, common)?;
     let c = run.counts();
     let failed = tests_failed(common.fail_on.unwrap_or(FailOn::Failures), &c);
@@ -207,12 +226,19 @@ fn load_and_report(paths: &[PathBuf], common: &Common) -> Result<ExitCode, Error
     })
 }
 
-/// Reads and merges every report.
-fn load_all(paths: &[PathBuf]) -> Result<TestRun, Error> {
-    let runs = paths
-        .iter()
-        .map(|p| report::load_report(p))
-        .collect::<Result<Vec<_>, _>>()?;
+/// Reads every result file (warnings go to stderr) and merges them.
+fn load_all(paths: &[PathBuf], config: &Config) -> Result<TestRun, Error> {
+    let options = ReadOptions {
+        same_name_cases: config.same_name_cases,
+    };
+    let mut runs = Vec::with_capacity(paths.len());
+    for path in paths {
+        let file = report::results::read_file(path, &options)?;
+        for warning in &file.warnings {
+            log::warn!("{warning}");
+        }
+        runs.push(file.run);
+    }
     Ok(aggregate::merge_runs(runs))
 }
 
@@ -234,12 +260,12 @@ fn deliver(run: TestRun, status: Option<RunStatus>, common: &Common) -> Result<R
 }
 
 fn run_command(
-    junit: &[String],
+    patterns: &[String],
     timeout: Option<u64>,
     command: &[String],
     common: &Common,
 ) -> Result<ExitCode, Error> {
-    build_config(common)?;
+    let config = build_config(common)?;
     let started = std::time::SystemTime::now();
     let mut child = std::process::Command::new(&command[0])
         .args(&command[1..])
@@ -272,7 +298,7 @@ fn run_command(
     // Reports older than the run are someone else's.
     let cutoff = started - Duration::from_secs(1);
     let mut paths = Vec::new();
-    for pattern in junit {
+    for pattern in patterns {
         let matches = glob::glob(pattern)
             .map_err(|e| Error::invalid(format!("bad pattern `{pattern}`: {e}")))?;
         for path in matches.filter_map(|m| m.ok()) {
@@ -284,13 +310,13 @@ fn run_command(
             }
         }
     }
-    if paths.is_empty() && !junit.is_empty() {
+    if paths.is_empty() && !patterns.is_empty() {
         eprintln!(
             "testrelay: the command wrote no report matching {}",
-            junit.join(", ")
+            patterns.join(", ")
         );
     }
-    let run = load_all(&paths)?;
+    let run = load_all(&paths, &config)?;
     let outcome = if timed_out {
         Some(RunStatus::TimedOut)
     } else if run.cases.is_empty() && !status.is_some_and(|s| s.success()) {
@@ -396,6 +422,12 @@ fn build_config(common: &Common) -> Result<Config, Error> {
     if let Some(n) = &common.name {
         config.run_name = n.clone();
     }
+    if let Some(mode) = common.same_name_cases {
+        config.same_name_cases = match mode {
+            SameNameArg::Tests => SameNameCases::Tests,
+            SameNameArg::Attempts => SameNameCases::Attempts,
+        };
+    }
     if !common.format.is_empty() {
         config.report_formats = common
             .format
@@ -440,8 +472,8 @@ fn expand_inputs(args: &[String]) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
-/// Every `*.xml` and `*.json` report under `dir`, sorted, skipping files
-/// testrelay itself writes next to its reports.
+/// Every result file under `dir` (see [`report::is_report_input`]), sorted,
+/// skipping files testrelay itself writes next to its reports.
 fn find_reports(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -460,7 +492,10 @@ fn find_reports(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     if out.is_empty() {
         return Err(Error::new(
             ErrorKind::NotFound,
-            format!("no *.xml or *.json report under {}", dir.display()),
+            format!(
+                "no result file (*.xml, *.trx, *.json, *.jsonl) under {}",
+                dir.display()
+            ),
         ));
     }
     Ok(out)

@@ -1,12 +1,14 @@
 //! How the reader interprets elements: which element is open, where its
 //! text goes, and the suites and test case being built from them.
 
+use std::collections::VecDeque;
+
 use quick_xml::events::BytesStart;
 
 use crate::model::{Attempt, CaseStatus, SuiteInfo, TestCase};
-
-use super::MAX_DEPTH;
-use super::text::{CappedText, decode_attribute};
+use crate::report::results::{Declared, Ordinals, ReadSummary, Tally, check_declared};
+use crate::report::xml::text::CappedText;
+use crate::report::xml::{Attributes, Interpreter, MAX_DEPTH, Sink};
 
 /// What an open element is, for interpreting its text and its end tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +62,21 @@ struct OpenSuite {
     name: String,
     stdout: CappedText,
     stderr: CappedText,
+    declared: Declared,
+    /// The cases shown so far, with nested suites' effective tallies.
+    tally: Tally,
+    /// Cases without a name so far.
+    nameless: u32,
+}
+
+/// The root `<testsuites>`: what it declares and what the document shows.
+#[derive(Debug, Default)]
+struct Root {
+    name: String,
+    declared: Declared,
+    tally: Tally,
+    /// Cases without a name outside any suite.
+    nameless: u32,
 }
 
 #[derive(Debug)]
@@ -96,55 +113,12 @@ struct PropertyBuilder {
     text: CappedText,
 }
 
-/// Where the scanner puts character data.
-pub(super) enum Sink<'a> {
-    /// Kept (capped) in this buffer.
-    Keep(&'a mut CappedText),
-    /// Inside the root but not in a text-bearing element: dropped.
-    Discard,
-    /// Outside the root element: only whitespace is allowed.
-    OutsideRoot,
-}
-
-impl Sink<'_> {
-    /// Adds decoded text; `literal` text is subject to line-end normalization.
-    pub(super) fn push(self, s: &str, literal: bool) -> Result<(), &'static str> {
-        match self {
-            Sink::Keep(text) if literal => text.push_literal(s),
-            Sink::Keep(text) => text.push_raw(s),
-            Sink::Discard => {}
-            Sink::OutsideRoot => {
-                if s.bytes().any(|b| !is_xml_space(b)) {
-                    return Err(OUTSIDE_ROOT);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Adds literal document text; on failure, the byte index of the
-    /// offending character with the reason.
-    pub(super) fn push_located(self, s: &str) -> Result<(), (usize, &'static str)> {
-        if let Sink::OutsideRoot = self {
-            if let Some(at) = s.bytes().position(|b| !is_xml_space(b)) {
-                return Err((at, OUTSIDE_ROOT));
-            }
-            return Ok(());
-        }
-        self.push(s, true).map_err(|what| (0, what))
-    }
-}
-
-pub(super) const OUTSIDE_ROOT: &str = "text outside the root element: this is not JUnit XML";
-
-fn is_xml_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
-}
-
 /// The interpretation of elements: what is open, and the suites and the case
 /// being built.
 #[derive(Debug, Default)]
 pub(super) struct Document {
+    /// The input's name, for warnings.
+    source: String,
     stack: Vec<Frame>,
     root_seen: bool,
     suites: Vec<SuiteInfo>,
@@ -152,11 +126,16 @@ pub(super) struct Document {
     case: Option<CaseBuilder>,
     retry: Option<RetryBuilder>,
     property: Option<PropertyBuilder>,
+    ready: VecDeque<TestCase>,
+    root: Root,
+    ordinals: Ordinals,
+    warnings: Vec<String>,
 }
 
-impl Document {
-    /// The sink for character data at the current position.
-    pub(super) fn sink(&mut self) -> Sink<'_> {
+impl Interpreter for Document {
+    const FORMAT: &'static str = "JUnit XML";
+
+    fn sink(&mut self) -> Sink<'_> {
         let Some(frame) = self.stack.last() else {
             return Sink::OutsideRoot;
         };
@@ -175,19 +154,11 @@ impl Document {
         text.map_or(Sink::Discard, Sink::Keep)
     }
 
-    /// True outside the root element (before it opens or after it closes).
-    pub(super) fn at_top_level(&self) -> bool {
+    fn at_top_level(&self) -> bool {
         self.stack.is_empty()
     }
 
-    /// Opens an element that starts on `line`; for an empty one (`<x/>`)
-    /// closes it at once. Returns a test case when one is complete.
-    pub(super) fn open(
-        &mut self,
-        e: &BytesStart<'_>,
-        empty: bool,
-        line: u64,
-    ) -> Result<Option<TestCase>, String> {
+    fn open(&mut self, e: &BytesStart<'_>, empty: bool, line: u64) -> Result<(), String> {
         let local = e.local_name();
         let name = local.as_ref();
         if self.stack.is_empty() {
@@ -216,7 +187,155 @@ impl Document {
             name: String::from_utf8_lossy(name).into_owned(),
             line,
         });
-        if empty { self.close() } else { Ok(None) }
+        if empty { self.close() } else { Ok(()) }
+    }
+
+    fn close(&mut self) -> Result<(), String> {
+        let Some(frame) = self.stack.pop() else {
+            return Ok(());
+        };
+        match frame.kind {
+            Kind::Suite => {
+                if let Some(suite) = self.open_suites.pop() {
+                    self.close_suite(suite);
+                }
+            }
+            Kind::Suites => {
+                if self.stack.is_empty() {
+                    self.close_root();
+                }
+            }
+            Kind::Case => {
+                if let Some(case) = self.case.take() {
+                    let case = case.finish();
+                    self.tally().add(case.status);
+                    self.emit(case);
+                }
+            }
+            Kind::Retry => {
+                if let (Some(retry), Some(case)) = (self.retry.take(), self.case.as_mut()) {
+                    let mut attempt = retry.attempt;
+                    attempt.details = retry.details.finish();
+                    attempt.stdout = retry.stdout.finish();
+                    attempt.stderr = retry.stderr.finish();
+                    case.case.attempts.push(attempt);
+                }
+            }
+            Kind::Property => {
+                if let Some(property) = self.property.take() {
+                    self.add_property(property);
+                }
+            }
+            Kind::Outcome | Kind::Plain => {}
+        }
+        Ok(())
+    }
+
+    fn next_case(&mut self) -> Option<TestCase> {
+        self.ready.pop_front()
+    }
+
+    fn end(&mut self) -> Result<(), String> {
+        if let Some(open) = self.stack.last() {
+            return Err(format!(
+                "the input ends inside <{}> (opened at line {}): the file is truncated",
+                open.name, open.line
+            ));
+        }
+        if !self.root_seen {
+            return Err(
+                "the input has no root element: expected <testsuites> or <testsuite>".to_string(),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Document {
+    /// A document read from `source` (named in warnings).
+    pub(super) fn new(source: &str) -> Document {
+        Document {
+            source: source.to_string(),
+            ..Document::default()
+        }
+    }
+
+    /// The suites and warnings, once the input has ended.
+    pub(super) fn into_summary(self) -> ReadSummary {
+        ReadSummary {
+            suites: self.suites,
+            warnings: self.warnings,
+            ..ReadSummary::default()
+        }
+    }
+
+    /// Gives `case` its own id in this input and hands it out.
+    fn emit(&mut self, mut case: TestCase) {
+        self.ordinals.assign(&mut case);
+        self.ready.push_back(case);
+    }
+
+    /// The tally of the innermost suite (or of the root outside suites).
+    fn tally(&mut self) -> &mut Tally {
+        match self.open_suites.last_mut() {
+            Some(suite) => &mut suite.tally,
+            None => &mut self.root.tally,
+        }
+    }
+
+    /// Ends a suite: its output, its declared counts, its nameless cases.
+    fn close_suite(&mut self, suite: OpenSuite) {
+        if let Some(info) = self.suites.get_mut(suite.index) {
+            info.stdout = suite.stdout.finish();
+            info.stderr = suite.stderr.finish();
+        }
+        let label = format!("suite \"{}\"", suite.name);
+        if suite.nameless > 0 {
+            self.warn_nameless(&label, suite.nameless);
+        }
+        let checked = check_declared(
+            &self.source,
+            &label,
+            &suite.name,
+            suite.declared,
+            suite.tally,
+        );
+        self.warnings.extend(checked.warning);
+        if let Some(case) = checked.synthetic {
+            self.emit(case);
+        }
+        self.tally().absorb(checked.effective);
+    }
+
+    /// Ends the root `<testsuites>`: the same checks as for a suite.
+    fn close_root(&mut self) {
+        let root = std::mem::take(&mut self.root);
+        let label = if root.name.is_empty() {
+            "<testsuites>".to_string()
+        } else {
+            format!("<testsuites name=\"{}\">", root.name)
+        };
+        if root.nameless > 0 {
+            self.warn_nameless(&label, root.nameless);
+        }
+        let checked = check_declared(&self.source, &label, &root.name, root.declared, root.tally);
+        self.warnings.extend(checked.warning);
+        if let Some(case) = checked.synthetic {
+            self.emit(case);
+        }
+    }
+
+    fn warn_nameless(&mut self, label: &str, count: u32) {
+        let names = if count == 1 {
+            format!("\"{}\"", nameless_name(1))
+        } else {
+            format!("\"{}\" to \"{}\"", nameless_name(1), nameless_name(count))
+        };
+        self.warnings.push(format!(
+            "{}: {label} has {count} test {} without a name, named {names} by their order",
+            self.source,
+            if count == 1 { "case" } else { "cases" }
+        ));
     }
 
     /// Starts whatever `name` means here, returning its kind and capture.
@@ -224,7 +343,13 @@ impl Document {
         let in_case = self.case.is_some();
         let in_retry = self.retry.is_some();
         match name {
-            b"testsuites" => (Kind::Suites, None),
+            b"testsuites" => {
+                if self.stack.is_empty() {
+                    self.root.name = attrs.get(b"name").unwrap_or_default().to_string();
+                    self.root.declared = declared_counts(attrs);
+                }
+                (Kind::Suites, None)
+            }
             b"testsuite" if !in_case => {
                 self.open_suite(attrs);
                 (Kind::Suite, None)
@@ -315,6 +440,9 @@ impl Document {
             name: name.clone(),
             stdout: CappedText::default(),
             stderr: CappedText::default(),
+            declared: declared_counts(attrs),
+            tally: Tally::default(),
+            nameless: 0,
         });
         self.suites.push(SuiteInfo {
             name,
@@ -344,9 +472,20 @@ impl Document {
                 .iter()
                 .any(|v| r.eq_ignore_ascii_case(v))
         });
+        let name = match attrs.get(b"name") {
+            Some(name) if !name.trim().is_empty() => name.to_string(),
+            _ => {
+                let nameless = match self.open_suites.last_mut() {
+                    Some(suite) => &mut suite.nameless,
+                    None => &mut self.root.nameless,
+                };
+                *nameless += 1;
+                nameless_name(*nameless)
+            }
+        };
         self.case = Some(CaseBuilder {
             case: TestCase {
-                name: attrs.get(b"name").unwrap_or_default().to_string(),
+                name,
                 classname,
                 suite,
                 file: attrs.non_empty(b"file"),
@@ -394,57 +533,6 @@ impl Document {
         Some(Capture::CaseDetails)
     }
 
-    /// Closes the innermost element; returns a test case when one is complete.
-    pub(super) fn close(&mut self) -> Result<Option<TestCase>, String> {
-        let Some(frame) = self.stack.pop() else {
-            return Ok(None);
-        };
-        match frame.kind {
-            Kind::Suite => {
-                if let Some(suite) = self.open_suites.pop() {
-                    if let Some(info) = self.suites.get_mut(suite.index) {
-                        info.stdout = suite.stdout.finish();
-                        info.stderr = suite.stderr.finish();
-                    }
-                }
-            }
-            Kind::Case => return Ok(self.case.take().map(CaseBuilder::finish)),
-            Kind::Retry => {
-                if let (Some(retry), Some(case)) = (self.retry.take(), self.case.as_mut()) {
-                    let mut attempt = retry.attempt;
-                    attempt.details = retry.details.finish();
-                    attempt.stdout = retry.stdout.finish();
-                    attempt.stderr = retry.stderr.finish();
-                    case.case.attempts.push(attempt);
-                }
-            }
-            Kind::Property => {
-                if let Some(property) = self.property.take() {
-                    self.add_property(property);
-                }
-            }
-            Kind::Suites | Kind::Outcome | Kind::Plain => {}
-        }
-        Ok(None)
-    }
-
-    /// The suites, once the input has ended; the reason when the document
-    /// is incomplete.
-    pub(super) fn finish(self) -> Result<Vec<SuiteInfo>, String> {
-        if let Some(open) = self.stack.last() {
-            return Err(format!(
-                "the input ends inside <{}> (opened at line {}): the file is truncated",
-                open.name, open.line
-            ));
-        }
-        if !self.root_seen {
-            return Err(
-                "the input has no root element: expected <testsuites> or <testsuite>".to_string(),
-            );
-        }
-        Ok(self.suites)
-    }
-
     fn add_property(&mut self, property: PropertyBuilder) {
         let value = property
             .value
@@ -457,6 +545,25 @@ impl Document {
         if let Some(properties) = properties {
             properties.insert(property.name, value);
         }
+    }
+}
+
+/// The name given to the `n`th case without a name in a suite.
+fn nameless_name(n: u32) -> String {
+    format!("(unnamed #{n})")
+}
+
+/// The counts a `<testsuite>` or `<testsuites>` declares.
+fn declared_counts(attrs: &Attributes) -> Declared {
+    let failures = attrs.count(b"failures");
+    let errors = attrs.count(b"errors");
+    Declared {
+        tests: attrs.count(b"tests"),
+        bad: match (failures, errors) {
+            (None, None) => None,
+            (f, e) => Some(f.unwrap_or(0) + e.unwrap_or(0)),
+        },
+        skipped: attrs.count(b"skipped").or_else(|| attrs.count(b"skip")),
     }
 }
 
@@ -478,84 +585,5 @@ impl CaseBuilder {
         case.stderr = self.stderr.finish();
         case.ensure_id();
         case
-    }
-}
-
-/// The decoded attributes of one element.
-struct Attributes(Vec<(Vec<u8>, String)>);
-
-impl Attributes {
-    /// Decodes every attribute of `e` (each value capped like any text).
-    fn read(e: &BytesStart<'_>) -> Result<Attributes, String> {
-        let mut out = Vec::new();
-        for attr in e.attributes() {
-            let attr = attr.map_err(|err| format!("malformed attribute: {err}"))?;
-            let raw = std::str::from_utf8(&attr.value)
-                .map_err(|_| "invalid UTF-8 in an attribute value".to_string())?;
-            let mut value = CappedText::default();
-            decode_attribute(raw, &mut value);
-            out.push((attr.key.local_name().as_ref().to_vec(), value.into_string()));
-        }
-        Ok(Attributes(out))
-    }
-
-    fn get(&self, key: &[u8]) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k.as_slice() == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The value of `key` when present and not empty.
-    fn non_empty(&self, key: &[u8]) -> Option<String> {
-        self.get(key)
-            .filter(|v| !v.trim().is_empty())
-            .map(str::to_string)
-    }
-
-    /// The `time` attribute in seconds, when present and readable.
-    fn seconds(&self) -> Option<f64> {
-        self.get(b"time").and_then(parse_seconds)
-    }
-}
-
-/// Seconds from a `time` attribute: `None` when not a finite, non-negative
-/// number. Commas before groups of exactly three digits are thousands
-/// separators (surefire's pattern); a single other comma is a decimal comma.
-fn parse_seconds(raw: &str) -> Option<f64> {
-    let raw = raw.trim();
-    let groups: Vec<&str> = raw.split(',').collect();
-    let thousands = groups.len() > 1
-        && groups[1..]
-            .iter()
-            .all(|g| g.split('.').next().is_some_and(|d| d.len() == 3));
-    let cleaned = if thousands {
-        raw.replace(',', "")
-    } else if groups.len() == 2 && !raw.contains('.') {
-        raw.replace(',', ".")
-    } else {
-        raw.to_string()
-    };
-    let value: f64 = cleaned.parse().ok()?;
-    (value.is_finite() && value >= 0.0).then_some(value)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seconds_accept_real_world_spellings() {
-        assert_eq!(parse_seconds("0.25"), Some(0.25));
-        assert_eq!(parse_seconds(" 3 "), Some(3.0));
-        assert_eq!(parse_seconds("1,234.5"), Some(1234.5));
-        assert_eq!(parse_seconds("1,234,567"), Some(1_234_567.0));
-        assert_eq!(parse_seconds("0,5"), Some(0.5));
-        assert_eq!(parse_seconds(""), None);
-        assert_eq!(parse_seconds("-1"), None);
-        assert_eq!(parse_seconds("NaN"), None);
-        assert_eq!(parse_seconds("inf"), None);
-        assert_eq!(parse_seconds("1,2,3"), None);
-        assert_eq!(parse_seconds("fast"), None);
     }
 }

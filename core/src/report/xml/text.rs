@@ -1,4 +1,4 @@
-//! Text handling for the JUnit reader: size-capped text buffers, XML
+//! Text handling for the XML readers: size-capped text buffers, XML
 //! line-end normalization, and decoding of character and entity references.
 //!
 //! Only the five predefined entities (`&lt;` `&gt;` `&amp;` `&apos;` `&quot;`)
@@ -19,12 +19,12 @@ pub fn truncation_marker(cut_bytes: u64) -> String {
 }
 
 /// The longest reference (`&...;`) looked for; longer ones are literal text.
-pub(super) const MAX_REFERENCE_BYTES: usize = 16;
+pub(crate) const MAX_REFERENCE_BYTES: usize = 16;
 
 /// A text being collected, keeping at most a limit of bytes and counting the
 /// rest. Literal `\r\n` and `\r` become `\n` (XML line-end normalization).
 #[derive(Debug)]
-pub(super) struct CappedText {
+pub(crate) struct CappedText {
     kept: String,
     cut: u64,
     limit: usize,
@@ -39,7 +39,7 @@ impl Default for CappedText {
 
 impl CappedText {
     /// An empty text keeping at most `limit` bytes.
-    pub(super) fn with_limit(limit: usize) -> CappedText {
+    pub(crate) fn with_limit(limit: usize) -> CappedText {
         CappedText {
             kept: String::new(),
             cut: 0,
@@ -49,7 +49,7 @@ impl CappedText {
     }
 
     /// Appends literal document text, normalizing line ends.
-    pub(super) fn push_literal(&mut self, s: &str) {
+    pub(crate) fn push_literal(&mut self, s: &str) {
         if self.cut > 0 {
             // Nothing more is kept: only count (before normalization).
             self.cut += s.len() as u64;
@@ -77,7 +77,7 @@ impl CappedText {
 
     /// Appends text that is not subject to line-end normalization (the
     /// result of a character reference).
-    pub(super) fn push_raw(&mut self, s: &str) {
+    pub(crate) fn push_raw(&mut self, s: &str) {
         self.pending_cr = false;
         let room = self.limit.saturating_sub(self.kept.len());
         if s.len() <= room {
@@ -95,12 +95,12 @@ impl CappedText {
     }
 
     /// True when nothing was pushed.
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.kept.is_empty() && self.cut == 0
     }
 
     /// The collected text, ending with a truncation marker if it was cut.
-    pub(super) fn into_string(self) -> String {
+    pub(crate) fn into_string(self) -> String {
         let mut text = self.kept;
         if self.cut > 0 {
             text.push_str(&truncation_marker(self.cut));
@@ -110,7 +110,7 @@ impl CappedText {
 
     /// Like [`CappedText::into_string`], but `None` when the text is empty or
     /// only whitespace.
-    pub(super) fn finish(self) -> Option<String> {
+    pub(crate) fn finish(self) -> Option<String> {
         if self.cut == 0 && self.kept.trim().is_empty() {
             None
         } else {
@@ -121,7 +121,7 @@ impl CappedText {
 
 /// What a reference (the bytes between `&` and `;`) stands for, or `None` when
 /// it is not one the reader decodes (then it is kept as literal text).
-pub(super) fn decode_reference(name: &[u8]) -> Option<char> {
+pub(crate) fn decode_reference(name: &[u8]) -> Option<char> {
     match name {
         b"lt" => Some('<'),
         b"gt" => Some('>'),
@@ -155,7 +155,7 @@ fn char_from_code(code: Option<u32>) -> char {
 /// Decodes an attribute value (already checked to be UTF-8) into `out`:
 /// references are decoded as described in the module docs, and literal tabs
 /// and line ends become spaces (XML attribute-value normalization).
-pub(super) fn decode_attribute(raw: &str, out: &mut CappedText) {
+pub(crate) fn decode_attribute(raw: &str, out: &mut CappedText) {
     let mut rest = raw;
     while let Some(i) = rest.find(['&', '\t', '\n', '\r']) {
         out.push_raw(&rest[..i]);
@@ -180,7 +180,7 @@ pub(super) fn decode_attribute(raw: &str, out: &mut CappedText) {
 
 /// If `bytes` (starting with `&`) begins with a reference the reader decodes,
 /// its character and length including `&` and `;`.
-pub(super) fn reference_at(bytes: &[u8]) -> Option<(char, usize)> {
+pub(crate) fn reference_at(bytes: &[u8]) -> Option<(char, usize)> {
     let window = &bytes[..bytes.len().min(MAX_REFERENCE_BYTES)];
     let semi = window.iter().position(|&b| b == b';')?;
     decode_reference(&window[1..semi]).map(|c| (c, semi + 1))

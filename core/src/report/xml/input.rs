@@ -1,4 +1,4 @@
-//! The byte source under the JUnit reader: a buffered reader that knows the
+//! The byte source under the XML readers: a buffered reader that knows the
 //! line and column of every byte it still holds, guarantees small lookaheads,
 //! and bounds how much one piece of markup may consume.
 //!
@@ -20,7 +20,7 @@ const CHUNK: usize = 64 << 10;
 
 /// Why the input stopped delivering bytes, kept for the parser to report.
 #[derive(Debug)]
-pub(super) enum InputFailure {
+pub(crate) enum InputFailure {
     /// The underlying reader failed.
     Io(io::Error),
     /// A piece of markup grew past [`MAX_MARKUP_BYTES`].
@@ -29,7 +29,7 @@ pub(super) enum InputFailure {
 
 /// A 1-based line and column (the column counts characters, not bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Location {
+pub(crate) struct Location {
     /// Line number, starting at 1.
     pub line: u64,
     /// Column in characters, starting at 1.
@@ -64,7 +64,7 @@ impl Location {
 }
 
 /// Buffered input with pinned positions; see the module docs.
-pub(super) struct Input<R> {
+pub(crate) struct Input<R> {
     inner: R,
     buf: Vec<u8>,
     /// Index of the pin in `buf`: bytes before it may be dropped.
@@ -84,7 +84,7 @@ pub(super) struct Input<R> {
 
 impl<R: BufRead> Input<R> {
     /// Wraps `inner`; nothing is read yet.
-    pub(super) fn new(inner: R) -> Input<R> {
+    pub(crate) fn new(inner: R) -> Input<R> {
         Input {
             inner,
             buf: vec![0; CHUNK],
@@ -100,40 +100,40 @@ impl<R: BufRead> Input<R> {
     }
 
     /// Moves the pin to the current position, counting the lines passed.
-    pub(super) fn pin(&mut self) {
+    pub(crate) fn pin(&mut self) {
         self.start_location.advance(&self.buf[self.start..self.pos]);
         self.start_offset += (self.pos - self.start) as u64;
         self.start = self.pos;
     }
 
     /// Turns the markup budget on or off (see [`MAX_MARKUP_BYTES`]).
-    pub(super) fn set_budget(&mut self, on: bool) {
+    pub(crate) fn set_budget(&mut self, on: bool) {
         self.budget = on;
     }
 
     /// True when the input has failed (see [`Input::take_failure`]).
-    pub(super) fn has_failure(&self) -> bool {
+    pub(crate) fn has_failure(&self) -> bool {
         self.failure.is_some()
     }
 
     /// The bytes buffered from the current position (without reading).
-    pub(super) fn buffered(&self) -> &[u8] {
+    pub(crate) fn buffered(&self) -> &[u8] {
         &self.buf[self.pos..self.end]
     }
 
     /// The failure behind the last error this input returned, if any.
-    pub(super) fn take_failure(&mut self) -> Option<InputFailure> {
+    pub(crate) fn take_failure(&mut self) -> Option<InputFailure> {
         self.failure.take()
     }
 
     /// Absolute offset of the next unconsumed byte.
-    pub(super) fn offset(&self) -> u64 {
+    pub(crate) fn offset(&self) -> u64 {
         self.start_offset + (self.pos - self.start) as u64
     }
 
     /// Line and column of the byte at absolute `offset`, when it is still
     /// held (from the pin to the end of the buffer); otherwise the pin's.
-    pub(super) fn location(&self, offset: u64) -> Location {
+    pub(crate) fn location(&self, offset: u64) -> Location {
         let mut location = self.start_location;
         if let Some(delta) = offset.checked_sub(self.start_offset) {
             let upto = usize::try_from(delta)
@@ -147,7 +147,7 @@ impl<R: BufRead> Input<R> {
 
     /// Buffered bytes from the current position, reading until at least
     /// `want` are available or the input ends (then fewer are returned).
-    pub(super) fn fill_at_least(&mut self, want: usize) -> io::Result<&[u8]> {
+    pub(crate) fn fill_at_least(&mut self, want: usize) -> io::Result<&[u8]> {
         while self.end - self.pos < want && !self.eof {
             self.read_more()?;
         }
@@ -195,7 +195,7 @@ impl<R: BufRead> Input<R> {
             InputFailure::MarkupTooLong => io::ErrorKind::InvalidData,
         };
         self.failure = Some(failure);
-        io::Error::new(kind, "the JUnit input failed")
+        io::Error::new(kind, "the input failed")
     }
 
     /// Moves the held bytes (from the pin) to the front of the buffer.
@@ -209,7 +209,7 @@ impl<R: BufRead> Input<R> {
     }
 
     /// Releases buffer memory grown for an unusually long piece of markup.
-    pub(super) fn shrink(&mut self) {
+    pub(crate) fn shrink(&mut self) {
         if self.buf.len() > 2 * CHUNK && self.end - self.start <= CHUNK / 2 {
             self.compact();
             self.buf.truncate(CHUNK);

@@ -4,7 +4,7 @@
 /// The longest prefix of `bytes` that is valid UTF-8, and whether the rest is
 /// acceptable: empty, or (when `more_follows`) an incomplete character that
 /// the next bytes may complete.
-pub(super) fn utf8_prefix(bytes: &[u8], more_follows: bool) -> (&str, bool) {
+pub(crate) fn utf8_prefix(bytes: &[u8], more_follows: bool) -> (&str, bool) {
     match std::str::from_utf8(bytes) {
         Ok(s) => (s, true),
         Err(e) => {
@@ -17,7 +17,7 @@ pub(super) fn utf8_prefix(bytes: &[u8], more_follows: bool) -> (&str, bool) {
 
 /// The first occurrence of the ASCII `needle` in `haystack`. Searching for
 /// its first byte keeps this fast even in unoptimized builds.
-pub(super) fn find_ascii(haystack: &str, needle: &str) -> Option<usize> {
+pub(crate) fn find_ascii(haystack: &str, needle: &str) -> Option<usize> {
     let first = needle.chars().next()?;
     let mut from = 0;
     while let Some(i) = haystack.get(from..)?.find(first) {
@@ -34,7 +34,7 @@ pub(super) fn find_ascii(haystack: &str, needle: &str) -> Option<usize> {
 /// searching any byte twice, however often it is asked while the scanner
 /// consumes the text in small steps. Positions are absolute offsets.
 #[derive(Debug)]
-pub(super) struct NextByte {
+pub(crate) struct NextByte {
     byte: char,
     /// The next occurrence found and not yet passed.
     hit: Option<u64>,
@@ -43,7 +43,7 @@ pub(super) struct NextByte {
 }
 
 impl NextByte {
-    pub(super) fn new(byte: u8) -> NextByte {
+    pub(crate) fn new(byte: u8) -> NextByte {
         NextByte {
             byte: char::from(byte),
             hit: None,
@@ -53,7 +53,7 @@ impl NextByte {
 
     /// Index in `text` (which starts at absolute `base`) of the first
     /// occurrence, if `text` holds one.
-    pub(super) fn find(&mut self, text: &str, base: u64) -> Option<usize> {
+    pub(crate) fn find(&mut self, text: &str, base: u64) -> Option<usize> {
         if let Some(hit) = self.hit {
             if hit >= base {
                 let index = usize::try_from(hit - base).ok()?;
