@@ -26,6 +26,7 @@ pub mod endpoint;
 mod github;
 mod gitlab;
 mod local;
+pub mod teamcity;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -42,6 +43,7 @@ pub use endpoint::{Credential, Endpoint, TokenKind, TokenVariable, UrlOrigin};
 pub use github::GithubProvider;
 pub use gitlab::GitlabProvider;
 pub use local::LocalProvider;
+pub use teamcity::TeamcityProvider;
 
 /// What a provider can really do. Operations outside these return
 /// `ErrorKind::Unsupported`.
@@ -237,7 +239,24 @@ pub trait CiProvider: Send + Sync {
         let _ = update;
         Ok(false)
     }
+
+    /// The CI's live channel, for a CI that reads results from the build
+    /// log as they are printed (TeamCity's service messages): a callback the
+    /// Reporter adds to its event hooks when the run starts, so it sees
+    /// each case on the collector thread as the case is taken off the
+    /// queue (never inside `record`), each metric, and the end of the run.
+    /// `None` (the default) for a CI that shows progress through
+    /// `update_test_run` only.
+    fn live_channel(&self) -> Option<LiveChannel> {
+        None
+    }
 }
+
+/// A provider's live channel: called with every Reporter [`Event`]
+/// (see [`CiProvider::live_channel`]).
+///
+/// [`Event`]: crate::reporter::Event
+pub type LiveChannel = Arc<dyn Fn(&crate::reporter::Event<'_>) + Send + Sync>;
 
 /// A comment on a pull request, as [`CodeHost::list_comments`] returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -429,7 +448,12 @@ impl Registry {
     /// A registry with every built-in provider.
     pub fn with_builtins() -> Registry {
         let mut r = Registry::empty();
-        for spec in [local::spec(), github::spec(), gitlab::spec()] {
+        for spec in [
+            local::spec(),
+            github::spec(),
+            gitlab::spec(),
+            teamcity::spec(),
+        ] {
             r.register_spec(spec);
         }
         r
@@ -636,7 +660,7 @@ mod tests {
     #[test]
     fn registry_knows_local_and_rejects_unknown() {
         let r = Registry::with_builtins();
-        assert_eq!(r.available(), ["github", "gitlab", "local"]);
+        assert_eq!(r.available(), ["github", "gitlab", "local", "teamcity"]);
         let dir = tempfile::tempdir().unwrap();
         let config = Config {
             output_dir: dir.path().to_path_buf(),

@@ -9,7 +9,9 @@
 //! - [`github`]: check runs, commit statuses, issue comments and release
 //!   assets under `/repos/`;
 //! - [`gitlab`]: commit statuses, merge request notes and generic packages
-//!   under `/api/v4/projects/`.
+//!   under `/api/v4/projects/`;
+//! - [`teamcity`]: builds, their comment, tags and artifact metadata under
+//!   `/app/rest/builds/`.
 //!
 //! Recording and fault injection are shared: every request to a vendor path
 //! (admin routes excepted) is recorded, then the armed faults are tried, then
@@ -44,6 +46,7 @@ pub mod github;
 pub mod gitlab;
 pub mod record;
 mod relay;
+pub mod teamcity;
 mod vendor;
 mod wire;
 
@@ -57,6 +60,7 @@ pub use faults::{Fault, FaultKind, Matcher, Trigger};
 pub use github::GithubState;
 pub use gitlab::GitlabState;
 pub use record::RecordedRequest;
+pub use teamcity::TeamcityState;
 
 use relay::RelayControl;
 use vendor::{Incoming, Vendor, Via};
@@ -68,6 +72,7 @@ fn vendors(options: &SimOptions) -> Vec<Box<dyn Vendor>> {
     vec![
         Box::new(github::Github::new(options)),
         Box::new(gitlab::Gitlab::new(options)),
+        Box::new(teamcity::Teamcity::new(options)),
     ]
 }
 
@@ -454,6 +459,22 @@ impl Simulator {
                 .map_err(|(_, message)| message)
         })
         .unwrap_or_else(|| Err("no GitLab emulation".to_owned()))
+    }
+
+    /// A snapshot of the emulated TeamCity's builds.
+    pub fn teamcity(&self) -> TeamcityState {
+        self.with_vendor(|tc: &mut teamcity::Teamcity| tc.snapshot())
+            .unwrap_or_default()
+    }
+
+    /// Accepts only `token` as a TeamCity token from now on.
+    pub fn set_teamcity_token(&self, token: Option<&str>) {
+        self.with_vendor(|tc: &mut teamcity::Teamcity| tc.token = token.map(str::to_owned));
+    }
+
+    /// Gives TeamCity build `id` the artifact `path`, as its agent would.
+    pub fn seed_teamcity_artifact(&self, id: u64, path: &str) {
+        self.with_vendor(|tc: &mut teamcity::Teamcity| tc.seed_artifact(id, path));
     }
 
     /// Blocks until `POST /_sim/shutdown` (or [`Simulator::shutdown`] from
