@@ -25,6 +25,7 @@
 pub mod endpoint;
 mod github;
 mod gitlab;
+mod jenkins;
 mod local;
 pub mod teamcity;
 
@@ -42,6 +43,7 @@ use crate::model::{RunStatus, TestRun, TestRunResult};
 pub use endpoint::{Credential, Endpoint, TokenKind, TokenVariable, UrlOrigin};
 pub use github::GithubProvider;
 pub use gitlab::GitlabProvider;
+pub use jenkins::JenkinsProvider;
 pub use local::LocalProvider;
 pub use teamcity::TeamcityProvider;
 
@@ -452,6 +454,7 @@ impl Registry {
             local::spec(),
             github::spec(),
             gitlab::spec(),
+            jenkins::spec(),
             teamcity::spec(),
         ] {
             r.register_spec(spec);
@@ -660,7 +663,10 @@ mod tests {
     #[test]
     fn registry_knows_local_and_rejects_unknown() {
         let r = Registry::with_builtins();
-        assert_eq!(r.available(), ["github", "gitlab", "local", "teamcity"]);
+        assert_eq!(
+            r.available(),
+            ["github", "gitlab", "jenkins", "local", "teamcity"]
+        );
         let dir = tempfile::tempdir().unwrap();
         let config = Config {
             output_dir: dir.path().to_path_buf(),

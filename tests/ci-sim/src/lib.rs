@@ -11,7 +11,9 @@
 //! - [`gitlab`]: commit statuses, merge request notes and generic packages
 //!   under `/api/v4/projects/`;
 //! - [`teamcity`]: builds, their comment, tags and artifact metadata under
-//!   `/app/rest/builds/`.
+//!   `/app/rest/builds/`;
+//! - [`jenkins`]: the crumb issuer and builds (`api/json`, `testReport`,
+//!   `submitDescription`) under `/job/`.
 //!
 //! Recording and fault injection are shared: every request to a vendor path
 //! (admin routes excepted) is recorded, then the armed faults are tried, then
@@ -44,6 +46,7 @@ mod admin;
 pub mod faults;
 pub mod github;
 pub mod gitlab;
+pub mod jenkins;
 pub mod record;
 mod relay;
 pub mod teamcity;
@@ -59,6 +62,7 @@ use std::thread::{self, JoinHandle};
 pub use faults::{Fault, FaultKind, Matcher, Trigger};
 pub use github::GithubState;
 pub use gitlab::GitlabState;
+pub use jenkins::{JenkinsBuild, JenkinsState};
 pub use record::RecordedRequest;
 pub use teamcity::TeamcityState;
 
@@ -73,6 +77,7 @@ fn vendors(options: &SimOptions) -> Vec<Box<dyn Vendor>> {
         Box::new(github::Github::new(options)),
         Box::new(gitlab::Gitlab::new(options)),
         Box::new(teamcity::Teamcity::new(options)),
+        Box::new(jenkins::Jenkins::new(options)),
     ]
 }
 
@@ -475,6 +480,33 @@ impl Simulator {
     /// Gives TeamCity build `id` the artifact `path`, as its agent would.
     pub fn seed_teamcity_artifact(&self, id: u64, path: &str) {
         self.with_vendor(|tc: &mut teamcity::Teamcity| tc.seed_artifact(id, path));
+    }
+
+    /// A snapshot of the emulated Jenkins.
+    pub fn jenkins(&self) -> JenkinsState {
+        self.with_vendor(|j: &mut jenkins::Jenkins| j.snapshot())
+            .unwrap_or_default()
+    }
+
+    /// Adds Jenkins build `path` (`/job/app/17/`).
+    pub fn seed_jenkins_build(&self, path: &str, build: JenkinsBuild) {
+        self.with_vendor(|j: &mut jenkins::Jenkins| j.seed_build(path, build));
+    }
+
+    /// Jenkins settings: the only `(user, token)` accepted (any when
+    /// `None`), whether POSTs need a crumb, whether anonymous users may
+    /// read builds.
+    pub fn set_jenkins(
+        &self,
+        credentials: Option<(&str, &str)>,
+        crumbs: bool,
+        anonymous_read: bool,
+    ) {
+        self.with_vendor(|j: &mut jenkins::Jenkins| {
+            j.credentials = credentials.map(|(u, t)| (u.to_owned(), t.to_owned()));
+            j.crumbs = crumbs;
+            j.anonymous_read = anonymous_read;
+        });
     }
 
     /// Blocks until `POST /_sim/shutdown` (or [`Simulator::shutdown`] from
