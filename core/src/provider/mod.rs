@@ -22,12 +22,14 @@
 //! ([`endpoint`]). A capability a vendor lacks returns
 //! `ErrorKind::Unsupported`, never a fake success.
 
+mod circleci;
 pub mod endpoint;
 mod github;
 mod gitlab;
 mod jenkins;
 mod local;
 pub mod teamcity;
+mod travis;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -40,12 +42,14 @@ use crate::detect::{CiSystem, CodeHostKind, Detection, Env};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{RunStatus, TestRun, TestRunResult};
 
+pub use circleci::CircleciProvider;
 pub use endpoint::{Credential, Endpoint, TokenKind, TokenVariable, UrlOrigin};
 pub use github::GithubProvider;
 pub use gitlab::GitlabProvider;
 pub use jenkins::JenkinsProvider;
 pub use local::LocalProvider;
 pub use teamcity::TeamcityProvider;
+pub use travis::TravisProvider;
 
 /// What a provider can really do. Operations outside these return
 /// `ErrorKind::Unsupported`.
@@ -456,6 +460,8 @@ impl Registry {
             gitlab::spec(),
             jenkins::spec(),
             teamcity::spec(),
+            circleci::spec(),
+            travis::spec(),
         ] {
             r.register_spec(spec);
         }
@@ -665,7 +671,9 @@ mod tests {
         let r = Registry::with_builtins();
         assert_eq!(
             r.available(),
-            ["github", "gitlab", "jenkins", "local", "teamcity"]
+            [
+                "circleci", "github", "gitlab", "jenkins", "local", "teamcity", "travis"
+            ]
         );
         let dir = tempfile::tempdir().unwrap();
         let config = Config {

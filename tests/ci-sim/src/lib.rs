@@ -13,7 +13,11 @@
 //! - [`teamcity`]: builds, their comment, tags and artifact metadata under
 //!   `/app/rest/builds/`;
 //! - [`jenkins`]: the crumb issuer and builds (`api/json`, `testReport`,
-//!   `submitDescription`) under `/job/`.
+//!   `submitDescription`) under `/job/`;
+//! - [`circleci`]: jobs, stored test results and artifacts under
+//!   `/api/v2/project/`;
+//! - [`travis`]: builds and jobs (API v3) under `/travis/` (Jenkins owns
+//!   `/job/`).
 //!
 //! Recording and fault injection are shared: every request to a vendor path
 //! (admin routes excepted) is recorded, then the armed faults are tried, then
@@ -43,6 +47,7 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+pub mod circleci;
 pub mod faults;
 pub mod github;
 pub mod gitlab;
@@ -50,6 +55,7 @@ pub mod jenkins;
 pub mod record;
 mod relay;
 pub mod teamcity;
+pub mod travis;
 mod vendor;
 mod wire;
 
@@ -59,12 +65,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 
+pub use circleci::{CircleciJob, CircleciState};
 pub use faults::{Fault, FaultKind, Matcher, Trigger};
 pub use github::GithubState;
 pub use gitlab::GitlabState;
 pub use jenkins::{JenkinsBuild, JenkinsState};
 pub use record::RecordedRequest;
 pub use teamcity::TeamcityState;
+pub use travis::{TravisItem, TravisState};
 
 use relay::RelayControl;
 use vendor::{Incoming, Vendor, Via};
@@ -78,6 +86,8 @@ fn vendors(options: &SimOptions) -> Vec<Box<dyn Vendor>> {
         Box::new(gitlab::Gitlab::new(options)),
         Box::new(teamcity::Teamcity::new(options)),
         Box::new(jenkins::Jenkins::new(options)),
+        Box::new(circleci::Circleci::new(options)),
+        Box::new(travis::Travis::new(options)),
     ]
 }
 
@@ -507,6 +517,26 @@ impl Simulator {
             j.crumbs = crumbs;
             j.anonymous_read = anonymous_read;
         });
+    }
+
+    /// Adds CircleCI job `number` of project `slug` (`gh/octo/app`).
+    pub fn seed_circleci_job(&self, slug: &str, number: u64, job: CircleciJob) {
+        self.with_vendor(|c: &mut circleci::Circleci| c.seed_job(slug, number, job));
+    }
+
+    /// Accepts only `token` as a CircleCI token from now on.
+    pub fn set_circleci_token(&self, token: Option<&str>) {
+        self.with_vendor(|c: &mut circleci::Circleci| c.token = token.map(str::to_owned));
+    }
+
+    /// Adds Travis CI build `id` with its jobs.
+    pub fn seed_travis_build(&self, id: u64, build: TravisItem, jobs: Vec<(u64, TravisItem)>) {
+        self.with_vendor(|t: &mut travis::Travis| t.seed_build(id, build, jobs));
+    }
+
+    /// Accepts only `token` as a Travis CI token from now on.
+    pub fn set_travis_token(&self, token: Option<&str>) {
+        self.with_vendor(|t: &mut travis::Travis| t.token = token.map(str::to_owned));
     }
 
     /// Blocks until `POST /_sim/shutdown` (or [`Simulator::shutdown`] from
