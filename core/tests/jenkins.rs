@@ -262,3 +262,46 @@ fn without_credentials_the_build_is_left_alone_and_the_receipt_says_why_once() {
     );
     assert!(summary.not_delivered[1].message.contains("GITHUB_TOKEN"));
 }
+
+#[test]
+fn a_bitbucket_repository_is_named_in_the_receipt_until_its_code_host_exists() {
+    let sim = Simulator::start().unwrap();
+    sim.set_jenkins(Some((JENKINS_USER, JENKINS_TOKEN)), true, false);
+    sim.seed_jenkins_build(BUILD, JenkinsBuild::default());
+    let dir = tempfile::tempdir().unwrap();
+    let env = jenkins_env(
+        &sim.url(),
+        &[
+            ("CHANGE_ID", "5"),
+            ("GIT_URL", "https://bitbucket.org/team/app.git"),
+            ("JENKINS_USER", JENKINS_USER),
+            ("JENKINS_API_TOKEN", JENKINS_TOKEN),
+            ("GITHUB_TOKEN", GITHUB_TOKEN),
+        ],
+    );
+    let summary = run(config(dir.path(), "github", sim.url()), env);
+    // The Jenkins side works; the GitHub token goes nowhere.
+    assert_eq!(
+        calls(&sim),
+        [
+            "GET /crumbIssuer/api/json".to_string(),
+            format!("POST {BUILD}submitDescription"),
+            format!("GET {BUILD}"),
+            format!("GET {BUILD}api/json"),
+        ]
+    );
+    for r in sim.requests() {
+        assert!(!format!("{:?}", r.headers).contains(GITHUB_TOKEN));
+    }
+    let said: Vec<_> = summary
+        .not_delivered
+        .iter()
+        .map(|n| (n.operation.as_str(), n.kind))
+        .collect();
+    assert_eq!(said, [("status, comment", ErrorKind::Unsupported)]);
+    assert!(
+        summary.not_delivered[0].message.contains("bitbucket.org"),
+        "{}",
+        summary.not_delivered[0].message
+    );
+}
