@@ -191,6 +191,8 @@ fn a_gitlab_merge_request_build_delegates_to_gitlab_without_a_crumb() {
             "GET /crumbIssuer/api/json".to_string(),
             format!("POST {BUILD}submitDescription"),
             format!("GET {BUILD}"),
+            // A finished status is left as it is; else ours is found or posted.
+            format!("GET {project}/repository/commits/{SHA}/statuses"),
             format!("GET {project}/repository/commits/{SHA}/statuses"),
             format!("POST {project}/statuses/{SHA}"),
             format!("GET {project}/merge_requests/3/notes"),
