@@ -307,3 +307,78 @@ fn a_bitbucket_repository_is_named_in_the_receipt_until_its_code_host_exists() {
         summary.not_delivered[0].message
     );
 }
+
+#[test]
+fn the_build_reads_back_with_its_test_report_and_archived_artifacts() {
+    use testrelay::RunStatus;
+    use testrelay::detect::detect;
+    use testrelay::provider::{Registry, RunContext};
+    let sim = Simulator::start().unwrap();
+    sim.set_jenkins(Some((JENKINS_USER, JENKINS_TOKEN)), true, false);
+    sim.seed_jenkins_build(
+        BUILD,
+        JenkinsBuild {
+            description: Some("testrelay: 1 failed, 2 passed".into()),
+            result: Some("UNSTABLE".into()),
+            artifacts: vec!["test_results/report.html".into()],
+            test_report: Some((2, 1, 0)),
+        },
+    );
+    let env = jenkins_env(
+        &sim.url(),
+        &[
+            ("JENKINS_USER", JENKINS_USER),
+            ("JENKINS_API_TOKEN", JENKINS_TOKEN),
+        ],
+    );
+    let det = detect(&env);
+    let provider = Registry::with_builtins()
+        .build("jenkins", &Config::default(), &env, &det)
+        .unwrap();
+    let ctx = RunContext {
+        build_id: det.build_id.clone(),
+        build_url: det.build_url.clone(),
+        ..RunContext::default()
+    };
+    let handle = provider.ci.create_test_run(&ctx).unwrap();
+    assert_eq!(handle.external_id, "17");
+    let result = provider.ci.get_test_run_status(&ctx, &handle).unwrap();
+    assert_eq!(result.status, RunStatus::Failed);
+    assert_eq!(
+        (result.total_tests, result.passed_tests, result.failed_tests),
+        (3, 2, 1)
+    );
+    assert_eq!(
+        provider
+            .ci
+            .get_artifact_url(&ctx, Some(&handle), "report.html")
+            .unwrap(),
+        format!("{}{BUILD}artifact/test_results/report.html", sim.url())
+    );
+    assert_eq!(
+        provider
+            .ci
+            .get_artifact_url(&ctx, Some(&handle), "missing.bin")
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        calls(&sim),
+        [
+            format!("GET {BUILD}api/json"),
+            format!("GET {BUILD}testReport/api/json"),
+            format!("GET {BUILD}api/json"),
+            format!("GET {BUILD}api/json"),
+        ]
+    );
+    let path = std::env::temp_dir();
+    assert_eq!(
+        provider
+            .ci
+            .upload_artifact(&ctx, Some(&handle), &path, "x")
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Unsupported
+    );
+}
