@@ -130,11 +130,12 @@ impl CiProvider for TravisProvider {
 
     fn create_test_run(&self, ctx: &RunContext) -> Result<RunHandle> {
         // The run is the job this process runs in: nothing to create.
+        let external_id = match &self.job_id {
+            Some(job) => job.clone(),
+            None => self.build_id(ctx)?.to_string(),
+        };
         Ok(RunHandle {
-            external_id: self
-                .job_id
-                .clone()
-                .unwrap_or(self.build_id(ctx)?.to_string()),
+            external_id,
             url: ctx.build_url.clone(),
         })
     }
