@@ -30,3 +30,9 @@ if ! python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("check-
   # jsonschema stays at the version pinned above.
   python3 -m pip install --quiet --disable-pip-version-check 'check-jsonschema==0.39.0' 'jsonschema==4.26.0'
 fi
+
+# JetBrains' own TeamCity service-message writer: the reference for our
+# escaping (core/tests/teamcity.rs).
+if ! python3 -c 'import teamcity.messages' >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check 'teamcity-messages==1.33'
+fi

@@ -45,6 +45,10 @@ schema_args() {
       echo "--builtin-schema vendor.gitlab-ci --data-transform gitlab-ci" ;;
     */workflows/*.yml | */workflows/*.yaml | */github-*.yml | */github-*.yaml)
       echo "--builtin-schema vendor.github-workflows" ;;
+    *circleci-config.yml | */.circleci/config.yml)
+      echo "--builtin-schema vendor.circle-ci" ;;
+    *travis.yml)
+      echo "--builtin-schema vendor.travis" ;;
     *) return 1 ;;
   esac
 }
@@ -111,6 +115,14 @@ reject typo/gitlab-ci.yml "'scirpt' was unexpected"
 sed '0,/^    when: always$/s//    when: sometimes/' "$gitlab" >"$scratch/when/gitlab-ci.yml"
 grep -q '^    when: sometimes$' "$scratch/when/gitlab-ci.yml" || not_ok "could not break $gitlab (when:)"
 reject when/gitlab-ci.yml "'sometimes' is not one of"
+
+mkdir -p "$scratch/circleci" "$scratch/travis"
+sed 's/^    parallelism: 4$/    parallelism: four/' examples/ci/circleci-config.yml >"$scratch/circleci/circleci-config.yml"
+grep -q '^    parallelism: four$' "$scratch/circleci/circleci-config.yml" || not_ok "could not break circleci-config.yml"
+reject circleci/circleci-config.yml "'four' is not of type 'integer'"
+sed 's/^os: linux$/os: lunix/' examples/ci/travis.yml >"$scratch/travis/travis.yml"
+grep -q '^os: lunix$' "$scratch/travis/travis.yml" || not_ok "could not break travis.yml"
+reject travis/travis.yml "'lunix' is not one of"
 
 # 3. The configuration gitlab-ci.yml writes, used as the example uses it.
 cargo build --quiet --locked -p testrelay --bin testrelay

@@ -15,6 +15,10 @@ use testrelay::{Config, ErrorKind, ProviderSettings, Secret};
 const GITHUB_TOKEN: &str = "ghp_tokenrule0123456789";
 const GITLAB_TOKEN: &str = "glpat-tokenrule0123456789";
 const JOB_TOKEN: &str = "glcbt-jobtoken0123456789";
+const JENKINS_TOKEN: &str = "jenkins-tokenrule-0123";
+const TEAMCITY_TOKEN: &str = "teamcity-tokenrule-0123";
+const CIRCLE_TOKEN: &str = "circle-tokenrule-0123";
+const TRAVIS_TOKEN: &str = "travis-tokenrule-0123";
 
 /// The variables that make detection see `ci`, with that CI's own API URL
 /// variables (where it has any) pointing at an internal http server.
@@ -83,6 +87,10 @@ fn every_ci_times_every_provider() {
     let tokens = [
         ("GITHUB_TOKEN", GITHUB_TOKEN),
         ("GITLAB_TOKEN", GITLAB_TOKEN),
+        ("JENKINS_API_TOKEN", JENKINS_TOKEN),
+        ("TEAMCITY_TOKEN", TEAMCITY_TOKEN),
+        ("CIRCLE_TOKEN", CIRCLE_TOKEN),
+        ("TRAVIS_TOKEN", TRAVIS_TOKEN),
     ];
     assert_eq!(CiSystem::DETECTION_ORDER.len(), 18);
     for ci in CiSystem::DETECTION_ORDER {
@@ -117,6 +125,47 @@ fn every_ci_times_every_provider() {
             endpoint_of("local", &config, &env),
             (String::new(), None),
             "local provider under {ci}"
+        );
+        // The CIs that host no code: their own server only inside their own
+        // CI, their own token only, never a code host's.
+        let own_server = |inside: CiSystem, url: &str| {
+            if ci == inside {
+                url.to_string()
+            } else {
+                String::new()
+            }
+        };
+        assert_eq!(
+            endpoint_of("jenkins", &config, &env),
+            (
+                own_server(CiSystem::Jenkins, "http://jenkins.internal"),
+                Some(JENKINS_TOKEN.to_string())
+            ),
+            "jenkins provider under {ci}"
+        );
+        assert_eq!(
+            endpoint_of("teamcity", &config, &env),
+            (
+                own_server(CiSystem::Teamcity, "http://teamcity.internal/app/rest"),
+                Some(TEAMCITY_TOKEN.to_string())
+            ),
+            "teamcity provider under {ci}"
+        );
+        assert_eq!(
+            endpoint_of("circleci", &config, &env),
+            (
+                "https://circleci.com/api/v2".to_string(),
+                Some(CIRCLE_TOKEN.to_string())
+            ),
+            "circleci provider under {ci}"
+        );
+        assert_eq!(
+            endpoint_of("travis", &config, &env),
+            (
+                "https://api.travis-ci.com".to_string(),
+                Some(TRAVIS_TOKEN.to_string())
+            ),
+            "travis provider under {ci}"
         );
     }
 }

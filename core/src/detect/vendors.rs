@@ -642,8 +642,17 @@ fn teamcity(b: &mut Builder<'_>) {
     props.put(b, Text::BuildId, "teamcity.build.id");
     b.set_from(Text::BuildNumber, "BUILD_NUMBER");
     b.set_from(Text::JobName, "TEAMCITY_BUILDCONF_NAME");
-    if let Some((server, server_source)) = props.get("teamcity.serverUrl") {
-        let server = server.to_string();
+    let server = props
+        .get("teamcity.serverUrl")
+        .map(|(s, source)| (s.to_string(), source))
+        .or_else(|| {
+            // Not set by TeamCity itself: a build parameter users export
+            // (`env.TEAMCITY_SERVER_URL=%teamcity.serverUrl%`).
+            b.var("TEAMCITY_SERVER_URL")
+                .map(|s| (s.trim().to_string(), "env TEAMCITY_SERVER_URL".to_string()))
+        })
+        .filter(|(s, _)| !s.is_empty());
+    if let Some((server, server_source)) = server {
         if let Some((id, id_source)) = props.get("teamcity.build.id") {
             b.put(
                 Text::BuildUrl,

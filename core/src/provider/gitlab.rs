@@ -84,6 +84,10 @@ pub struct GitlabProvider {
     /// (`CI_COMMIT_SHA`): in a merged-results pipeline the merge commit,
     /// not the MR head, and GitLab finds the pipeline only by its own.
     pipeline_sha: Option<String>,
+    /// The run's build id is a GitLab pipeline (inside GitLab CI); a code
+    /// host delegated to from another CI gets that CI's build id, which is
+    /// no pipeline of this project.
+    pipeline_ids: bool,
 }
 
 impl GitlabProvider {
@@ -129,6 +133,7 @@ impl GitlabProvider {
             context: setup.config.status_context.clone(),
             job_token_only,
             pipeline_sha,
+            pipeline_ids: setup.inside(CiSystem::GitlabCi),
         })
     }
 
@@ -157,7 +162,7 @@ impl GitlabProvider {
     /// joins a pipeline (a merged-results pipeline runs on a merge commit),
     /// else the head commit.
     fn status_sha<'a>(&'a self, ctx: &'a RunContext) -> Result<&'a str> {
-        match (&self.pipeline_sha, pipeline_id(ctx)) {
+        match (&self.pipeline_sha, self.pipeline(ctx)) {
             (Some(sha), Some(_)) => Ok(sha),
             _ => self.head_sha(ctx),
         }
@@ -173,6 +178,12 @@ impl GitlabProvider {
         })
     }
 
+    /// The pipeline the run's status joins: the run's build id, only inside
+    /// GitLab CI (delegated to from another CI, the build id is that CI's).
+    fn pipeline(&self, ctx: &RunContext) -> Option<u64> {
+        pipeline_id(ctx).filter(|_| self.pipeline_ids)
+    }
+
     /// Our commit status on the run's head commit (and pipeline), newest
     /// first, if GitLab has one.
     fn our_status(&self, ctx: &RunContext) -> Result<Option<Value>> {
@@ -182,7 +193,7 @@ impl GitlabProvider {
             self.project,
             url_encode(&self.context)
         );
-        if let Some(pipeline) = pipeline_id(ctx) {
+        if let Some(pipeline) = self.pipeline(ctx) {
             path.push_str(&format!("&pipeline_id={pipeline}"));
         }
         let statuses = self.pages(&path)?;
@@ -210,7 +221,7 @@ impl GitlabProvider {
         if let Some(url) = &ctx.build_url {
             body["target_url"] = json!(url);
         }
-        if let Some(pipeline) = pipeline_id(ctx) {
+        if let Some(pipeline) = self.pipeline(ctx) {
             body["pipeline_id"] = json!(pipeline);
         } else if let Some(branch) = &ctx.branch {
             body["ref"] = json!(branch);

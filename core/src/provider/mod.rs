@@ -22,10 +22,14 @@
 //! ([`endpoint`]). A capability a vendor lacks returns
 //! `ErrorKind::Unsupported`, never a fake success.
 
+mod circleci;
 pub mod endpoint;
 mod github;
 mod gitlab;
+mod jenkins;
 mod local;
+pub mod teamcity;
+mod travis;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -38,10 +42,14 @@ use crate::detect::{CiSystem, CodeHostKind, Detection, Env};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{RunStatus, TestRun, TestRunResult};
 
+pub use circleci::CircleciProvider;
 pub use endpoint::{Credential, Endpoint, TokenKind, TokenVariable, UrlOrigin};
 pub use github::GithubProvider;
 pub use gitlab::GitlabProvider;
+pub use jenkins::JenkinsProvider;
 pub use local::LocalProvider;
+pub use teamcity::TeamcityProvider;
+pub use travis::TravisProvider;
 
 /// What a provider can really do. Operations outside these return
 /// `ErrorKind::Unsupported`.
@@ -237,7 +245,24 @@ pub trait CiProvider: Send + Sync {
         let _ = update;
         Ok(false)
     }
+
+    /// The CI's live channel, for a CI that reads results from the build
+    /// log as they are printed (TeamCity's service messages): a callback the
+    /// Reporter adds to its event hooks when the run starts, so it sees
+    /// each case on the collector thread as the case is taken off the
+    /// queue (never inside `record`), each metric, and the end of the run.
+    /// `None` (the default) for a CI that shows progress through
+    /// `update_test_run` only.
+    fn live_channel(&self) -> Option<LiveChannel> {
+        None
+    }
 }
+
+/// A provider's live channel: called with every Reporter [`Event`]
+/// (see [`CiProvider::live_channel`]).
+///
+/// [`Event`]: crate::reporter::Event
+pub type LiveChannel = Arc<dyn Fn(&crate::reporter::Event<'_>) + Send + Sync>;
 
 /// A comment on a pull request, as [`CodeHost::list_comments`] returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -429,7 +454,15 @@ impl Registry {
     /// A registry with every built-in provider.
     pub fn with_builtins() -> Registry {
         let mut r = Registry::empty();
-        for spec in [local::spec(), github::spec(), gitlab::spec()] {
+        for spec in [
+            local::spec(),
+            github::spec(),
+            gitlab::spec(),
+            jenkins::spec(),
+            teamcity::spec(),
+            circleci::spec(),
+            travis::spec(),
+        ] {
             r.register_spec(spec);
         }
         r
@@ -636,7 +669,12 @@ mod tests {
     #[test]
     fn registry_knows_local_and_rejects_unknown() {
         let r = Registry::with_builtins();
-        assert_eq!(r.available(), ["github", "gitlab", "local"]);
+        assert_eq!(
+            r.available(),
+            [
+                "circleci", "github", "gitlab", "jenkins", "local", "teamcity", "travis"
+            ]
+        );
         let dir = tempfile::tempdir().unwrap();
         let config = Config {
             output_dir: dir.path().to_path_buf(),

@@ -261,13 +261,19 @@ impl ReporterBuilder {
             Some(path) => Some(History::open(path)?),
             None => None,
         };
+        // A CI that reads results from the build log (TeamCity) gets them
+        // as the collector takes them, through the same hooks as users.
+        let mut hooks = self.hooks;
+        if let Some(live) = provider.ci.live_channel() {
+            hooks.insert(0, live);
+        }
         let shared = Arc::new(Shared {
             run_key: ctx.run_key.clone(),
             config: config.clone(),
             ctx: ctx.clone(),
             env: env.clone(),
             deadline: crate::http::SharedDeadline::new(),
-            hooks: RwLock::new(self.hooks),
+            hooks: RwLock::new(hooks),
             progress: Mutex::new(Counts::default()),
             waits: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),

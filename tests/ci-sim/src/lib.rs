@@ -9,7 +9,15 @@
 //! - [`github`]: check runs, commit statuses, issue comments and release
 //!   assets under `/repos/`;
 //! - [`gitlab`]: commit statuses, merge request notes and generic packages
-//!   under `/api/v4/projects/`.
+//!   under `/api/v4/projects/`;
+//! - [`teamcity`]: builds, their comment, tags and artifact metadata under
+//!   `/app/rest/builds/`;
+//! - [`jenkins`]: the crumb issuer and builds (`api/json`, `testReport`,
+//!   `submitDescription`) under `/job/`;
+//! - [`circleci`]: jobs, stored test results and artifacts under
+//!   `/api/v2/project/`;
+//! - [`travis`]: builds and jobs (API v3) under `/travis/` (Jenkins owns
+//!   `/job/`).
 //!
 //! Recording and fault injection are shared: every request to a vendor path
 //! (admin routes excepted) is recorded, then the armed faults are tried, then
@@ -39,11 +47,15 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+pub mod circleci;
 pub mod faults;
 pub mod github;
 pub mod gitlab;
+pub mod jenkins;
 pub mod record;
 mod relay;
+pub mod teamcity;
+pub mod travis;
 mod vendor;
 mod wire;
 
@@ -53,10 +65,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 
+pub use circleci::{CircleciJob, CircleciState};
 pub use faults::{Fault, FaultKind, Matcher, Trigger};
 pub use github::GithubState;
 pub use gitlab::GitlabState;
+pub use jenkins::{JenkinsBuild, JenkinsState};
 pub use record::RecordedRequest;
+pub use teamcity::TeamcityState;
+pub use travis::{TravisItem, TravisState};
 
 use relay::RelayControl;
 use vendor::{Incoming, Vendor, Via};
@@ -68,6 +84,10 @@ fn vendors(options: &SimOptions) -> Vec<Box<dyn Vendor>> {
     vec![
         Box::new(github::Github::new(options)),
         Box::new(gitlab::Gitlab::new(options)),
+        Box::new(teamcity::Teamcity::new(options)),
+        Box::new(jenkins::Jenkins::new(options)),
+        Box::new(circleci::Circleci::new(options)),
+        Box::new(travis::Travis::new(options)),
     ]
 }
 
@@ -454,6 +474,69 @@ impl Simulator {
                 .map_err(|(_, message)| message)
         })
         .unwrap_or_else(|| Err("no GitLab emulation".to_owned()))
+    }
+
+    /// A snapshot of the emulated TeamCity's builds.
+    pub fn teamcity(&self) -> TeamcityState {
+        self.with_vendor(|tc: &mut teamcity::Teamcity| tc.snapshot())
+            .unwrap_or_default()
+    }
+
+    /// Accepts only `token` as a TeamCity token from now on.
+    pub fn set_teamcity_token(&self, token: Option<&str>) {
+        self.with_vendor(|tc: &mut teamcity::Teamcity| tc.token = token.map(str::to_owned));
+    }
+
+    /// Gives TeamCity build `id` the artifact `path`, as its agent would.
+    pub fn seed_teamcity_artifact(&self, id: u64, path: &str) {
+        self.with_vendor(|tc: &mut teamcity::Teamcity| tc.seed_artifact(id, path));
+    }
+
+    /// A snapshot of the emulated Jenkins.
+    pub fn jenkins(&self) -> JenkinsState {
+        self.with_vendor(|j: &mut jenkins::Jenkins| j.snapshot())
+            .unwrap_or_default()
+    }
+
+    /// Adds Jenkins build `path` (`/job/app/17/`).
+    pub fn seed_jenkins_build(&self, path: &str, build: JenkinsBuild) {
+        self.with_vendor(|j: &mut jenkins::Jenkins| j.seed_build(path, build));
+    }
+
+    /// Jenkins settings: the only `(user, token)` accepted (any when
+    /// `None`), whether POSTs need a crumb, whether anonymous users may
+    /// read builds.
+    pub fn set_jenkins(
+        &self,
+        credentials: Option<(&str, &str)>,
+        crumbs: bool,
+        anonymous_read: bool,
+    ) {
+        self.with_vendor(|j: &mut jenkins::Jenkins| {
+            j.credentials = credentials.map(|(u, t)| (u.to_owned(), t.to_owned()));
+            j.crumbs = crumbs;
+            j.anonymous_read = anonymous_read;
+        });
+    }
+
+    /// Adds CircleCI job `number` of project `slug` (`gh/octo/app`).
+    pub fn seed_circleci_job(&self, slug: &str, number: u64, job: CircleciJob) {
+        self.with_vendor(|c: &mut circleci::Circleci| c.seed_job(slug, number, job));
+    }
+
+    /// Accepts only `token` as a CircleCI token from now on.
+    pub fn set_circleci_token(&self, token: Option<&str>) {
+        self.with_vendor(|c: &mut circleci::Circleci| c.token = token.map(str::to_owned));
+    }
+
+    /// Adds Travis CI build `id` with its jobs.
+    pub fn seed_travis_build(&self, id: u64, build: TravisItem, jobs: Vec<(u64, TravisItem)>) {
+        self.with_vendor(|t: &mut travis::Travis| t.seed_build(id, build, jobs));
+    }
+
+    /// Accepts only `token` as a Travis CI token from now on.
+    pub fn set_travis_token(&self, token: Option<&str>) {
+        self.with_vendor(|t: &mut travis::Travis| t.token = token.map(str::to_owned));
     }
 
     /// Blocks until `POST /_sim/shutdown` (or [`Simulator::shutdown`] from
