@@ -22,6 +22,7 @@
 //! ([`endpoint`]). A capability a vendor lacks returns
 //! `ErrorKind::Unsupported`, never a fake success.
 
+mod azure;
 pub mod endpoint;
 mod github;
 mod gitlab;
@@ -38,6 +39,7 @@ use crate::detect::{CiSystem, CodeHostKind, Detection, Env};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{RunStatus, TestRun, TestRunResult};
 
+pub use azure::AzureProvider;
 pub use endpoint::{Credential, Endpoint, TokenKind, TokenVariable, UrlOrigin};
 pub use github::GithubProvider;
 pub use gitlab::GitlabProvider;
@@ -429,7 +431,7 @@ impl Registry {
     /// A registry with every built-in provider.
     pub fn with_builtins() -> Registry {
         let mut r = Registry::empty();
-        for spec in [local::spec(), github::spec(), gitlab::spec()] {
+        for spec in [local::spec(), github::spec(), gitlab::spec(), azure::spec()] {
             r.register_spec(spec);
         }
         r
@@ -636,7 +638,7 @@ mod tests {
     #[test]
     fn registry_knows_local_and_rejects_unknown() {
         let r = Registry::with_builtins();
-        assert_eq!(r.available(), ["github", "gitlab", "local"]);
+        assert_eq!(r.available(), ["azure", "github", "gitlab", "local"]);
         let dir = tempfile::tempdir().unwrap();
         let config = Config {
             output_dir: dir.path().to_path_buf(),
@@ -649,6 +651,8 @@ mod tests {
         let gitlab =
             crate::detect::detect(&crate::detect::Env::new().with_var("GITLAB_CI", "true"));
         assert_eq!(r.resolve_name("auto", &gitlab), "gitlab");
+        let azure = crate::detect::detect(&crate::detect::Env::new().with_var("TF_BUILD", "True"));
+        assert_eq!(r.resolve_name("auto", &azure), "azure");
         // A CI without a provider of its own falls back to local.
         let buildkite =
             crate::detect::detect(&crate::detect::Env::new().with_var("BUILDKITE", "true"));
