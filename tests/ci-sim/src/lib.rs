@@ -9,7 +9,9 @@
 //! - [`github`]: check runs, commit statuses, issue comments and release
 //!   assets under `/repos/`;
 //! - [`gitlab`]: commit statuses, merge request notes and generic packages
-//!   under `/api/v4/projects/`.
+//!   under `/api/v4/projects/`;
+//! - [`azure`]: Azure DevOps test runs, results and attachments, pull
+//!   request threads and statuses under `/{organization}/{project}/_apis/`.
 //!
 //! Recording and fault injection are shared: every request to a vendor path
 //! (admin routes excepted) is recorded, then the armed faults are tried, then
@@ -39,6 +41,7 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+pub mod azure;
 pub mod faults;
 pub mod github;
 pub mod gitlab;
@@ -53,6 +56,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 
+pub use azure::AzureState;
 pub use faults::{Fault, FaultKind, Matcher, Trigger};
 pub use github::GithubState;
 pub use gitlab::GitlabState;
@@ -68,6 +72,7 @@ fn vendors(options: &SimOptions) -> Vec<Box<dyn Vendor>> {
     vec![
         Box::new(github::Github::new(options)),
         Box::new(gitlab::Gitlab::new(options)),
+        Box::new(azure::Azure::new(options)),
     ]
 }
 
