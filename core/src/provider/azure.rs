@@ -112,6 +112,10 @@ pub(super) fn spec() -> ProviderSpec {
 #[derive(Debug)]
 pub struct AzureProvider {
     http: HttpClient,
+    /// The same API with one attempt a request, for the two requests Azure
+    /// cannot take twice (creating a run, adding results): after a lost
+    /// answer the provider looks at what arrived before sending again.
+    once: HttpClient,
     /// `/{organization}/{project}` or `/{project}` below the base URL,
     /// segments URL-encoded.
     prefix: String,
@@ -188,9 +192,13 @@ impl AzureProvider {
             } else {
                 Auth::Basic(String::new(), credential.secret.clone())
             };
-        let http = HttpClient::new(&setup.endpoint.api_url, auth, setup.config)?
+        let http = HttpClient::new(&setup.endpoint.api_url, auth.clone(), setup.config)?
             .with_header("accept", "application/json")
             .with_pagination(Pagination::ContinuationToken);
+        let mut single = setup.config.clone();
+        single.retry.max_attempts = 1;
+        let once = HttpClient::new(&setup.endpoint.api_url, auth, &single)?
+            .with_header("accept", "application/json");
         let host_role = match &det.code_host {
             Some(found) => found.kind == CodeHostKind::Azure,
             None => true,
@@ -203,6 +211,7 @@ impl AzureProvider {
         };
         Ok(AzureProvider {
             http,
+            once,
             prefix,
             repository: repository.map(|r| url_encode(&r)),
             host_role,
@@ -225,6 +234,16 @@ impl AzureProvider {
     fn send(&self, method: &str, path: &str, body: Body<'_>) -> Result<Response> {
         let resp = self
             .http
+            .send(method, path, body)
+            .map_err(explain_refused)?;
+        check_signed_in(method, &resp)?;
+        Ok(resp)
+    }
+
+    /// Sends a request Azure would carry out twice if it came twice, once.
+    fn send_once(&self, method: &str, path: &str, body: Body<'_>) -> Result<Response> {
+        let resp = self
+            .once
             .send(method, path, body)
             .map_err(explain_refused)?;
         check_signed_in(method, &resp)?;
@@ -304,13 +323,34 @@ impl AzureProvider {
             .iter()
             .filter(|c| !posted.contains(&identity(c)))
             .collect();
+        let path = self.url(&format!("test/Runs/{}/results", url_encode(id)));
         for batch in fresh.chunks(RESULTS_PER_REQUEST) {
             let body = Value::Array(batch.iter().map(|c| result_json(c)).collect());
-            if let Err(e) = self.send(
-                "POST",
-                &self.url(&format!("test/Runs/{}/results", url_encode(id))),
-                Body::Json(&body),
-            ) {
+            let sent = match self.send_once("POST", &path, Body::Json(&body)) {
+                Ok(_) => Ok(()),
+                // Refused before Azure did anything: send it again, waiting
+                // as the server asks.
+                Err(e) if e.kind() == ErrorKind::RateLimited => {
+                    self.send("POST", &path, Body::Json(&body)).map(drop)
+                }
+                // The answer is unknown (lost, 5xx, out of time): read what
+                // arrived, then send only the rest.
+                Err(e) if unknown_outcome(&e) => self.posted_on_server(id).and_then(|on_server| {
+                    posted = on_server;
+                    let rest: Vec<Value> = batch
+                        .iter()
+                        .filter(|c| !posted.contains(&identity(c)))
+                        .map(|c| result_json(c))
+                        .collect();
+                    if rest.is_empty() {
+                        return Ok(());
+                    }
+                    self.send("POST", &path, Body::Json(&Value::Array(rest)))
+                        .map(drop)
+                }),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = sent {
                 // What arrived is read again from Azure next time.
                 self.lock().remove(id);
                 return Err(e);
@@ -386,6 +426,12 @@ fn identity(case: &TestCase) -> (String, String) {
 /// The build the run belongs to, when the CI said (a number).
 fn build_id(ctx: &RunContext) -> Option<u64> {
     ctx.build_id.as_deref()?.trim().parse().ok()
+}
+
+/// Whether a request that failed with `e` may have been carried out (a
+/// lost answer, a server error, the deadline).
+fn unknown_outcome(e: &Error) -> bool {
+    matches!(e.kind(), ErrorKind::Connection | ErrorKind::Timeout)
 }
 
 /// Whether `token` has the shape of a JWT (the job's OAuth token).
@@ -507,15 +553,15 @@ fn vso_property(value: &str) -> String {
 }
 
 /// A logging-command message, escaped as the agent expects. A `##vso[` or
-/// `##[` inside it is broken with a zero-width space so that it cannot be
-/// read as a command of its own.
+/// `##[` inside it becomes `##vso\\[` / `##\\[` (as the CLI's terminal
+/// text does), so that it cannot be read as a command of its own.
 fn vso_data(value: &str) -> String {
     value
         .replace('%', "%AZP25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
-        .replace("##vso[", "#\u{200B}#vso[")
-        .replace("##[", "#\u{200B}#[")
+        .replace("##vso[", "##vso\\[")
+        .replace("##[", "##\\[")
 }
 
 /// `task.logissue` lines for the first failures.
@@ -603,9 +649,20 @@ impl CiProvider for AzureProvider {
         if let Some(build) = build_id(ctx) {
             body["build"] = json!({ "id": build.to_string() });
         }
-        let run = self
-            .send("POST", &self.url("test/runs"), Body::Json(&body))?
-            .json()?;
+        let path = self.url("test/runs");
+        let run = match self.send_once("POST", &path, Body::Json(&body)) {
+            Ok(resp) => resp.json()?,
+            Err(e) if e.kind() == ErrorKind::RateLimited => {
+                self.send("POST", &path, Body::Json(&body))?.json()?
+            }
+            // The answer is unknown: the run may exist. Find it before
+            // making one.
+            Err(e) if unknown_outcome(&e) => match self.find_run(ctx)? {
+                Some(existing) => return handle(&existing),
+                None => self.send("POST", &path, Body::Json(&body))?.json()?,
+            },
+            Err(e) => return Err(e),
+        };
         let created = handle(&run)?;
         self.lock()
             .insert(created.external_id.clone(), HashSet::new());
@@ -938,8 +995,8 @@ mod tests {
             lines[0],
             format!(
                 "##vso[task.logissue type=error;sourcepath=src/a%3Bb%5D.rs;linenumber=7;]{name}: \
-                 100%AZP25 bad]%0D%0A#\u{200B}#vso[task.complete result=Failed;]pwned \
-                 #\u{200B}#[error]x ;]"
+                 100%AZP25 bad]%0D%0A##vso\\[task.complete result=Failed;]pwned \
+                 ##\\[error]x ;]"
             )
         );
         for line in &lines {
