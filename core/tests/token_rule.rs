@@ -15,6 +15,8 @@ use testrelay::{Config, ErrorKind, ProviderSettings, Secret};
 const GITHUB_TOKEN: &str = "ghp_tokenrule0123456789";
 const GITLAB_TOKEN: &str = "glpat-tokenrule0123456789";
 const JOB_TOKEN: &str = "glcbt-jobtoken0123456789";
+const AZURE_PAT: &str = "azpat-tokenrule0123456789";
+const AZURE_JOB_TOKEN: &str = "eyJ0eXAi.eyJzdWIi.tokenrule";
 
 /// The variables that make detection see `ci`, with that CI's own API URL
 /// variables (where it has any) pointing at an internal http server.
@@ -83,6 +85,7 @@ fn every_ci_times_every_provider() {
     let tokens = [
         ("GITHUB_TOKEN", GITHUB_TOKEN),
         ("GITLAB_TOKEN", GITLAB_TOKEN),
+        ("AZURE_DEVOPS_EXT_PAT", AZURE_PAT),
     ];
     assert_eq!(CiSystem::DETECTION_ORDER.len(), 18);
     for ci in CiSystem::DETECTION_ORDER {
@@ -113,11 +116,42 @@ fn every_ci_times_every_provider() {
             (gitlab.to_string(), Some(GITLAB_TOKEN.to_string())),
             "gitlab provider under {ci}"
         );
+        let azure = if ci == CiSystem::AzurePipelines {
+            "http://azure.internal/org"
+        } else {
+            "https://dev.azure.com"
+        };
+        assert_eq!(
+            endpoint_of("azure", &config, &env),
+            (azure.to_string(), Some(AZURE_PAT.to_string())),
+            "azure provider under {ci}"
+        );
         assert_eq!(
             endpoint_of("local", &config, &env),
             (String::new(), None),
             "local provider under {ci}"
         );
+    }
+}
+
+#[test]
+fn the_azure_job_token_is_read_only_inside_azure_pipelines() {
+    for ci in CiSystem::DETECTION_ORDER {
+        let env = env_for(ci, &[("SYSTEM_ACCESSTOKEN", AZURE_JOB_TOKEN)]);
+        let registry = Registry::with_builtins();
+        let spec = registry.spec("azure").unwrap();
+        let endpoint = resolve(spec, &Config::default(), true, &env, &detect(&env)).unwrap();
+        match ci {
+            CiSystem::AzurePipelines => {
+                let credential = endpoint.credential.expect("the job token inside Azure");
+                assert_eq!(credential.kind, TokenKind::Job);
+                assert_eq!(credential.secret.expose(), AZURE_JOB_TOKEN);
+            }
+            _ => assert!(
+                endpoint.credential.is_none(),
+                "{ci} sent SYSTEM_ACCESSTOKEN"
+            ),
+        }
     }
 }
 
