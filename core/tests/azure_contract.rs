@@ -67,7 +67,15 @@ fn config(sim: &Simulator, dir: &Path) -> Config {
         "azure".into(),
         ProviderSettings {
             api_url: Some(format!("{}/org", sim.url())),
-            token: Some(Secret::new("azure-contract-pat")),
+            // A JWT-shaped token, sent as `Bearer` (the job's
+            // System.AccessToken): the description's operations accept only
+            // its `oauth2` scheme. Its `accessToken` scheme (Basic, a PAT)
+            // is declared but no operation lists it, although Microsoft
+            // documents PATs for every route; a PAT changes nothing else in
+            // a request than the `Authorization` header.
+            token: Some(Secret::new(
+                "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJjb250cmFjdCJ9.c2ln",
+            )),
             ..ProviderSettings::default()
         },
     );
