@@ -23,6 +23,7 @@
 //! `ErrorKind::Unsupported`, never a fake success.
 
 mod azure;
+mod bitbucket;
 pub mod endpoint;
 mod github;
 mod gitlab;
@@ -40,6 +41,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{RunStatus, TestRun, TestRunResult};
 
 pub use azure::AzureProvider;
+pub use bitbucket::BitbucketProvider;
 pub use endpoint::{Credential, Endpoint, TokenKind, TokenVariable, UrlOrigin};
 pub use github::GithubProvider;
 pub use gitlab::GitlabProvider;
@@ -431,7 +433,13 @@ impl Registry {
     /// A registry with every built-in provider.
     pub fn with_builtins() -> Registry {
         let mut r = Registry::empty();
-        for spec in [local::spec(), github::spec(), gitlab::spec(), azure::spec()] {
+        for spec in [
+            local::spec(),
+            github::spec(),
+            gitlab::spec(),
+            azure::spec(),
+            bitbucket::spec(),
+        ] {
             r.register_spec(spec);
         }
         r
@@ -638,7 +646,10 @@ mod tests {
     #[test]
     fn registry_knows_local_and_rejects_unknown() {
         let r = Registry::with_builtins();
-        assert_eq!(r.available(), ["azure", "github", "gitlab", "local"]);
+        assert_eq!(
+            r.available(),
+            ["azure", "bitbucket", "github", "gitlab", "local"]
+        );
         let dir = tempfile::tempdir().unwrap();
         let config = Config {
             output_dir: dir.path().to_path_buf(),
@@ -653,6 +664,10 @@ mod tests {
         assert_eq!(r.resolve_name("auto", &gitlab), "gitlab");
         let azure = crate::detect::detect(&crate::detect::Env::new().with_var("TF_BUILD", "True"));
         assert_eq!(r.resolve_name("auto", &azure), "azure");
+        let bitbucket = crate::detect::detect(
+            &crate::detect::Env::new().with_var("BITBUCKET_BUILD_NUMBER", "7"),
+        );
+        assert_eq!(r.resolve_name("auto", &bitbucket), "bitbucket");
         // A CI without a provider of its own falls back to local.
         let buildkite =
             crate::detect::detect(&crate::detect::Env::new().with_var("BUILDKITE", "true"));
