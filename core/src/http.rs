@@ -328,7 +328,6 @@ pub struct HttpClient {
     auth: Auth,
     retry: RetryPolicy,
     request_secs: u64,
-    timeouts: crate::config::Timeouts,
     extra_headers: Vec<(&'static str, String)>,
     pagination: Pagination,
     sleeper: Sleeper,
@@ -360,13 +359,21 @@ impl HttpClient {
             ));
         }
         let t = &config.timeouts;
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(t.connect_secs)))
+            .timeout_recv_response(Some(Duration::from_secs(t.read_secs)))
+            .timeout_global(Some(Duration::from_secs(t.request_secs)))
+            .user_agent(concat!("testrelay/", env!("CARGO_PKG_VERSION")))
+            .proxy(ureq::Proxy::try_from_env())
+            .build()
+            .into();
         Ok(HttpClient {
-            agent: agent(&config.timeouts, ureq::Proxy::try_from_env()),
+            agent,
             base,
             auth,
             retry: config.retry.clone(),
             request_secs: t.request_secs,
-            timeouts: t.clone(),
             extra_headers: Vec::new(),
             pagination: Pagination::Link,
             sleeper: std::thread::sleep,
@@ -377,22 +384,6 @@ impl HttpClient {
     pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> HttpClient {
         self.extra_headers.push((name, value.into()));
         self
-    }
-
-    /// Sends every request through the HTTP proxy at `proxy` instead of
-    /// the one the environment names (Bitbucket Pipelines' Code Insights
-    /// proxy).
-    ///
-    /// Errors: `Configuration` when `proxy` is not a proxy URL.
-    pub fn with_proxy(mut self, proxy: &str) -> Result<HttpClient> {
-        let parsed = ureq::Proxy::new(proxy).map_err(|e| {
-            Error::new(
-                ErrorKind::Configuration,
-                format!("proxy `{}`: {e}", strip_url_credentials(proxy)),
-            )
-        })?;
-        self.agent = agent(&self.timeouts, Some(parsed));
-        Ok(self)
     }
 
     /// Sets how lists continue on the next page (default: `Link`).
@@ -634,19 +625,6 @@ impl HttpClient {
         }
         text
     }
-}
-
-/// The transport with `timeouts`, through `proxy` when there is one.
-fn agent(timeouts: &crate::config::Timeouts, proxy: Option<ureq::Proxy>) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_connect(Some(Duration::from_secs(timeouts.connect_secs)))
-        .timeout_recv_response(Some(Duration::from_secs(timeouts.read_secs)))
-        .timeout_global(Some(Duration::from_secs(timeouts.request_secs)))
-        .user_agent(concat!("testrelay/", env!("CARGO_PKG_VERSION")))
-        .proxy(proxy)
-        .build()
-        .into()
 }
 
 /// Percent-encodes `s` for a path segment or a query value (everything but
