@@ -15,11 +15,13 @@
 //! Tokens: a repository, project or workspace access token (Bearer) in
 //! `BITBUCKET_ACCESS_TOKEN`, or an app password in `BITBUCKET_APP_PASSWORD`
 //! with its user in `BITBUCKET_USERNAME` (Basic); the seed's `BB_ACCESS_TOKEN`,
-//! `BB_APP_PASSWORD` and `BB_USERNAME` are read too. Inside Bitbucket
-//! Pipelines, without a token, the Code Insights requests go through the
-//! Pipelines proxy (`http://localhost:29418`) without credentials, as
-//! Atlassian documents; statuses, comments and downloads need a token and
-//! are refused with the fix.
+//! `BB_APP_PASSWORD` and `BB_USERNAME` are read too. A token is needed
+//! inside Bitbucket Pipelines too: Atlassian's credential-free proxy for
+//! Code Insights (`http://localhost:29418`) takes plain forward-proxy
+//! requests (`GET http://api.bitbucket.org/2.0/… HTTP/1.1`), and testrelay's
+//! HTTP transport (ureq) reaches every proxy through a `CONNECT` tunnel,
+//! which such a proxy cannot add its credentials to; without a token the
+//! provider is refused with the fix.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -37,9 +39,8 @@ use crate::model::{RunStatus, TestCase, TestRun, TestRunResult};
 
 /// The public API.
 const API_URL: &str = "https://api.bitbucket.org/2.0";
-/// The Pipelines proxy for Code Insights, and the API as seen through it.
+/// The Pipelines proxy for Code Insights (not used: see the module docs).
 pub const PIPELINES_PROXY: &str = "http://localhost:29418";
-const PROXIED_API_URL: &str = "http://api.bitbucket.org/2.0";
 /// Annotations a request, and a report.
 const ANNOTATIONS_PER_REQUEST: usize = 100;
 const ANNOTATIONS_PER_REPORT: usize = 1_000;
@@ -90,7 +91,7 @@ pub(super) fn spec() -> ProviderSpec {
 pub struct BitbucketProvider {
     /// The API with the token; `None` without one.
     http: Option<HttpClient>,
-    /// Code Insights: the API with the token, or the Pipelines proxy.
+    /// Code Insights: the API with the token.
     insights: HttpClient,
     /// `/repositories/{workspace}/{slug}`.
     repo_path: String,
@@ -140,11 +141,17 @@ impl BitbucketProvider {
                 ),
                 HttpClient::new(&setup.endpoint.api_url, auth, config)?,
             ),
-            None if setup.inside(CiSystem::BitbucketPipelines) => (
-                None,
-                HttpClient::new(PROXIED_API_URL, Auth::None, config)?
-                    .with_proxy(PIPELINES_PROXY)?,
-            ),
+            None if setup.inside(CiSystem::BitbucketPipelines) => {
+                return Err(Error::new(
+                    ErrorKind::Configuration,
+                    format!(
+                        "the bitbucket provider needs a token: Bitbucket Pipelines' \
+                         credential-free proxy for Code Insights ({PIPELINES_PROXY}) takes \
+                         plain forward-proxy requests, which testrelay's HTTP transport does \
+                         not send (it tunnels through proxies); {TOKEN_FIX}"
+                    ),
+                ));
+            }
             None => {
                 return Err(Error::new(
                     ErrorKind::Configuration,
