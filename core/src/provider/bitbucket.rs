@@ -459,6 +459,8 @@ impl CiProvider for BitbucketProvider {
             ..TestRun::default()
         };
         self.put_report(ctx, &id, &run, "PENDING")?;
+        // The build status shows the run in progress until it closes.
+        self.set_build_status(ctx, BuildState::Pending, "testrelay: tests are running")?;
         Ok(RunHandle {
             external_id: id,
             url: Some(format!(

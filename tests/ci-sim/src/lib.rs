@@ -11,7 +11,10 @@
 //! - [`gitlab`]: commit statuses, merge request notes and generic packages
 //!   under `/api/v4/projects/`;
 //! - [`azure`]: Azure DevOps test runs, results and attachments, pull
-//!   request threads and statuses under `/{organization}/{project}/_apis/`.
+//!   request threads and statuses under `/{organization}/{project}/_apis/`;
+//! - [`bitbucket`]: Bitbucket Cloud Code Insights reports and annotations,
+//!   build statuses, pull request comments and Downloads under
+//!   `/2.0/repositories/`.
 //!
 //! Recording and fault injection are shared: every request to a vendor path
 //! (admin routes excepted) is recorded, then the armed faults are tried, then
@@ -42,6 +45,7 @@
 
 mod admin;
 pub mod azure;
+pub mod bitbucket;
 pub mod faults;
 pub mod github;
 pub mod gitlab;
@@ -57,6 +61,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 
 pub use azure::AzureState;
+pub use bitbucket::BitbucketState;
 pub use faults::{Fault, FaultKind, Matcher, Trigger};
 pub use github::GithubState;
 pub use gitlab::GitlabState;
@@ -73,6 +78,7 @@ fn vendors(options: &SimOptions) -> Vec<Box<dyn Vendor>> {
         Box::new(github::Github::new(options)),
         Box::new(gitlab::Gitlab::new(options)),
         Box::new(azure::Azure::new(options)),
+        Box::new(bitbucket::Bitbucket::new(options)),
     ]
 }
 
