@@ -16,6 +16,7 @@ const GITHUB_TOKEN: &str = "ghp_tokenrule0123456789";
 const GITLAB_TOKEN: &str = "glpat-tokenrule0123456789";
 const JOB_TOKEN: &str = "glcbt-jobtoken0123456789";
 const AZURE_PAT: &str = "azpat-tokenrule0123456789";
+const BITBUCKET_TOKEN: &str = "bbat-tokenrule0123456789";
 const AZURE_JOB_TOKEN: &str = "eyJ0eXAi.eyJzdWIi.tokenrule";
 
 /// The variables that make detection see `ci`, with that CI's own API URL
@@ -86,6 +87,7 @@ fn every_ci_times_every_provider() {
         ("GITHUB_TOKEN", GITHUB_TOKEN),
         ("GITLAB_TOKEN", GITLAB_TOKEN),
         ("AZURE_DEVOPS_EXT_PAT", AZURE_PAT),
+        ("BITBUCKET_ACCESS_TOKEN", BITBUCKET_TOKEN),
     ];
     assert_eq!(CiSystem::DETECTION_ORDER.len(), 18);
     for ci in CiSystem::DETECTION_ORDER {
@@ -125,6 +127,15 @@ fn every_ci_times_every_provider() {
             endpoint_of("azure", &config, &env),
             (azure.to_string(), Some(AZURE_PAT.to_string())),
             "azure provider under {ci}"
+        );
+        // Bitbucket Cloud has one API; no CI variable names another.
+        assert_eq!(
+            endpoint_of("bitbucket", &config, &env),
+            (
+                "https://api.bitbucket.org/2.0".to_string(),
+                Some(BITBUCKET_TOKEN.to_string())
+            ),
+            "bitbucket provider under {ci}"
         );
         assert_eq!(
             endpoint_of("local", &config, &env),
