@@ -594,7 +594,10 @@ impl CodeHost for BitbucketProvider {
             .build_url
             .clone()
             .unwrap_or_else(|| format!("https://bitbucket.org/{}/commits/{sha}", self.repository));
+        // `type` is required by Bitbucket's published description of every
+        // object; the API itself does not insist.
         let body = json!({
+            "type": "commitstatus",
             "key": status_key(&self.context),
             "state": status_state(state),
             "name": self.context,
@@ -639,7 +642,10 @@ impl CodeHost for BitbucketProvider {
             .send(
                 "POST",
                 &path,
-                Body::Json(&json!({ "content": { "raw": comment_body(body) } })),
+                Body::Json(&json!({
+                    "type": "pullrequest_comment",
+                    "content": { "raw": comment_body(body) },
+                })),
             )
             .map_err(explain_refused)?
             .json()?;
@@ -657,7 +663,10 @@ impl CodeHost for BitbucketProvider {
             .send(
                 "PUT",
                 &format!("{path}/{}", url_encode(id)),
-                Body::Json(&json!({ "content": { "raw": comment_body(body) } })),
+                Body::Json(&json!({
+                    "type": "pullrequest_comment",
+                    "content": { "raw": comment_body(body) },
+                })),
             )
             .map_err(explain_refused)?
             .json()?;
