@@ -314,12 +314,14 @@ fn a_retried_create_finds_its_run_by_name_and_build() {
         ]
     );
     assert_eq!(sim.azure().runs.len(), 1, "{:?}", sim.azure().runs);
-    // The same run again (a retried job): found by name and build.
+    assert_eq!(sim.azure().runs[0].results.len(), 1);
+    // A rerun of the finished job (same build) gets a run of its own: the
+    // completed one takes no more results.
     sim.clear_requests();
     let second = run(
         config(&sim, dir.path()),
         pipeline_env(),
-        [case(1, CaseStatus::Passed)],
+        [case(1, CaseStatus::Passed), case(2, CaseStatus::Passed)],
     );
     assert!(
         second.not_delivered.is_empty(),
@@ -327,10 +329,14 @@ fn a_retried_create_finds_its_run_by_name_and_build() {
         second.not_delivered
     );
     let az = sim.azure();
-    assert_eq!(az.runs.len(), 1, "no new run for a retry");
-    assert_eq!(az.runs[0].build_id.as_deref(), Some("42"));
-    // The result the first run posted is not posted again.
-    assert_eq!(az.runs[0].results.len(), 1, "{:?}", az.runs[0].results);
+    assert_eq!(az.runs.len(), 2);
+    assert_eq!(
+        az.runs[0].results.len(),
+        1,
+        "the first run is left as it was"
+    );
+    assert_eq!(az.runs[1].results.len(), 2);
+    assert_eq!(az.runs[1].build_id.as_deref(), Some("42"));
     let list = &sim.requests()[0];
     assert_eq!(list.method, "GET");
     assert_eq!(

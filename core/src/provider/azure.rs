@@ -5,7 +5,7 @@
 //!
 //! | testrelay | Azure DevOps |
 //! |---|---|
-//! | test run (create) | `POST {project}/_apis/test/runs`: `automated: true`, `state: InProgress`, `build.id`; a retried create finds the run by name among the build's runs (`buildUri=vstfs:///Build/Build/{id}`) |
+//! | test run (create) | `POST {project}/_apis/test/runs`: `automated: true`, `state: InProgress`, `build.id`; a retried create finds the open run by name among the build's runs (`buildUri=vstfs:///Build/Build/{id}`); a rerun of a finished job gets a run of its own |
 //! | live progress | `POST …/test/Runs/{id}/results`, only the results not posted yet, ≤ 1,000 a request, so the Tests tab fills during the run |
 //! | close | the remaining results, then `PATCH …/test/runs/{id}` `state: Completed` |
 //! | artifacts | test-run attachments: `POST …/test/Runs/{id}/attachments`, the file base64-encoded in `stream`; larger than [`ATTACHMENT_MAX_BYTES`] is refused before anything is sent |
@@ -269,8 +269,10 @@ impl AzureProvider {
         format!("test/runs/{}", url_encode(id))
     }
 
-    /// The newest run named `ctx.name` of the run's build, if any.
-    fn find_run(&self, ctx: &RunContext) -> Result<Option<Value>> {
+    /// The newest run named `ctx.name` of the run's build, if any; with
+    /// `open_only`, only one not completed yet (a rerun of a finished job
+    /// gets a run of its own: a completed run takes no more results).
+    fn find_run(&self, ctx: &RunContext, open_only: bool) -> Result<Option<Value>> {
         let Some(build) = build_id(ctx) else {
             return Ok(None);
         };
@@ -280,6 +282,7 @@ impl AzureProvider {
         Ok(runs
             .into_iter()
             .filter(|r| r["name"].as_str() == Some(ctx.name.as_str()))
+            .filter(|r| !open_only || !matches!(r["state"].as_str(), Some("Completed" | "Aborted")))
             .max_by_key(|r| r["id"].as_u64().unwrap_or(0)))
     }
 
@@ -375,7 +378,7 @@ impl AzureProvider {
         if let Some(h) = handle {
             return Ok(h.external_id.clone());
         }
-        match self.find_run(ctx)? {
+        match self.find_run(ctx, false)? {
             Some(run) => Ok(id_of(&run)?.to_string()),
             None => Err(Error::new(
                 ErrorKind::Connection,
@@ -638,7 +641,7 @@ impl CiProvider for AzureProvider {
                 url: run["webAccessUrl"].as_str().map(String::from),
             })
         };
-        if let Some(existing) = self.find_run(ctx)? {
+        if let Some(existing) = self.find_run(ctx, true)? {
             return handle(&existing);
         }
         let mut body = json!({
@@ -657,7 +660,7 @@ impl CiProvider for AzureProvider {
             }
             // The answer is unknown: the run may exist. Find it before
             // making one.
-            Err(e) if unknown_outcome(&e) => match self.find_run(ctx)? {
+            Err(e) if unknown_outcome(&e) => match self.find_run(ctx, true)? {
                 Some(existing) => return handle(&existing),
                 None => self.send("POST", &path, Body::Json(&body))?.json()?,
             },
