@@ -89,9 +89,9 @@ pub(super) fn spec() -> ProviderSpec {
 /// The Bitbucket provider. Thread-safe.
 #[derive(Debug)]
 pub struct BitbucketProvider {
-    /// The API with the token; `None` without one.
-    http: Option<HttpClient>,
-    /// Code Insights: the API with the token.
+    /// The API, with `NextInBody` pagination.
+    http: HttpClient,
+    /// The API for Code Insights (single requests).
     insights: HttpClient,
     /// `/repositories/{workspace}/{slug}`.
     repo_path: String,
@@ -135,10 +135,8 @@ impl BitbucketProvider {
         });
         let (http, insights) = match auth {
             Some(auth) => (
-                Some(
-                    HttpClient::new(&setup.endpoint.api_url, auth.clone(), config)?
-                        .with_pagination(Pagination::NextInBody),
-                ),
+                HttpClient::new(&setup.endpoint.api_url, auth.clone(), config)?
+                    .with_pagination(Pagination::NextInBody),
                 HttpClient::new(&setup.endpoint.api_url, auth, config)?,
             ),
             None if setup.inside(CiSystem::BitbucketPipelines) => {
@@ -165,19 +163,6 @@ impl BitbucketProvider {
             repo_path,
             repository,
             context: config.status_context.clone(),
-        })
-    }
-
-    /// The API client with the token, or the refusal with the fix.
-    fn api(&self, what: &str) -> Result<&HttpClient> {
-        self.http.as_ref().ok_or_else(|| {
-            Error::new(
-                ErrorKind::Permission,
-                format!(
-                    "{what} not posted: the Pipelines proxy carries only Code Insights; \
-                     {TOKEN_FIX}"
-                ),
-            )
         })
     }
 
@@ -440,13 +425,12 @@ impl CiProvider for BitbucketProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        let token = self.http.is_some();
         Capabilities {
             test_runs: true,
             live_updates: true,
-            build_status: token,
-            pr_comments: token,
-            artifacts: token,
+            build_status: true,
+            pr_comments: true,
+            artifacts: true,
             annotations: true,
             local_files: false,
         }
@@ -497,7 +481,7 @@ impl CiProvider for BitbucketProvider {
         path: &Path,
         name: &str,
     ) -> Result<ArtifactRef> {
-        let http = self.api("the artifact was")?;
+        let http = &self.http;
         let size = std::fs::metadata(path)
             .map_err(|e| Error::io("reading the artifact", path, e))?
             .len();
@@ -533,7 +517,7 @@ impl CiProvider for BitbucketProvider {
         _handle: Option<&RunHandle>,
         name: &str,
     ) -> Result<String> {
-        let http = self.api("the artifact URL was")?;
+        let http = &self.http;
         let file = Self::download_name(ctx, name);
         let all = http
             .get_all_pages(&format!("{}/downloads?pagelen=100", self.repo_path))
@@ -588,7 +572,7 @@ impl CodeHost for BitbucketProvider {
         state: BuildState,
         description: &str,
     ) -> Result<()> {
-        let http = self.api("the build status was")?;
+        let http = &self.http;
         let sha = self.head_sha(ctx)?;
         let url = ctx
             .build_url
@@ -619,7 +603,7 @@ impl CodeHost for BitbucketProvider {
 
     fn list_comments(&self, ctx: &RunContext) -> Result<Vec<HostComment>> {
         let path = self.comments_path(ctx)?;
-        let http = self.api("the pull request comment was")?;
+        let http = &self.http;
         let comments = http
             .get_all_pages(&format!("{path}?pagelen=100"))
             .map_err(explain_refused)?;
@@ -637,7 +621,7 @@ impl CodeHost for BitbucketProvider {
 
     fn create_comment(&self, ctx: &RunContext, body: &str) -> Result<CommentRef> {
         let path = self.comments_path(ctx)?;
-        let http = self.api("the pull request comment was")?;
+        let http = &self.http;
         let made = http
             .send(
                 "POST",
@@ -658,7 +642,7 @@ impl CodeHost for BitbucketProvider {
 
     fn update_comment(&self, ctx: &RunContext, id: &str, body: &str) -> Result<CommentRef> {
         let path = self.comments_path(ctx)?;
-        let http = self.api("the pull request comment was")?;
+        let http = &self.http;
         let made = http
             .send(
                 "PUT",
