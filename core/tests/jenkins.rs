@@ -266,7 +266,7 @@ fn without_credentials_the_build_is_left_alone_and_the_receipt_says_why_once() {
 }
 
 #[test]
-fn a_bitbucket_repository_is_named_in_the_receipt_until_its_code_host_exists() {
+fn a_bitbucket_repository_without_a_bitbucket_token_is_named_in_the_receipt() {
     let sim = Simulator::start().unwrap();
     sim.set_jenkins(Some((JENKINS_USER, JENKINS_TOKEN)), true, false);
     sim.seed_jenkins_build(BUILD, JenkinsBuild::default());
@@ -301,8 +301,11 @@ fn a_bitbucket_repository_is_named_in_the_receipt_until_its_code_host_exists() {
         .map(|n| (n.operation.as_str(), n.kind))
         .collect();
     assert_eq!(said, [("status, comment", ErrorKind::Unsupported)]);
+    // The code host is Bitbucket: its own token would add them, never GitHub's.
     assert!(
-        summary.not_delivered[0].message.contains("bitbucket.org"),
+        summary.not_delivered[0]
+            .message
+            .contains("BITBUCKET_ACCESS_TOKEN"),
         "{}",
         summary.not_delivered[0].message
     );

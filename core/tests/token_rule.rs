@@ -19,6 +19,9 @@ const JENKINS_TOKEN: &str = "jenkins-tokenrule-0123";
 const TEAMCITY_TOKEN: &str = "teamcity-tokenrule-0123";
 const CIRCLE_TOKEN: &str = "circle-tokenrule-0123";
 const TRAVIS_TOKEN: &str = "travis-tokenrule-0123";
+const AZURE_PAT: &str = "azpat-tokenrule0123456789";
+const BITBUCKET_TOKEN: &str = "bbat-tokenrule0123456789";
+const AZURE_JOB_TOKEN: &str = "eyJ0eXAi.eyJzdWIi.tokenrule";
 
 /// The variables that make detection see `ci`, with that CI's own API URL
 /// variables (where it has any) pointing at an internal http server.
@@ -91,6 +94,8 @@ fn every_ci_times_every_provider() {
         ("TEAMCITY_TOKEN", TEAMCITY_TOKEN),
         ("CIRCLE_TOKEN", CIRCLE_TOKEN),
         ("TRAVIS_TOKEN", TRAVIS_TOKEN),
+        ("AZURE_DEVOPS_EXT_PAT", AZURE_PAT),
+        ("BITBUCKET_ACCESS_TOKEN", BITBUCKET_TOKEN),
     ];
     assert_eq!(CiSystem::DETECTION_ORDER.len(), 18);
     for ci in CiSystem::DETECTION_ORDER {
@@ -120,6 +125,25 @@ fn every_ci_times_every_provider() {
             endpoint_of("gitlab", &config, &env),
             (gitlab.to_string(), Some(GITLAB_TOKEN.to_string())),
             "gitlab provider under {ci}"
+        );
+        let azure = if ci == CiSystem::AzurePipelines {
+            "http://azure.internal/org"
+        } else {
+            "https://dev.azure.com"
+        };
+        assert_eq!(
+            endpoint_of("azure", &config, &env),
+            (azure.to_string(), Some(AZURE_PAT.to_string())),
+            "azure provider under {ci}"
+        );
+        // Bitbucket Cloud has one API; no CI variable names another.
+        assert_eq!(
+            endpoint_of("bitbucket", &config, &env),
+            (
+                "https://api.bitbucket.org/2.0".to_string(),
+                Some(BITBUCKET_TOKEN.to_string())
+            ),
+            "bitbucket provider under {ci}"
         );
         assert_eq!(
             endpoint_of("local", &config, &env),
@@ -167,6 +191,27 @@ fn every_ci_times_every_provider() {
             ),
             "travis provider under {ci}"
         );
+    }
+}
+
+#[test]
+fn the_azure_job_token_is_read_only_inside_azure_pipelines() {
+    for ci in CiSystem::DETECTION_ORDER {
+        let env = env_for(ci, &[("SYSTEM_ACCESSTOKEN", AZURE_JOB_TOKEN)]);
+        let registry = Registry::with_builtins();
+        let spec = registry.spec("azure").unwrap();
+        let endpoint = resolve(spec, &Config::default(), true, &env, &detect(&env)).unwrap();
+        match ci {
+            CiSystem::AzurePipelines => {
+                let credential = endpoint.credential.expect("the job token inside Azure");
+                assert_eq!(credential.kind, TokenKind::Job);
+                assert_eq!(credential.secret.expose(), AZURE_JOB_TOKEN);
+            }
+            _ => assert!(
+                endpoint.credential.is_none(),
+                "{ci} sent SYSTEM_ACCESSTOKEN"
+            ),
+        }
     }
 }
 

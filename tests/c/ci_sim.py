@@ -75,7 +75,9 @@ def check(state):
     expect("<!-- testrelay" in comments[0]["body"], "comment marker", comments)
     requests = get(url + "/_sim/requests")
     expect(requests, "requests were recorded", requests)
-    for r in requests:
+    # The same simulator serves the other vendors' C tests (c_azure,
+    # c_bitbucket), each with its own token: only GitHub's requests count.
+    for r in (r for r in requests if r["path"].startswith("/repos/")):
         auth = [v for k, v in r["headers"] if k.lower() == "authorization"]
         expect(auth and TOKEN in auth[0], "every request carries the token", r)
     print(f"simulator saw {len(requests)} requests: ok")

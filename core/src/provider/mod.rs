@@ -22,6 +22,8 @@
 //! ([`endpoint`]). A capability a vendor lacks returns
 //! `ErrorKind::Unsupported`, never a fake success.
 
+mod azure;
+mod bitbucket;
 mod circleci;
 pub mod endpoint;
 mod github;
@@ -42,6 +44,8 @@ use crate::detect::{CiSystem, CodeHostKind, Detection, Env};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{RunStatus, TestRun, TestRunResult};
 
+pub use azure::AzureProvider;
+pub use bitbucket::BitbucketProvider;
 pub use circleci::CircleciProvider;
 pub use endpoint::{Credential, Endpoint, TokenKind, TokenVariable, UrlOrigin};
 pub use github::GithubProvider;
@@ -458,6 +462,8 @@ impl Registry {
             local::spec(),
             github::spec(),
             gitlab::spec(),
+            azure::spec(),
+            bitbucket::spec(),
             jenkins::spec(),
             teamcity::spec(),
             circleci::spec(),
@@ -672,7 +678,15 @@ mod tests {
         assert_eq!(
             r.available(),
             [
-                "circleci", "github", "gitlab", "jenkins", "local", "teamcity", "travis"
+                "azure",
+                "bitbucket",
+                "circleci",
+                "github",
+                "gitlab",
+                "jenkins",
+                "local",
+                "teamcity",
+                "travis"
             ]
         );
         let dir = tempfile::tempdir().unwrap();
@@ -687,6 +701,12 @@ mod tests {
         let gitlab =
             crate::detect::detect(&crate::detect::Env::new().with_var("GITLAB_CI", "true"));
         assert_eq!(r.resolve_name("auto", &gitlab), "gitlab");
+        let azure = crate::detect::detect(&crate::detect::Env::new().with_var("TF_BUILD", "True"));
+        assert_eq!(r.resolve_name("auto", &azure), "azure");
+        let bitbucket = crate::detect::detect(
+            &crate::detect::Env::new().with_var("BITBUCKET_BUILD_NUMBER", "7"),
+        );
+        assert_eq!(r.resolve_name("auto", &bitbucket), "bitbucket");
         // A CI without a provider of its own falls back to local.
         let buildkite =
             crate::detect::detect(&crate::detect::Env::new().with_var("BUILDKITE", "true"));

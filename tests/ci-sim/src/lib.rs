@@ -18,6 +18,11 @@
 //!   `/api/v2/project/`;
 //! - [`travis`]: builds and jobs (API v3) under `/travis/` (Jenkins owns
 //!   `/job/`).
+//! - [`azure`]: Azure DevOps test runs, results and attachments, pull
+//!   request threads and statuses under `/{organization}/{project}/_apis/`;
+//! - [`bitbucket`]: Bitbucket Cloud Code Insights reports and annotations,
+//!   build statuses, pull request comments and Downloads under
+//!   `/2.0/repositories/`.
 //!
 //! Recording and fault injection are shared: every request to a vendor path
 //! (admin routes excepted) is recorded, then the armed faults are tried, then
@@ -47,6 +52,8 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+pub mod azure;
+pub mod bitbucket;
 pub mod circleci;
 pub mod faults;
 pub mod github;
@@ -65,6 +72,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 
+pub use azure::AzureState;
+pub use bitbucket::BitbucketState;
 pub use circleci::{CircleciJob, CircleciState};
 pub use faults::{Fault, FaultKind, Matcher, Trigger};
 pub use github::GithubState;
@@ -88,6 +97,8 @@ fn vendors(options: &SimOptions) -> Vec<Box<dyn Vendor>> {
         Box::new(jenkins::Jenkins::new(options)),
         Box::new(circleci::Circleci::new(options)),
         Box::new(travis::Travis::new(options)),
+        Box::new(azure::Azure::new(options)),
+        Box::new(bitbucket::Bitbucket::new(options)),
     ]
 }
 
