@@ -9,7 +9,9 @@
 
 mod history_cmd;
 mod logger;
+mod out;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -161,13 +163,9 @@ fn main() -> ExitCode {
         Command::Detect { json } => {
             let detection = testrelay::detect(&testrelay::Env::from_process());
             if json {
-                serde_json::to_string_pretty(&detection)
-                    .map(|text| println!("{text}"))
-                    .map(|()| ExitCode::SUCCESS)
-                    .map_err(Error::from)
+                out::emit_json(&detection)
             } else {
-                print!("{}", detection.to_human());
-                Ok(ExitCode::SUCCESS)
+                out::emit(&detection.to_human())
             }
         }
         Command::Run {
@@ -185,7 +183,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("testrelay: {err}");
+            out::warn(&format!("testrelay: {err}"));
             if err.kind() == ErrorKind::Internal {
                 ExitCode::from(3)
             } else {
@@ -226,9 +224,9 @@ fn deliver(run: TestRun, status: Option<RunStatus>, common: &Common) -> Result<R
     }
     let summary = reporter.finish(Duration::from_secs(config.timeouts.finish_secs))?;
     if common.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        out::emit_json(&summary)?;
     } else {
-        print_summary(&run, &summary);
+        out::emit(&summary_text(&run, &summary))?;
     }
     Ok(summary)
 }
@@ -285,10 +283,10 @@ fn run_command(
         }
     }
     if paths.is_empty() && !junit.is_empty() {
-        eprintln!(
+        out::warn(&format!(
             "testrelay: the command wrote no report matching {}",
             junit.join(", ")
-        );
+        ));
     }
     let run = load_all(&paths)?;
     let outcome = if timed_out {
@@ -338,35 +336,48 @@ fn tests_failed(fail_on: FailOn, c: &testrelay::Counts) -> bool {
 fn flush(force: bool, common: &Common) -> Result<ExitCode, Error> {
     let config = build_config(common)?;
     let report = testrelay::reporter::flush(&config, force)?;
+    let pending: usize = report
+        .runs
+        .iter()
+        .flat_map(|run| &run.receipt.not_delivered)
+        .map(|p| usize::from(p.pending))
+        .sum();
     if common.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        out::emit_json(&report)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let mut text = String::new();
     if report.runs.is_empty() && report.skipped_live.is_empty() {
-        println!("Nothing to deliver: the outbox is empty.");
+        text.push_str("Nothing to deliver: the outbox is empty.\n");
     }
-    let mut pending = 0;
     for run in &report.runs {
         let state = if run.abandoned {
             " (its process died; closed as error)"
         } else {
             ""
         };
-        println!("{}{state}", run.run_key);
+        let _ = writeln!(text, "{}{state}", line(&run.run_key));
         for d in &run.receipt.delivered {
-            println!("  delivered {}", d.operation);
+            let _ = writeln!(text, "  delivered {}", line(&d.operation));
         }
         for p in &run.receipt.not_delivered {
-            pending += usize::from(p.pending);
-            println!(
+            let _ = writeln!(
+                text,
                 "  not delivered: {} ({}): {}",
-                p.operation, p.kind, p.message
+                line(&p.operation),
+                p.kind,
+                line(&p.message)
             );
         }
     }
     for key in &report.skipped_live {
-        println!("{key}: left alone, its process is still running (use --force)");
+        let _ = writeln!(
+            text,
+            "{}: left alone, its process is still running (use --force)",
+            line(key)
+        );
     }
+    out::emit(&text)?;
     Ok(if pending > 0 {
         ExitCode::from(1)
     } else {
@@ -466,11 +477,16 @@ fn find_reports(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
-fn print_summary(run: &TestRun, summary: &RunSummary) {
+/// The human summary of a finished run. Every value from the run goes
+/// through [`line`], so it stays on its line; [`out::emit`] then makes the
+/// whole text safe.
+fn summary_text(run: &TestRun, summary: &RunSummary) -> String {
     let r = &summary.result;
-    println!(
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
         "{}: {} — {} tests: {} passed, {} failed, {} errors, {} skipped, {} flaky in {}",
-        summary.run_name,
+        line(&summary.run_name),
         r.status.as_str().to_uppercase(),
         r.total_tests,
         r.passed_tests,
@@ -482,24 +498,26 @@ fn print_summary(run: &TestRun, summary: &RunSummary) {
     );
     let failures: Vec<_> = run.failures().collect();
     if !failures.is_empty() {
-        println!("\nFailures:");
+        s.push_str("\nFailures:\n");
         for case in failures.iter().take(20) {
             let location = match (&case.file, case.line) {
-                (Some(f), Some(l)) => format!(" ({f}:{l})"),
-                (Some(f), None) => format!(" ({f})"),
+                (Some(f), Some(l)) => format!(" ({}:{l})", line(f)),
+                (Some(f), None) => format!(" ({})", line(f)),
                 _ => String::new(),
             };
-            println!(
+            let _ = writeln!(
+                s,
                 "  {} [{}]{location}",
-                case.full_name(),
+                line(&case.full_name()),
                 case.status.as_str()
             );
             if let Some(first) = case.message.as_deref().and_then(|m| m.lines().next()) {
-                println!("      {}", truncate(first, 200));
+                let _ = writeln!(s, "      {}", line(&truncate(first, 200)));
             }
         }
         if failures.len() > 20 {
-            println!(
+            let _ = writeln!(
+                s,
                 "  ... and {} more failures (see the reports)",
                 failures.len() - 20
             );
@@ -507,26 +525,27 @@ fn print_summary(run: &TestRun, summary: &RunSummary) {
     }
     let slowest = run.slowest(5);
     if !slowest.is_empty() {
-        println!("\nSlowest:");
+        s.push_str("\nSlowest:\n");
         for case in slowest {
-            println!(
+            let _ = writeln!(
+                s,
                 "  {:>10}  {}",
                 report::markdown::format_duration(case.duration_seconds),
-                case.full_name()
+                line(&case.full_name())
             );
         }
     }
-    println!("\nProvider: {}", summary.provider);
+    let _ = writeln!(s, "\nProvider: {}", line(&summary.provider));
     for path in &summary.reports {
-        println!("  wrote {}", path.display());
+        let _ = writeln!(s, "  wrote {}", line(&path.display().to_string()));
     }
     for d in &summary.delivered {
         let url = d
             .url
             .as_deref()
-            .map(|u| format!(" ({u})"))
+            .map(|u| format!(" ({})", line(u)))
             .unwrap_or_default();
-        println!("  delivered {}{url}", d.operation);
+        let _ = writeln!(s, "  delivered {}{url}", line(&d.operation));
     }
     for p in &summary.not_delivered {
         let pending = if p.pending {
@@ -534,11 +553,21 @@ fn print_summary(run: &TestRun, summary: &RunSummary) {
         } else {
             ""
         };
-        println!(
+        let _ = writeln!(
+            s,
             "  not delivered: {} ({}): {}{pending}",
-            p.operation, p.kind, p.message
+            line(&p.operation),
+            p.kind,
+            line(&p.message)
         );
     }
+    s
+}
+
+/// A value shown inside one line of human output: control characters
+/// (line breaks included) made visible.
+fn line(text: &str) -> std::borrow::Cow<'_, str> {
+    testrelay::text::visible_line(text)
 }
 
 fn truncate(s: &str, max: usize) -> String {
