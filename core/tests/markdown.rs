@@ -685,3 +685,42 @@ fn long_backtick_runs_cannot_end_a_code_span() {
         "{flaky_names:?}"
     );
 }
+
+/// cmark-gfm keeps a code fence's length in a byte: a message line of 255
+/// or more backticks closed any fence, and the lines after it were
+/// Markdown. Found by the random test above.
+#[test]
+fn very_long_backtick_lines_cannot_close_a_message_block() {
+    let mut cases = Vec::new();
+    for message in [
+        format!("{}\n# h1\n<img src=x>", "`".repeat(276)),
+        format!("a{}b\n{}\n<img src=x>", "`".repeat(300), "`".repeat(256)),
+        format!(
+            "{}\n{}\n<img src=x> @octocat",
+            "`".repeat(300),
+            "~".repeat(300)
+        ),
+    ] {
+        let mut c = case("c", "t", CaseStatus::Failed, 1.0);
+        c.message = Some(message);
+        cases.push(c);
+    }
+    let run = TestRun {
+        status: RunStatus::Failed,
+        cases,
+        ..TestRun::default()
+    };
+    let opts = MarkdownOptions {
+        report_url: Some("https://ci.test/run/1".into()),
+        marker: Some("<!-- testrelay:k -->".into()),
+        ..MarkdownOptions::default()
+    };
+    let md = render_markdown(&run, &opts);
+    assert_eq!(
+        injection_problems(std::slice::from_ref(&md)),
+        [Vec::<String>::new()],
+        "{md}"
+    );
+    let seen = render_gfm(&md);
+    assert_eq!(seen["pre"].as_array().unwrap().len(), 3, "{md}");
+}

@@ -19,12 +19,16 @@
 //!   run of [`SPAN_BACKTICKS_MAX`] or more backticks is written between
 //!   spans, as `&#96;` entities (text, never a fence);
 //! - messages go into fenced code blocks whose fence is longer than any
-//!   backtick run in the message (fenced blocks have no such limit);
+//!   backtick run in the message; cmark-gfm caps a fence at 255, so a
+//!   message with a line of 255 or more backticks is fenced differently
+//!   (see `block_fence`);
 //! - the title, unless it is only letters, digits, spaces, `-` and `_`,
 //!   is a code span too: escaping alone cannot stop GitHub's @-mentions and
 //!   autolinked `www.`/`https://`/e-mail text;
 //! - control characters are made visible ([`crate::text::visible`]: ESC as
 //!   `␛`), so the files are as safe to `cat` as to render.
+
+use std::borrow::Cow;
 
 use crate::history::analysis::diff::RunDiff;
 use crate::model::{CaseStatus, RunStatus, TestCase, TestRun};
@@ -42,6 +46,9 @@ const DIFF_LISTED: usize = 20;
 /// span's fence must be longer than every run inside it, and cmark-gfm
 /// leaves a fence of more than 80 backticks unclosed (text, not code).
 pub const SPAN_BACKTICKS_MAX: usize = 32;
+/// Longest code-block fence cmark-gfm tells apart (it stores the length in
+/// a byte): any line of this many fence characters closes a block.
+const FENCE_MAX: usize = 255;
 
 /// What [`render_markdown`] produces and how large it may get.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -445,11 +452,11 @@ fn fenced(text: &str) -> String {
         body = &body[..i];
     }
     let cut = body.len() < trimmed.len();
-    let fence = "`".repeat(longest_backtick_run(body).max(2) + 1);
+    let (fence, body) = block_fence(body);
     let mut s = String::with_capacity(body.len() + 2 * fence.len() + 8);
     s.push_str(&fence);
     s.push('\n');
-    s.push_str(body);
+    s.push_str(&body);
     if cut {
         s.push_str("\n…");
     }
@@ -457,6 +464,51 @@ fn fenced(text: &str) -> String {
     s.push_str(&fence);
     s.push('\n');
     s
+}
+
+/// The fence for a code block holding `body`, and the body to put inside.
+///
+/// Usually backticks, one more than the longest backtick run in the body.
+/// cmark-gfm keeps a fence's length in a byte (at most 255), so a line of
+/// 255 or more backticks would close any backtick fence: then the fence is
+/// longer than the longest line made of backticks alone (the only lines
+/// that can close it), or made of tildes, or, when the body has lines of
+/// 255 or more of both, those backtick lines are indented by four spaces
+/// (a closing fence is indented by three at most).
+fn block_fence(body: &str) -> (String, Cow<'_, str>) {
+    let any_run = longest_backtick_run(body);
+    if any_run < FENCE_MAX {
+        return ("`".repeat(any_run.max(2) + 1), Cow::Borrowed(body));
+    }
+    let closing_run = |fence_char: char| {
+        body.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && l.chars().all(|c| c == fence_char))
+            .map(str::len)
+            .max()
+            .unwrap_or(0)
+    };
+    for fence_char in ['`', '~'] {
+        let run = closing_run(fence_char);
+        if run < FENCE_MAX {
+            return (
+                fence_char.to_string().repeat(run.max(2) + 1),
+                Cow::Borrowed(body),
+            );
+        }
+    }
+    let indented: Vec<String> = body
+        .lines()
+        .map(|l| {
+            let t = l.trim();
+            if t.len() >= FENCE_MAX && t.chars().all(|c| c == '`') {
+                format!("    {l}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    ("`".repeat(FENCE_MAX), Cow::Owned(indented.join("\n")))
 }
 
 /// `text` as an inline code span; in a table cell `|` is escaped too.
