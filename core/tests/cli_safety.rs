@@ -231,3 +231,72 @@ fn a_plain_run_is_unchanged() {
         "{shown}"
     );
 }
+
+/// A user error (exit 2, one line naming the problem), never a panic (101)
+/// or an abort.
+fn assert_user_error(out: &Output, needle: &str) {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(needle), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn numbers_out_of_range_are_user_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = repo("tests/data/junit/nextest.xml");
+    let config = dir.path().join("c.json");
+    std::fs::write(
+        &config,
+        r#"{"timeouts": {"finish_secs": 18446744073709551615}}"#,
+    )
+    .unwrap();
+    let out = report(dir.path(), &input, &["--config", "c.json"]);
+    assert_user_error(&out, "timeouts.finish_secs");
+
+    let out = run(cli(dir.path()).args(["run", "--timeout", "18446744073709551615", "--", "true"]));
+    assert_user_error(&out, "--timeout");
+}
+
+#[test]
+fn an_empty_history_path_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.json"), r#"{"history_path": ""}"#).unwrap();
+    let out = run(cli(dir.path())
+        .arg("report")
+        .arg(repo("tests/data/junit/nextest.xml"))
+        .args(["--config", "c.json", "--output-dir", "out"]));
+    assert_user_error(&out, "`history_path` is empty");
+    assert!(!text(&out.stderr).contains("journal"));
+}
+
+/// `split` with an enormous shard count answers at once, within a 256 MB
+/// address-space limit (it used to allocate a record per shard: 400 MB
+/// for ten million, an abort for a hundred billion, a panic for 2^64 - 1).
+#[cfg(target_os = "linux")]
+#[test]
+fn split_memory_does_not_grow_with_the_shard_count() {
+    let dir = tempfile::tempdir().unwrap();
+    for (shards, index, expected) in [
+        ("18446744073709551615", "0", "fast\n"),
+        ("100000000000", "1", "slow\n"),
+        ("10000000", "9999999", ""),
+    ] {
+        let script = format!(
+            "ulimit -v 262144 && exec \"$0\" split --shards {shards} --index {index} --history none.db slow fast"
+        );
+        let out = run(Command::new("sh")
+            .current_dir(dir.path())
+            .arg("-c")
+            .arg(script)
+            .arg(env!("CARGO_BIN_EXE_testrelay")));
+        assert!(
+            out.status.success(),
+            "{shards}: {:?} {}",
+            out.status,
+            text(&out.stderr)
+        );
+        // No history: both get the same estimate; names in order.
+        assert_eq!(text(&out.stdout), expected, "{shards}/{index}");
+    }
+}

@@ -75,7 +75,14 @@ impl History {
     /// file is not a SQLite database, is a damaged one, belongs to another
     /// application, or was written by a newer testrelay. The message says
     /// what the file is and how to recover; the file is left untouched.
+    /// `InvalidArgument` for an empty path (SQLite would open a private
+    /// temporary database instead).
     pub fn open(path: &Path) -> Result<History> {
+        if path.as_os_str().is_empty() {
+            return Err(Error::invalid(
+                "the history path is empty: give the history file's path",
+            ));
+        }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .map_err(|e| Error::io("creating the history directory", parent, e))?;

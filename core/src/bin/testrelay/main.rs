@@ -59,9 +59,9 @@ enum Command {
         /// written during the run are read.
         #[arg(long)]
         junit: Vec<String>,
-        /// Kill the command after this many seconds and report the run as
-        /// timed out.
-        #[arg(long)]
+        /// Kill the command after this many seconds (1 to 31536000, a
+        /// year) and report the run as timed out.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
         timeout: Option<u64>,
         #[command(flatten)]
         common: Common,
@@ -252,7 +252,9 @@ fn run_command(
                 format!("could not start `{}`: {e}", command[0]),
             )
         })?;
-    let deadline = timeout.map(|t| std::time::Instant::now() + Duration::from_secs(t));
+    // The range is checked by clap; an unrepresentable deadline means none.
+    let deadline =
+        timeout.and_then(|t| std::time::Instant::now().checked_add(Duration::from_secs(t)));
     let (status, timed_out) = loop {
         if let Some(status) = child
             .try_wait()
