@@ -7,6 +7,7 @@
 //! 2 a user error (bad arguments, unreadable or malformed input, bad config);
 //! 3 an internal error.
 
+mod child;
 mod history_cmd;
 mod logger;
 mod out;
@@ -152,6 +153,7 @@ enum FailOn {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logger::init();
+    child::ignore_file_size_signal();
     let result = match cli.command {
         Command::Report { files, common } => {
             expand_inputs(&files).and_then(|paths| load_and_report(&paths, &common))
@@ -239,9 +241,7 @@ fn run_command(
 ) -> Result<ExitCode, Error> {
     build_config(common)?;
     let started = std::time::SystemTime::now();
-    let mut child = std::process::Command::new(&command[0])
-        .args(&command[1..])
-        .spawn()
+    let mut child = child::spawn(std::process::Command::new(&command[0]).args(&command[1..]))
         .map_err(|e| {
             Error::new(
                 if e.kind() == std::io::ErrorKind::NotFound {
@@ -255,20 +255,26 @@ fn run_command(
     // The range is checked by clap; an unrepresentable deadline means none.
     let deadline =
         timeout.and_then(|t| std::time::Instant::now().checked_add(Duration::from_secs(t)));
-    let (status, timed_out) = loop {
-        if let Some(status) = child
-            .try_wait()
-            .map_err(|e| Error::new(ErrorKind::Io, format!("waiting for `{}`: {e}", command[0])))?
-        {
-            break (Some(status), false);
+    let waited = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Ok((Some(status), false)),
+            Ok(None) => {}
+            Err(e) => {
+                child::kill_group(&mut child);
+                break Err(Error::new(
+                    ErrorKind::Io,
+                    format!("waiting for `{}`: {e}", command[0]),
+                ));
+            }
         }
         if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
-            let _ = child.kill();
-            let _ = child.wait();
-            break (None, true);
+            child::kill_group(&mut child);
+            break Ok((None, true));
         }
         std::thread::sleep(Duration::from_millis(20));
     };
+    child::finished();
+    let (status, timed_out) = waited?;
     // Reports older than the run are someone else's.
     let cutoff = started - Duration::from_secs(1);
     let mut paths = Vec::new();
