@@ -598,3 +598,34 @@ fn local_provider_is_a_real_default() {
         ErrorKind::NotFound
     );
 }
+
+#[test]
+fn a_new_run_removes_the_previous_runs_reports() {
+    // A run that dies before `finish` must not leave the previous run's
+    // reports beside its own state, as if they were its own.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path());
+    let first = Reporter::builder(cfg.clone())
+        .env(Env::new())
+        .start()
+        .unwrap();
+    first.record(case(1, CaseStatus::Failed)).unwrap();
+    let summary = first.finish(Duration::from_secs(60)).unwrap();
+    assert_eq!(summary.reports.len(), testrelay::report::REPORT_FILES.len());
+    for name in testrelay::report::REPORT_FILES {
+        assert!(cfg.output_dir.join(name).is_file(), "{name}");
+    }
+    std::fs::write(cfg.output_dir.join("mine.xml"), "<keep/>").unwrap();
+
+    let second = Reporter::builder(cfg.clone())
+        .env(Env::new())
+        .start()
+        .unwrap();
+    second.record(case(2, CaseStatus::Passed)).unwrap();
+    drop(second); // dies without finishing
+    for name in testrelay::report::REPORT_FILES {
+        assert!(!cfg.output_dir.join(name).exists(), "{name} is stale");
+    }
+    // Only our reports go; other files stay.
+    assert!(cfg.output_dir.join("mine.xml").is_file());
+}
