@@ -73,6 +73,7 @@ impl Drop for Reap {
     fn drop(&mut self) {
         let _ = Command::new("kill")
             .args(["-KILL", &self.0.to_string()])
+            .stderr(Stdio::null())
             .status();
     }
 }
@@ -127,4 +128,27 @@ fn an_interrupt_reaches_the_command_and_the_run_is_still_reported() {
     );
     // testrelay reported the (empty, failed) run after the command exited.
     assert!(dir.path().join("out/run.json").is_file());
+}
+
+/// With `ulimit -f`, a write past the limit used to kill testrelay with
+/// SIGXFSZ, silently. Now the write fails and testrelay says so, with the
+/// exit code for storage that cannot take more (4, not the user error 2).
+#[test]
+fn a_file_size_limit_is_an_error_that_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/junit/nextest.xml");
+    let out = Command::new("sh")
+        .current_dir(dir.path())
+        .arg("-c")
+        .arg("ulimit -f 4 && exec \"$0\" report \"$1\" --history h.db --output-dir out")
+        .arg(env!("CARGO_BIN_EXE_testrelay"))
+        .arg(&input)
+        .env("CI", "false")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{:?}: {err}", out.status);
+    assert!(err.starts_with("testrelay: history "), "{err}");
+    assert!(err.contains("file-size limit"), "{err}");
 }

@@ -279,8 +279,7 @@ impl ReporterBuilder {
                 status: RunStatus::Running,
                 ..RunRecord::default()
             };
-            h.begin_run(&record)?;
-            delivery::register_operations(h, &shared)?;
+            delivery::register_operations(h, &shared, &record)?;
         }
         // The reports in the output directory are the previous run's: gone
         // now, so a crash before `finish` cannot leave them beside this

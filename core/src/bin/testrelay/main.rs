@@ -5,7 +5,9 @@
 //! `flush` left operations pending; for `run`, the command's own status
 //! (124 when `--timeout` killed it);
 //! 2 a user error (bad arguments, unreadable or malformed input, bad config);
-//! 3 an internal error.
+//! 3 an internal error; 4 results could not be stored: a full disk or
+//! quota, a file-size limit, or the history's disk failing (nothing is
+//! wrong with the input; free space, then `testrelay flush`).
 
 mod child;
 mod history_cmd;
@@ -188,6 +190,8 @@ fn main() -> ExitCode {
             out::warn(&format!("testrelay: {err}"));
             if err.kind() == ErrorKind::Internal {
                 ExitCode::from(3)
+            } else if err.is_storage_failure() {
+                ExitCode::from(4)
             } else {
                 ExitCode::from(2)
             }
