@@ -22,3 +22,9 @@ if ! python3 -c 'import junitparser, jsonschema, cmarkgfm' >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check \
     'junitparser==5.0.3' 'jsonschema==4.26.0' 'cmarkgfm==2025.10.22'
 fi
+
+# The fuzzers (scripts/fuzz.sh, run by CI) need cargo-fuzz; it works on the
+# stable toolchain with `--sanitizer none`.
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  cargo install cargo-fuzz --locked --version 0.13.2
+fi
