@@ -23,8 +23,9 @@ if ! python3 -c 'import junitparser, jsonschema, cmarkgfm' >/dev/null 2>&1; then
     'junitparser==5.0.3' 'jsonschema==4.26.0' 'cmarkgfm==2025.10.22'
 fi
 
-# The fuzzers (scripts/fuzz.sh, run by CI) need cargo-fuzz; it works on the
-# stable toolchain with `--sanitizer none`.
-if ! command -v cargo-fuzz >/dev/null 2>&1; then
+# The fuzzers (scripts/fuzz.sh, run by CI when TESTRELAY_FUZZ_SECONDS is
+# set) need cargo-fuzz; it works on the stable toolchain with
+# `--sanitizer none`. scripts/fuzz.sh installs it too when missing.
+if [ -n "${TESTRELAY_FUZZ_SECONDS:-}" ] && ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked --version 0.13.2
 fi
