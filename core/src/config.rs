@@ -48,6 +48,14 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::report::junit::JunitProfile;
 use crate::report::results::SameNameCases;
 
+/// Largest time limit or interval in seconds (one day): larger values are
+/// mistakes, and would overflow the clock arithmetic.
+pub const DAY_SECS: u64 = 86_400;
+/// Largest backoff in milliseconds (one hour).
+const HOUR_MS: u64 = 3_600_000;
+/// Most attempts per CI API call.
+const MAX_ATTEMPTS: u32 = 100;
+
 /// A credential. Its `Debug` and `Display` print `***`, and it serializes
 /// as `"***"`, so it cannot leak through logs, reports or error messages.
 /// Use [`Secret::expose`] only where the value goes on the wire.
@@ -324,6 +332,41 @@ impl Config {
         if self.comment_budget_bytes < 256 {
             return bad("`comment_budget_bytes` must be at least 256");
         }
+        if self
+            .history_path
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            return bad(
+                "`history_path` is empty: give the history file's path, or null to turn the history off",
+            );
+        }
+        if self.retry.max_attempts > MAX_ATTEMPTS {
+            return bad(&format!(
+                "`retry.max_attempts` is {}; at most {MAX_ATTEMPTS}",
+                self.retry.max_attempts
+            ));
+        }
+        let (t, r) = (&self.timeouts, &self.retry);
+        let limits = [
+            ("timeouts.connect_secs", t.connect_secs, DAY_SECS),
+            ("timeouts.read_secs", t.read_secs, DAY_SECS),
+            ("timeouts.request_secs", t.request_secs, DAY_SECS),
+            ("timeouts.finish_secs", t.finish_secs, DAY_SECS),
+            ("update_interval_secs", self.update_interval_secs, DAY_SECS),
+            ("retry.initial_backoff_ms", r.initial_backoff_ms, HOUR_MS),
+            ("retry.max_backoff_ms", r.max_backoff_ms, HOUR_MS),
+            (
+                "retry.secondary_rate_limit_wait_secs",
+                r.secondary_rate_limit_wait_secs,
+                HOUR_MS / 1000,
+            ),
+        ];
+        for (key, value, max) in limits {
+            if value > max {
+                return bad(&format!("`{key}` is {value}; at most {max}"));
+            }
+        }
         Ok(())
     }
 }
@@ -363,6 +406,58 @@ mod tests {
         assert!(err.to_string().contains("pdf"));
         let c = Config::from_json(r#"{"history_path": null}"#).unwrap();
         assert_eq!(c.history_path, None);
+    }
+
+    #[test]
+    fn numbers_out_of_range_and_empty_paths_name_their_key() {
+        for (json, key) in [
+            (
+                r#"{"timeouts": {"finish_secs": 18446744073709551615}}"#,
+                "timeouts.finish_secs",
+            ),
+            (
+                r#"{"timeouts": {"connect_secs": 86401}}"#,
+                "timeouts.connect_secs",
+            ),
+            (
+                r#"{"timeouts": {"read_secs": 100000}}"#,
+                "timeouts.read_secs",
+            ),
+            (
+                r#"{"timeouts": {"request_secs": 100000}}"#,
+                "timeouts.request_secs",
+            ),
+            (
+                r#"{"update_interval_secs": 18446744073709551615}"#,
+                "update_interval_secs",
+            ),
+            (
+                r#"{"retry": {"max_backoff_ms": 18446744073709551615}}"#,
+                "retry.max_backoff_ms",
+            ),
+            (
+                r#"{"retry": {"initial_backoff_ms": 3600001}}"#,
+                "retry.initial_backoff_ms",
+            ),
+            (
+                r#"{"retry": {"secondary_rate_limit_wait_secs": 3601}}"#,
+                "retry.secondary_rate_limit_wait_secs",
+            ),
+            (
+                r#"{"retry": {"max_attempts": 4294967295}}"#,
+                "retry.max_attempts",
+            ),
+            (r#"{"history_path": ""}"#, "history_path"),
+        ] {
+            let err = Config::from_json(json).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Configuration, "{json}");
+            assert!(err.message().contains(&format!("`{key}`")), "{json}: {err}");
+        }
+        let err = Config::from_json(r#"{"history_path": ""}"#).unwrap_err();
+        assert!(err.message().contains("is empty"), "{err}");
+        assert!(!err.message().contains("journal"), "{err}");
+        let ok = r#"{"timeouts": {"finish_secs": 86400}, "retry": {"max_attempts": 100}}"#;
+        assert!(Config::from_json(ok).is_ok());
     }
 
     #[test]

@@ -179,6 +179,45 @@ impl Error {
         Error::new(ErrorKind::Unsupported, message)
     }
 
+    /// True when the cause is storage that cannot take more: a full disk
+    /// or quota, a file-size limit (`ulimit -f`), or SQLite failing to
+    /// write the history (`SQLITE_FULL`, `SQLITE_IOERR`). Nothing is wrong
+    /// with the input then; the command line exits with code 4.
+    pub fn is_storage_failure(&self) -> bool {
+        let mut cause = self
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static));
+        while let Some(err) = cause {
+            if let Some(io) = err.downcast_ref::<std::io::Error>()
+                && matches!(
+                    io.kind(),
+                    std::io::ErrorKind::StorageFull
+                        | std::io::ErrorKind::FileTooLarge
+                        | std::io::ErrorKind::QuotaExceeded
+                )
+            {
+                return true;
+            }
+            if let Some(rusqlite::Error::SqliteFailure(e, _)) =
+                err.downcast_ref::<rusqlite::Error>()
+                && matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure
+                )
+            {
+                return true;
+            }
+            if let Some(inner) = err.downcast_ref::<Error>() {
+                if inner.is_storage_failure() {
+                    return true;
+                }
+            }
+            cause = err.source();
+        }
+        false
+    }
+
     /// An I/O error about `path`, with the action that failed ("reading", "writing", ...).
     pub fn io(action: &str, path: &std::path::Path, err: std::io::Error) -> Error {
         let kind = if err.kind() == std::io::ErrorKind::NotFound {
@@ -225,6 +264,41 @@ mod tests {
         assert_eq!(ErrorKind::from_code(0), None);
         assert_eq!(ErrorKind::RateLimited.symbol(), "TR_RATE_LIMITED");
         assert_eq!(ErrorKind::Internal.code(), 13);
+    }
+
+    #[test]
+    fn full_storage_is_recognised_through_the_causes() {
+        let path = std::path::Path::new("out/report.html");
+        for kind in [
+            std::io::ErrorKind::StorageFull,
+            std::io::ErrorKind::FileTooLarge,
+            std::io::ErrorKind::QuotaExceeded,
+        ] {
+            let e = Error::io("writing", path, std::io::Error::from(kind));
+            assert!(e.is_storage_failure(), "{kind:?}");
+            assert_eq!(e.kind(), ErrorKind::Io);
+        }
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert!(!Error::io("writing", path, denied).is_storage_failure());
+        let full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            None,
+        );
+        assert!(
+            Error::new(ErrorKind::Io, "x")
+                .with_source(full)
+                .is_storage_failure()
+        );
+        let busy = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            None,
+        );
+        assert!(
+            !Error::new(ErrorKind::Database, "x")
+                .with_source(busy)
+                .is_storage_failure()
+        );
+        assert!(!Error::invalid("x").is_storage_failure());
     }
 
     #[test]

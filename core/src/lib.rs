@@ -15,6 +15,7 @@ pub mod pool;
 pub mod provider;
 pub mod report;
 pub mod reporter;
+pub mod text;
 pub mod time;
 
 pub use config::{

@@ -1212,3 +1212,11 @@ fn a_small_run_into_a_large_history_finds_its_tests_one_by_one() {
     assert_eq!(h.run_cases("small").unwrap(), small);
     assert_eq!(count(&path, "test_tasks"), 43);
 }
+
+#[test]
+fn an_empty_path_is_named_as_such() {
+    let err = History::open(std::path::Path::new("")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.message().contains("path is empty"), "{err}");
+    assert!(!err.message().contains("journal"), "{err}");
+}

@@ -627,3 +627,78 @@ fn local_provider_is_a_real_default() {
         ErrorKind::NotFound
     );
 }
+
+#[test]
+fn a_new_run_removes_the_previous_runs_reports() {
+    // A run that dies before `finish` must not leave the previous run's
+    // reports beside its own state, as if they were its own.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path());
+    let first = Reporter::builder(cfg.clone())
+        .env(Env::new())
+        .start()
+        .unwrap();
+    first.record(case(1, CaseStatus::Failed)).unwrap();
+    let summary = first.finish(Duration::from_secs(60)).unwrap();
+    assert_eq!(summary.reports.len(), testrelay::report::REPORT_FILES.len());
+    for name in testrelay::report::REPORT_FILES {
+        assert!(cfg.output_dir.join(name).is_file(), "{name}");
+    }
+    std::fs::write(cfg.output_dir.join("mine.xml"), "<keep/>").unwrap();
+
+    let second = Reporter::builder(cfg.clone())
+        .env(Env::new())
+        .start()
+        .unwrap();
+    second.record(case(2, CaseStatus::Passed)).unwrap();
+    drop(second); // dies without finishing
+    for name in testrelay::report::REPORT_FILES {
+        assert!(!cfg.output_dir.join(name).exists(), "{name} is stale");
+    }
+    // Only our reports go; other files stay.
+    assert!(cfg.output_dir.join("mine.xml").is_file());
+}
+
+#[test]
+fn a_run_whose_operations_cannot_all_be_queued_leaves_nothing_half_open() {
+    // A full disk while the run's operations were queued left `create`
+    // stored without `close`: `flush` then created the CI's run and never
+    // closed it (in progress forever). A trigger makes queueing `close`
+    // fail the way a full disk does, at the same step.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path());
+    let db = dir.path().join("history.db");
+    drop(History::open(&db).unwrap());
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER disk_full BEFORE INSERT ON outbox WHEN NEW.operation = 'close'
+         BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+    )
+    .unwrap();
+    let err = Reporter::builder(cfg.clone())
+        .env(Env::new())
+        .start()
+        .err()
+        .expect("start must fail");
+    assert!(err.message().contains("disk is full"), "{err}");
+    conn.execute_batch("DROP TRIGGER disk_full").unwrap();
+
+    let report = testrelay::reporter::flush(&cfg, true).unwrap();
+    for run in &report.runs {
+        let delivered: Vec<&str> = run
+            .receipt
+            .delivered
+            .iter()
+            .map(|d| d.operation.as_str())
+            .collect();
+        assert!(
+            !delivered.contains(&"create") || delivered.contains(&"close"),
+            "{} was created and never closed: {delivered:?}",
+            run.run_key
+        );
+    }
+    // Nothing of the failed start was kept: no run, no operation.
+    assert!(report.runs.is_empty(), "{report:?}");
+    let history = History::open(&db).unwrap();
+    assert!(history.outbox_pending(None).unwrap().is_empty());
+}

@@ -284,7 +284,10 @@ impl TestReporter {
                     ThreadsafeFunctionCallMode::NonBlocking,
                     move |returned, _env| {
                         if let Err(e) = returned {
-                            eprintln!("testrelay: the `{event}` callback threw: {}", e.reason);
+                            // The reason can hold test text: shown safely.
+                            let line =
+                                format!("testrelay: the `{event}` callback threw: {}", e.reason);
+                            eprintln!("{}", testrelay::text::terminal(&line));
                         }
                         Ok(())
                     },

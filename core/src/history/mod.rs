@@ -27,7 +27,7 @@ pub use artifacts::{ArtifactRecord, content_type};
 pub use branch::normalize_branch;
 pub use insights::NO_GROUP;
 pub use maintenance::{MergeStats, PruneStats};
-pub use outbox::OutboxEntry;
+pub use outbox::{OutboxEntry, QueuedOperation};
 pub use query::{CaseOutcome, DurationKey, HistoryFilter, MetricPoint, RunSummary};
 pub use record::RunRecord;
 pub use requests::{FlakyQuery, SplitQuery, TrendsQuery};

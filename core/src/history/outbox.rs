@@ -10,6 +10,44 @@ use super::History;
 use crate::error::Result;
 use crate::time;
 
+/// An operation to queue with its run ([`History::begin_run_queued`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueuedOperation {
+    /// Operation name (`create`, `close`, ...).
+    pub operation: String,
+    /// Unique key: run key + operation.
+    pub idempotency_key: String,
+    /// What the operation needs besides the run, and who owns it.
+    pub payload: serde_json::Value,
+}
+
+/// Queues `op` of `run_key` inside `tx` (or replaces the payload of the one
+/// already queued under its key).
+pub(super) fn queue(
+    tx: &rusqlite::Transaction<'_>,
+    path: &std::path::Path,
+    run_key: &str,
+    op: &QueuedOperation,
+    now: i64,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO outbox (run_key, operation, idempotency_key, payload, created_at, next_attempt_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+         ON CONFLICT(idempotency_key) DO UPDATE SET payload = excluded.payload",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            run_key,
+            op.operation,
+            op.idempotency_key,
+            op.payload.to_string(),
+            now
+        ])
+    })
+    .map_err(|e| super::store::db_error(path, "writing the outbox", e))?;
+    Ok(())
+}
+
 /// One operation waiting for delivery.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxEntry {
@@ -42,18 +80,15 @@ impl History {
         idempotency_key: &str,
         payload: &serde_json::Value,
     ) -> Result<()> {
-        let payload = payload.to_string();
+        let op = QueuedOperation {
+            operation: operation.to_string(),
+            idempotency_key: idempotency_key.to_string(),
+            payload: payload.clone(),
+        };
         let path = self.path().to_path_buf();
         let now = time::now_unix_ms();
         self.write_tx("queueing a provider operation", |tx| {
-            tx.execute(
-                "INSERT INTO outbox (run_key, operation, idempotency_key, payload, created_at, next_attempt_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-                 ON CONFLICT(idempotency_key) DO UPDATE SET payload = excluded.payload",
-                params![run_key, operation, idempotency_key, payload, now],
-            )
-            .map_err(|e| super::store::db_error(&path, "writing the outbox", e))?;
-            Ok(())
+            queue(tx, &path, run_key, &op, now)
         })
     }
 

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::branch::stored_branch;
 use super::bulk::insert_rows;
 use super::identities::test_refs;
+use super::outbox::QueuedOperation;
 use super::query::{RunSummary, read_run_summary, run_id_of};
 use super::schema::RUN_COLUMNS;
 use super::store::{History, db_error};
@@ -307,10 +308,21 @@ impl History {
     /// Errors: `InvalidArgument` for an empty run key or a non-finite
     /// duration; `Database` when writing fails.
     pub fn begin_run(&mut self, meta: &RunRecord) -> Result<i64> {
+        self.begin_run_queued(meta, &[])
+    }
+
+    /// [`History::begin_run`] and [`History::outbox_put`] of each of `ops`
+    /// in one transaction: the run and all its operations are stored, or
+    /// none of them (a full disk must not leave a run whose `create` is
+    /// queued without its `close`).
+    ///
+    /// Errors: as [`History::begin_run`].
+    pub fn begin_run_queued(&mut self, meta: &RunRecord, ops: &[QueuedOperation]) -> Result<i64> {
         meta.validate()?;
         let started = meta.started_at_ms.unwrap_or_else(time::now_unix_ms);
         let metadata = serde_json::to_string(&meta.metadata)?;
         let path = self.path().to_path_buf();
+        let now = time::now_unix_ms();
         self.write_tx(&format!("starting run {:?}", meta.run_key), |tx| {
             let fail = |e| db_error(&path, &format!("storing run {:?}", meta.run_key), e);
             let pr_number = meta.pr_number.map(|n| n as i64);
@@ -356,6 +368,9 @@ impl History {
                 tx.prepare_cached(sql)
                     .and_then(|mut stmt| stmt.execute([run_id]))
                     .map_err(fail)?;
+            }
+            for op in ops {
+                super::outbox::queue(tx, &path, &meta.run_key, op, now)?;
             }
             Ok(run_id)
         })

@@ -75,7 +75,14 @@ impl History {
     /// file is not a SQLite database, is a damaged one, belongs to another
     /// application, or was written by a newer testrelay. The message says
     /// what the file is and how to recover; the file is left untouched.
+    /// `InvalidArgument` for an empty path (SQLite would open a private
+    /// temporary database instead).
     pub fn open(path: &Path) -> Result<History> {
+        if path.as_os_str().is_empty() {
+            return Err(Error::invalid(
+                "the history path is empty: give the history file's path",
+            ));
+        }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .map_err(|e| Error::io("creating the history directory", parent, e))?;
@@ -300,8 +307,27 @@ fn is_busy(err: &Error) -> bool {
     )
 }
 
-/// A `Database` error: `history PATH: WHAT: SQLITE MESSAGE`, keeping the cause.
+/// A `Database` error: `history PATH: WHAT: SQLITE MESSAGE`, keeping the
+/// cause. When SQLite could not write (a full disk, `SQLITE_FULL`, or an
+/// I/O failure such as a file-size limit, `SQLITE_IOERR`) it is an `Io`
+/// error that says what to do ([`Error::is_storage_failure`]).
 pub(super) fn db_error(path: &Path, what: &str, err: rusqlite::Error) -> Error {
+    let code = match &err {
+        rusqlite::Error::SqliteFailure(e, _) => Some(e.code),
+        _ => None,
+    };
+    if matches!(code, Some(ErrorCode::DiskFull | ErrorCode::SystemIoFailure)) {
+        return Error::new(
+            ErrorKind::Io,
+            format!(
+                "history {}: {what}: {err}: the disk holding it is full or failed (or a \
+                 file-size limit was reached); free space, then `testrelay flush` delivers \
+                 what is queued",
+                path.display()
+            ),
+        )
+        .with_source(err);
+    }
     Error::new(
         ErrorKind::Database,
         format!("history {}: {what}: {err}", path.display()),

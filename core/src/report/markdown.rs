@@ -14,11 +14,21 @@
 //! - names and paths go into code spans (no HTML, emphasis, links, emoji
 //!   shortcodes or @-mentions are rendered inside them) whose backtick fence
 //!   is longer than any backtick run in the text; newlines become spaces and,
-//!   in table cells, `|` becomes `\|`;
+//!   in table cells, `|` becomes `\|`. GitHub's renderer (cmark-gfm) does
+//!   not close a code span whose fence is longer than 80 backticks, so a
+//!   run of [`SPAN_BACKTICKS_MAX`] or more backticks is written between
+//!   spans, as `&#96;` entities (text, never a fence);
 //! - messages go into fenced code blocks whose fence is longer than any
-//!   backtick run in the message;
-//! - the title is escaped: `&`, `<`, `>` as entities, Markdown punctuation
-//!   with a backslash, newlines as spaces.
+//!   backtick run in the message; cmark-gfm caps a fence at 255, so a
+//!   message with a line of 255 or more backticks is fenced differently
+//!   (see `block_fence`);
+//! - the title, unless it is only letters, digits, spaces, `-` and `_`,
+//!   is a code span too: escaping alone cannot stop GitHub's @-mentions and
+//!   autolinked `www.`/`https://`/e-mail text;
+//! - control characters are made visible ([`crate::text::visible`]: ESC as
+//!   `␛`), so the files are as safe to `cat` as to render.
+
+use std::borrow::Cow;
 
 use crate::history::analysis::diff::RunDiff;
 use crate::model::{CaseStatus, RunStatus, TestCase, TestRun};
@@ -32,6 +42,13 @@ const MESSAGE_MAX_LINES: usize = 40;
 const TITLE_MAX_BYTES: usize = 200;
 /// Most new failures named in the comparison with the previous run.
 const DIFF_LISTED: usize = 20;
+/// Backtick runs this long or longer are written outside code spans: a
+/// span's fence must be longer than every run inside it, and cmark-gfm
+/// leaves a fence of more than 80 backticks unclosed (text, not code).
+pub const SPAN_BACKTICKS_MAX: usize = 32;
+/// Longest code-block fence cmark-gfm tells apart (it stores the length in
+/// a byte): any line of this many fence characters closes a block.
+const FENCE_MAX: usize = 255;
 
 /// What [`render_markdown`] produces and how large it may get.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +89,8 @@ impl Default for MarkdownOptions {
 ///
 /// Never fails; an empty run renders its heading and a table of zeros. Only
 /// a budget too small for the heading itself (under about 100 bytes, or a
-/// very long marker) gives a cut-off text.
+/// very long marker or title) leaves something out; the output then ends
+/// after the last whole line that fits, so no code span is left open.
 pub fn render_markdown(run: &TestRun, opts: &MarkdownOptions) -> String {
     let budget = opts.budget_bytes;
     let mut top = String::new();
@@ -82,7 +100,7 @@ pub fn render_markdown(run: &TestRun, opts: &MarkdownOptions) -> String {
     }
     top.push_str(&format!(
         "## {}: {}\n",
-        escape_inline(cut_at(&opts.title, TITLE_MAX_BYTES)),
+        title_text(cut_at(&opts.title, TITLE_MAX_BYTES)),
         status_word(run.status)
     ));
     let table = totals_table(run);
@@ -116,7 +134,7 @@ pub fn render_markdown(run: &TestRun, opts: &MarkdownOptions) -> String {
         out.push_str(&failures_heading);
         out.push_str(&worst_tail);
         out.push_str(&link);
-        return cut_at(&out, budget).to_string();
+        return whole_lines(&out, budget).to_string();
     }
 
     let mut truncated = false;
@@ -427,17 +445,18 @@ fn push_table(out: &mut String, head: &str, rows: impl Iterator<Item = String>, 
 /// backticks than any run inside.
 fn fenced(text: &str) -> String {
     let normalized = text.replace("\r\n", "\n").replace('\r', "\n");
+    let normalized = crate::text::visible(&normalized);
     let trimmed = normalized.trim_end_matches('\n');
     let mut body = cut_at(trimmed, MESSAGE_MAX_BYTES);
     if let Some((i, _)) = body.match_indices('\n').nth(MESSAGE_MAX_LINES - 1) {
         body = &body[..i];
     }
     let cut = body.len() < trimmed.len();
-    let fence = "`".repeat(longest_backtick_run(body).max(2) + 1);
+    let (fence, body) = block_fence(body);
     let mut s = String::with_capacity(body.len() + 2 * fence.len() + 8);
     s.push_str(&fence);
     s.push('\n');
-    s.push_str(body);
+    s.push_str(&body);
     if cut {
         s.push_str("\n…");
     }
@@ -447,25 +466,129 @@ fn fenced(text: &str) -> String {
     s
 }
 
+/// The fence for a code block holding `body`, and the body to put inside.
+///
+/// Usually backticks, one more than the longest backtick run in the body.
+/// cmark-gfm keeps a fence's length in a byte (at most 255), so a line of
+/// 255 or more backticks would close any backtick fence: then the fence is
+/// longer than the longest line made of backticks alone (the only lines
+/// that can close it), or made of tildes, or, when the body has lines of
+/// 255 or more of both, those backtick lines are indented by four spaces
+/// (a closing fence is indented by three at most).
+fn block_fence(body: &str) -> (String, Cow<'_, str>) {
+    let any_run = longest_backtick_run(body);
+    if any_run < FENCE_MAX {
+        return ("`".repeat(any_run.max(2) + 1), Cow::Borrowed(body));
+    }
+    let closing_run = |fence_char: char| {
+        body.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && l.chars().all(|c| c == fence_char))
+            .map(str::len)
+            .max()
+            .unwrap_or(0)
+    };
+    for fence_char in ['`', '~'] {
+        let run = closing_run(fence_char);
+        if run < FENCE_MAX {
+            return (
+                fence_char.to_string().repeat(run.max(2) + 1),
+                Cow::Borrowed(body),
+            );
+        }
+    }
+    let indented: Vec<String> = body
+        .lines()
+        .map(|l| {
+            let t = l.trim();
+            if t.len() >= FENCE_MAX && t.chars().all(|c| c == '`') {
+                format!("    {l}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    ("`".repeat(FENCE_MAX), Cow::Owned(indented.join("\n")))
+}
+
 /// `text` as an inline code span; in a table cell `|` is escaped too.
+/// Line breaks become spaces, other control characters are made visible.
+/// Runs of [`SPAN_BACKTICKS_MAX`] or more backticks go between spans as
+/// `&#96;` entities (see the module docs).
 fn code(text: &str, in_table: bool) -> String {
-    let mut body: String = text
+    let flat: String = text
         .chars()
         .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
         .collect();
+    let mut body = crate::text::visible(&flat).into_owned();
     if body.is_empty() {
         return "(empty)".to_string();
     }
     if in_table {
         body = body.replace('|', "\\|");
     }
-    let fence = "`".repeat(longest_backtick_run(&body) + 1);
+    if longest_backtick_run(&body) < SPAN_BACKTICKS_MAX {
+        return span(&body);
+    }
+    let mut out = String::with_capacity(body.len() * 2);
+    let mut rest = body.as_str();
+    while !rest.is_empty() {
+        let (piece, run) = next_long_run(rest);
+        if !piece.is_empty() {
+            out.push_str(&span(piece));
+        }
+        for _ in 0..run {
+            out.push_str("&#96;");
+        }
+        rest = &rest[piece.len() + run..];
+    }
+    out
+}
+
+/// Splits `text` before its first run of [`SPAN_BACKTICKS_MAX`] or more
+/// backticks: the text before it, and the run's length (0 when none).
+fn next_long_run(text: &str) -> (&str, usize) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'`' {
+            let run = bytes[i..].iter().take_while(|b| **b == b'`').count();
+            if run >= SPAN_BACKTICKS_MAX {
+                return (&text[..i], run);
+            }
+            i += run;
+        } else {
+            i += 1;
+        }
+    }
+    (text, 0)
+}
+
+/// One code span holding `body` (no backtick run in it as long as the
+/// fence), padded with spaces when it starts or ends with a backtick or a
+/// space.
+fn span(body: &str) -> String {
+    let fence = "`".repeat(longest_backtick_run(body) + 1);
     let pad = if body.starts_with(['`', ' ']) || body.ends_with(['`', ' ']) {
         " "
     } else {
         ""
     };
     format!("{fence}{pad}{body}{pad}{fence}")
+}
+
+/// The heading's title: plain (escaped) when it is only letters, digits,
+/// spaces, `-` and `_`; otherwise a code span, where GitHub renders no
+/// mention, autolink or markup.
+fn title_text(title: &str) -> String {
+    let plain = title
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == ' ' || c == '-' || c == '_');
+    if plain {
+        escape_inline(title)
+    } else {
+        code(title, false)
+    }
 }
 
 fn longest_backtick_run(text: &str) -> usize {
@@ -516,6 +639,19 @@ fn url_escape(url: &str) -> String {
         }
     }
     s
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends with a
+/// line break (or all of `text` when it fits): a cut inside a line could
+/// leave a code span open, and what follows its fence would be Markdown.
+fn whole_lines(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    match cut_at(text, max).rfind('\n') {
+        Some(i) => &text[..=i],
+        None => "",
+    }
 }
 
 /// The longest prefix of `text` of at most `max` bytes that ends on a

@@ -1,7 +1,11 @@
 //! Reports: JUnit XML in and out, JSON (CTRF and TestRunResult), Markdown,
 //! HTML, and the merging of shard reports.
 //!
-//! [`write_reports`] writes the configured formats under fixed names:
+//! [`write_reports`] writes the configured formats under fixed names, each
+//! to a temporary file that is then renamed over the old one (a reader
+//! never sees half a report). A Reporter removes the previous run's
+//! reports when it starts ([`remove_previous_reports`]), so after a crash
+//! the directory never mixes one run's reports with another's state:
 //!
 //! | format | file |
 //! |--------|------|
@@ -36,6 +40,9 @@ pub const RUN_FILE: &str = "run.json";
 pub const HTML_FILE: &str = "report.html";
 /// Markdown summary file name.
 pub const MARKDOWN_FILE: &str = "summary.md";
+
+/// Every file [`write_reports`] may write.
+pub const REPORT_FILES: [&str; 5] = [JUNIT_FILE, CTRF_FILE, RUN_FILE, HTML_FILE, MARKDOWN_FILE];
 
 /// Largest `summary.md` written (GitHub's job-summary limit per step).
 pub const SUMMARY_BUDGET_BYTES: usize = 1024 * 1024;
@@ -99,6 +106,25 @@ pub fn write_reports(
         }
     }
     Ok(written)
+}
+
+/// Removes the reports an earlier run left in `dir` ([`REPORT_FILES`]), so
+/// that a run which dies before writing its own leaves no reports rather
+/// than another run's beside its own state files. Returns the files
+/// removed; a missing directory or file is not an error.
+///
+/// Errors: `Io` naming the first file that could not be removed.
+pub fn remove_previous_reports(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut removed = Vec::new();
+    for name in REPORT_FILES {
+        let path = dir.join(name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed.push(path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("removing the earlier run's report", &path, e)),
+        }
+    }
+    Ok(removed)
 }
 
 /// True for files that look like result files (`*.xml`, `*.trx`, `*.json`,

@@ -155,8 +155,14 @@ fn owner_payload(extra: serde_json::Value) -> serde_json::Value {
     payload
 }
 
-/// Queues the operations every run ends with, owned by this process.
-pub(super) fn register_operations(history: &mut History, shared: &Shared) -> Result<()> {
+/// Stores the run and queues the operations every run ends with, owned by
+/// this process, in one transaction: a failure (a full disk) leaves
+/// neither, never a `create` without its `close`.
+pub(super) fn register_operations(
+    history: &mut History,
+    shared: &Shared,
+    record: &crate::history::RunRecord,
+) -> Result<()> {
     let run_key = &shared.run_key;
     let mut ops = vec![Operation::Create, Operation::Close];
     if shared.config.enable_status_updates {
@@ -165,14 +171,15 @@ pub(super) fn register_operations(history: &mut History, shared: &Shared) -> Res
     if shared.config.enable_pr_comments {
         ops.push(Operation::Comment);
     }
-    for op in ops {
-        history.outbox_put(
-            run_key,
-            op.kind(),
-            &key(run_key, &op),
-            &owner_payload(serde_json::json!({})),
-        )?;
-    }
+    let ops: Vec<_> = ops
+        .into_iter()
+        .map(|op| crate::history::QueuedOperation {
+            operation: op.kind().to_string(),
+            idempotency_key: key(run_key, &op),
+            payload: owner_payload(serde_json::json!({})),
+        })
+        .collect();
+    history.begin_run_queued(record, &ops)?;
     Ok(())
 }
 

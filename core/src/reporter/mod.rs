@@ -223,7 +223,8 @@ impl ReporterBuilder {
         self
     }
 
-    /// Opens the history, builds the provider, queues `create_test_run` and
+    /// Opens the history, builds the provider, removes the previous run's
+    /// reports from the output directory, queues `create_test_run` and
     /// starts the worker threads.
     ///
     /// Errors: `Configuration` (bad config, unknown provider), `Database`
@@ -298,8 +299,19 @@ impl ReporterBuilder {
                 status: RunStatus::Running,
                 ..RunRecord::default()
             };
-            h.begin_run(&record)?;
-            delivery::register_operations(h, &shared)?;
+            delivery::register_operations(h, &shared, &record)?;
+        }
+        // The reports in the output directory are the previous run's: gone
+        // now, so a crash before `finish` cannot leave them beside this
+        // run's state as if they were its own.
+        match crate::report::remove_previous_reports(&config.output_dir) {
+            Ok(removed) if !removed.is_empty() => log::debug!(
+                "testrelay: removed {} reports of the previous run in {}",
+                removed.len(),
+                config.output_dir.display()
+            ),
+            Ok(_) => {}
+            Err(e) => log::warn!("testrelay: {e}; they are not this run's"),
         }
         let (tx, rx): (Sender<Msg>, Receiver<Msg>) = bounded(QUEUE_CAPACITY);
         let (deliver_tx, deliver_rx) = crossbeam_channel::unbounded();

@@ -3,7 +3,6 @@
 //! default and JSON with `--json` (`split` prints one test per line).
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -225,7 +224,10 @@ impl TrendsCmd {
 /// The human form of a trend report.
 fn trends_text(metric: &str, grouping: Grouping, report: &TrendReport) -> String {
     let Some(overall) = &report.overall else {
-        return format!("No values of {metric} in that timeframe.\n");
+        return format!(
+            "No values of {} in that timeframe.\n",
+            testrelay::text::visible_line(metric)
+        );
     };
     // When no value has the grouping's field, the one group would repeat
     // the overall row; the table shows the overall row only (`--json` keeps
@@ -236,6 +238,7 @@ fn trends_text(metric: &str, grouping: Grouping, report: &TrendReport) -> String
     } else {
         format!("by {}", grouping.as_str())
     };
+    let metric = testrelay::text::visible_line(metric);
     let mut text = format!(
         "{metric} ({} is better): {} values, {breakdown}\n",
         report.better.as_str(),
@@ -391,10 +394,10 @@ impl SplitCmd {
                          with parallel jobs (CircleCI, GitLab, Buildkite, Azure, Semaphore, Bitbucket)",
                     )
                 })?;
-                eprintln!(
+                crate::out::warn(&format!(
                     "testrelay: shard {} of {} (0-based) from {} ({})",
                     found.index, found.total, found.source, found.ci
-                );
+                ));
                 (found.index, found.total)
             }
             _ => {
@@ -511,27 +514,26 @@ fn num(x: f64) -> String {
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<ExitCode, Error> {
-    let mut text = serde_json::to_string_pretty(value)?;
-    text.push('\n');
-    emit(&text)
+    crate::out::emit_json(value)
 }
 
-/// Writes `text` to stdout. A closed pipe (`| head`) is not an error.
-///
-/// Errors: `Io` when writing fails otherwise.
+/// Writes `text` to stdout, made safe ([`crate::out::emit`]).
 fn emit(text: &str) -> Result<ExitCode, Error> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::new(
-            ErrorKind::Io,
-            format!("writing to standard output failed: {e}"),
-        )),
-        _ => Ok(ExitCode::SUCCESS),
-    }
+    crate::out::emit(text)
 }
 
-/// Left-aligned columns separated by two spaces, one line per row.
+/// Left-aligned columns separated by two spaces, one line per row. Cells
+/// stay on their line: control characters and line breaks in them are
+/// made visible.
 fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|cell| testrelay::text::visible_line(&cell).into_owned())
+                .collect()
+        })
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {

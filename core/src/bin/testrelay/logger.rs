@@ -16,7 +16,7 @@ impl Log for Stderr {
     fn log(&self, record: &Record<'_>) {
         if self.enabled(record.metadata()) {
             let level = record.level().as_str().to_ascii_lowercase();
-            eprintln!("{level}: {}", record.args());
+            crate::out::warn(&format!("{level}: {}", record.args()));
         }
     }
 
@@ -31,10 +31,10 @@ pub fn init() {
         None => LevelFilter::Warn,
         Some(Ok(level)) => level,
         Some(Err(_)) => {
-            eprintln!(
+            crate::out::warn(&format!(
                 "testrelay: TESTRELAY_LOG={:?} is not one of off, error, warn, info, debug, trace; using warn",
                 requested.unwrap_or_default()
-            );
+            ));
             LevelFilter::Warn
         }
     };

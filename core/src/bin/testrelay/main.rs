@@ -6,11 +6,16 @@
 //! `flush` left operations pending; for `run`, the command's own status
 //! (124 when `--timeout` killed it);
 //! 2 a user error (bad arguments, unreadable or malformed input, bad config);
-//! 3 an internal error.
+//! 3 an internal error; 4 results could not be stored: a full disk or
+//! quota, a file-size limit, or the history's disk failing (nothing is
+//! wrong with the input; free space, then `testrelay flush`).
 
+mod child;
 mod history_cmd;
 mod logger;
+mod out;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -63,9 +68,9 @@ enum Command {
         /// `--junit` is the same flag.
         #[arg(long, alias = "junit", value_name = "GLOB")]
         results: Vec<String>,
-        /// Kill the command after this many seconds and report the run as
-        /// timed out.
-        #[arg(long)]
+        /// Kill the command after this many seconds (1 to 31536000, a
+        /// year) and report the run as timed out.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
         timeout: Option<u64>,
         #[command(flatten)]
         common: Common,
@@ -168,6 +173,7 @@ enum FailOn {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logger::init();
+    child::ignore_file_size_signal();
     let result = match cli.command {
         Command::Report { files, common } => {
             expand_inputs(&files).and_then(|paths| load_and_report(&paths, &common))
@@ -179,13 +185,9 @@ fn main() -> ExitCode {
         Command::Detect { json } => {
             let detection = testrelay::detect(&testrelay::Env::from_process());
             if json {
-                serde_json::to_string_pretty(&detection)
-                    .map(|text| println!("{text}"))
-                    .map(|()| ExitCode::SUCCESS)
-                    .map_err(Error::from)
+                out::emit_json(&detection)
             } else {
-                print!("{}", detection.to_human());
-                Ok(ExitCode::SUCCESS)
+                out::emit(&detection.to_human())
             }
         }
         Command::Run {
@@ -203,9 +205,11 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("testrelay: {err}");
+            out::warn(&format!("testrelay: {err}"));
             if err.kind() == ErrorKind::Internal {
                 ExitCode::from(3)
+            } else if err.is_storage_failure() {
+                ExitCode::from(4)
             } else {
                 ExitCode::from(2)
             }
@@ -252,9 +256,9 @@ fn deliver(run: TestRun, status: Option<RunStatus>, common: &Common) -> Result<R
     }
     let summary = reporter.finish(Duration::from_secs(config.timeouts.finish_secs))?;
     if common.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        out::emit_json(&summary)?;
     } else {
-        print_summary(&run, &summary);
+        out::emit(&summary_text(&run, &summary))?;
     }
     Ok(summary)
 }
@@ -267,9 +271,7 @@ fn run_command(
 ) -> Result<ExitCode, Error> {
     let config = build_config(common)?;
     let started = std::time::SystemTime::now();
-    let mut child = std::process::Command::new(&command[0])
-        .args(&command[1..])
-        .spawn()
+    let mut child = child::spawn(std::process::Command::new(&command[0]).args(&command[1..]))
         .map_err(|e| {
             Error::new(
                 if e.kind() == std::io::ErrorKind::NotFound {
@@ -280,21 +282,29 @@ fn run_command(
                 format!("could not start `{}`: {e}", command[0]),
             )
         })?;
-    let deadline = timeout.map(|t| std::time::Instant::now() + Duration::from_secs(t));
-    let (status, timed_out) = loop {
-        if let Some(status) = child
-            .try_wait()
-            .map_err(|e| Error::new(ErrorKind::Io, format!("waiting for `{}`: {e}", command[0])))?
-        {
-            break (Some(status), false);
+    // The range is checked by clap; an unrepresentable deadline means none.
+    let deadline =
+        timeout.and_then(|t| std::time::Instant::now().checked_add(Duration::from_secs(t)));
+    let waited = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Ok((Some(status), false)),
+            Ok(None) => {}
+            Err(e) => {
+                child::kill_group(&mut child);
+                break Err(Error::new(
+                    ErrorKind::Io,
+                    format!("waiting for `{}`: {e}", command[0]),
+                ));
+            }
         }
         if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
-            let _ = child.kill();
-            let _ = child.wait();
-            break (None, true);
+            child::kill_group(&mut child);
+            break Ok((None, true));
         }
         std::thread::sleep(Duration::from_millis(20));
     };
+    child::finished();
+    let (status, timed_out) = waited?;
     // Reports older than the run are someone else's.
     let cutoff = started - Duration::from_secs(1);
     let mut paths = Vec::new();
@@ -311,10 +321,10 @@ fn run_command(
         }
     }
     if paths.is_empty() && !patterns.is_empty() {
-        eprintln!(
+        out::warn(&format!(
             "testrelay: the command wrote no report matching {}",
             patterns.join(", ")
-        );
+        ));
     }
     let run = load_all(&paths, &config)?;
     let outcome = if timed_out {
@@ -364,35 +374,48 @@ fn tests_failed(fail_on: FailOn, c: &testrelay::Counts) -> bool {
 fn flush(force: bool, common: &Common) -> Result<ExitCode, Error> {
     let config = build_config(common)?;
     let report = testrelay::reporter::flush(&config, force)?;
+    let pending: usize = report
+        .runs
+        .iter()
+        .flat_map(|run| &run.receipt.not_delivered)
+        .map(|p| usize::from(p.pending))
+        .sum();
     if common.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        out::emit_json(&report)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let mut text = String::new();
     if report.runs.is_empty() && report.skipped_live.is_empty() {
-        println!("Nothing to deliver: the outbox is empty.");
+        text.push_str("Nothing to deliver: the outbox is empty.\n");
     }
-    let mut pending = 0;
     for run in &report.runs {
         let state = if run.abandoned {
             " (its process died; closed as error)"
         } else {
             ""
         };
-        println!("{}{state}", run.run_key);
+        let _ = writeln!(text, "{}{state}", line(&run.run_key));
         for d in &run.receipt.delivered {
-            println!("  delivered {}", d.operation);
+            let _ = writeln!(text, "  delivered {}", line(&d.operation));
         }
         for p in &run.receipt.not_delivered {
-            pending += usize::from(p.pending);
-            println!(
+            let _ = writeln!(
+                text,
                 "  not delivered: {} ({}): {}",
-                p.operation, p.kind, p.message
+                line(&p.operation),
+                p.kind,
+                line(&p.message)
             );
         }
     }
     for key in &report.skipped_live {
-        println!("{key}: left alone, its process is still running (use --force)");
+        let _ = writeln!(
+            text,
+            "{}: left alone, its process is still running (use --force)",
+            line(key)
+        );
     }
+    out::emit(&text)?;
     Ok(if pending > 0 {
         ExitCode::from(1)
     } else {
@@ -501,11 +524,16 @@ fn find_reports(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
-fn print_summary(run: &TestRun, summary: &RunSummary) {
+/// The human summary of a finished run. Every value from the run goes
+/// through [`line`], so it stays on its line; [`out::emit`] then makes the
+/// whole text safe.
+fn summary_text(run: &TestRun, summary: &RunSummary) -> String {
     let r = &summary.result;
-    println!(
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
         "{}: {} — {} tests: {} passed, {} failed, {} errors, {} skipped, {} flaky in {}",
-        summary.run_name,
+        line(&summary.run_name),
         r.status.as_str().to_uppercase(),
         r.total_tests,
         r.passed_tests,
@@ -517,24 +545,26 @@ fn print_summary(run: &TestRun, summary: &RunSummary) {
     );
     let failures: Vec<_> = run.failures().collect();
     if !failures.is_empty() {
-        println!("\nFailures:");
+        s.push_str("\nFailures:\n");
         for case in failures.iter().take(20) {
             let location = match (&case.file, case.line) {
-                (Some(f), Some(l)) => format!(" ({f}:{l})"),
-                (Some(f), None) => format!(" ({f})"),
+                (Some(f), Some(l)) => format!(" ({}:{l})", line(f)),
+                (Some(f), None) => format!(" ({})", line(f)),
                 _ => String::new(),
             };
-            println!(
+            let _ = writeln!(
+                s,
                 "  {} [{}]{location}",
-                case.full_name(),
+                line(&case.full_name()),
                 case.status.as_str()
             );
             if let Some(first) = case.message.as_deref().and_then(|m| m.lines().next()) {
-                println!("      {}", truncate(first, 200));
+                let _ = writeln!(s, "      {}", line(&truncate(first, 200)));
             }
         }
         if failures.len() > 20 {
-            println!(
+            let _ = writeln!(
+                s,
                 "  ... and {} more failures (see the reports)",
                 failures.len() - 20
             );
@@ -542,26 +572,27 @@ fn print_summary(run: &TestRun, summary: &RunSummary) {
     }
     let slowest = run.slowest(5);
     if !slowest.is_empty() {
-        println!("\nSlowest:");
+        s.push_str("\nSlowest:\n");
         for case in slowest {
-            println!(
+            let _ = writeln!(
+                s,
                 "  {:>10}  {}",
                 report::markdown::format_duration(case.duration_seconds),
-                case.full_name()
+                line(&case.full_name())
             );
         }
     }
-    println!("\nProvider: {}", summary.provider);
+    let _ = writeln!(s, "\nProvider: {}", line(&summary.provider));
     for path in &summary.reports {
-        println!("  wrote {}", path.display());
+        let _ = writeln!(s, "  wrote {}", line(&path.display().to_string()));
     }
     for d in &summary.delivered {
         let url = d
             .url
             .as_deref()
-            .map(|u| format!(" ({u})"))
+            .map(|u| format!(" ({})", line(u)))
             .unwrap_or_default();
-        println!("  delivered {}{url}", d.operation);
+        let _ = writeln!(s, "  delivered {}{url}", line(&d.operation));
     }
     for p in &summary.not_delivered {
         let pending = if p.pending {
@@ -569,11 +600,21 @@ fn print_summary(run: &TestRun, summary: &RunSummary) {
         } else {
             ""
         };
-        println!(
+        let _ = writeln!(
+            s,
             "  not delivered: {} ({}): {}{pending}",
-            p.operation, p.kind, p.message
+            line(&p.operation),
+            p.kind,
+            line(&p.message)
         );
     }
+    s
+}
+
+/// A value shown inside one line of human output: control characters
+/// (line breaks included) made visible.
+fn line(text: &str) -> std::borrow::Cow<'_, str> {
+    testrelay::text::visible_line(text)
 }
 
 fn truncate(s: &str, max: usize) -> String {

@@ -18,7 +18,7 @@
 //! [`shard_from_env`] reads the shard index and count from the CI's own
 //! variables when the user gives none.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 
 use serde::Serialize;
 
@@ -49,20 +49,99 @@ pub struct SplitPlan {
     pub unknown_tests: usize,
 }
 
+/// Most shards [`plan`] lists: its answer holds every shard, so a huge
+/// count would be a huge answer. [`split`] takes any count.
+pub const PLAN_SHARDS_MAX: usize = 65_536;
+
 /// Splits the distinct `tests` over `shard_total` shards (see the module
 /// docs). `durations` maps a test to its historical duration in seconds.
 ///
-/// Errors: `InvalidArgument` when `shard_total` is 0.
+/// Errors: `InvalidArgument` when `shard_total` is 0 or above
+/// [`PLAN_SHARDS_MAX`].
 pub fn plan(
     tests: &[String],
     durations: &HashMap<String, f64>,
     shard_total: usize,
 ) -> Result<SplitPlan> {
+    check_total(shard_total)?;
+    if shard_total > PLAN_SHARDS_MAX {
+        return Err(Error::invalid(format!(
+            "a plan lists every shard, and {shard_total} shards are more than {PLAN_SHARDS_MAX}; \
+             ask for one shard's tests (split) instead"
+        )));
+    }
+    let assigned = assign(tests, durations, shard_total);
+    let mut shards: Vec<ShardPlan> = (0..shard_total)
+        .map(|index| ShardPlan {
+            index,
+            tests: Vec::new(),
+            estimated_seconds: 0.0,
+        })
+        .collect();
+    for (name, shard) in assigned.tests {
+        shards[shard].tests.push(name.to_string());
+    }
+    for (shard, load) in assigned.loads.into_iter().enumerate() {
+        shards[shard].estimated_seconds = load;
+    }
+    Ok(SplitPlan {
+        shards,
+        default_seconds: assigned.default_seconds,
+        unknown_tests: assigned.unknown_tests,
+    })
+}
+
+fn check_total(shard_total: usize) -> Result<()> {
     if shard_total == 0 {
         return Err(Error::invalid(
             "shard total is 0: the number of shards must be at least 1",
         ));
     }
+    Ok(())
+}
+
+/// What [`assign`] decided.
+struct Assignment<'a> {
+    /// Each test with its shard, in assignment order.
+    tests: Vec<(&'a str, usize)>,
+    /// The load of each shard that got a test: shards `0..loads.len()`
+    /// (the others are empty).
+    loads: Vec<f64>,
+    default_seconds: f64,
+    unknown_tests: usize,
+}
+
+/// A shard's load in the heap: the least load first, ties to the lowest
+/// index (a max-heap of reversed keys).
+#[derive(PartialEq)]
+struct Load(f64, usize);
+
+impl Eq for Load {}
+
+impl PartialOrd for Load {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Load {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .0
+            .total_cmp(&self.0)
+            .then_with(|| other.1.cmp(&self.1))
+    }
+}
+
+/// The LPT assignment in memory and time proportional to the tests, not
+/// the shards: only shards that received a test are kept (in a heap by
+/// load), and since every empty shard has load 0, the next empty shard is
+/// always the lowest index not used yet.
+fn assign<'a>(
+    tests: &'a [String],
+    durations: &HashMap<String, f64>,
+    shard_total: usize,
+) -> Assignment<'a> {
     let names: BTreeSet<&str> = tests.iter().map(String::as_str).collect();
     let known = |name: &str| {
         durations
@@ -81,33 +160,34 @@ pub fn plan(
         .collect();
     items.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
 
-    let mut shards: Vec<ShardPlan> = (0..shard_total)
-        .map(|index| ShardPlan {
-            index,
-            tests: Vec::new(),
-            estimated_seconds: 0.0,
-        })
-        .collect();
+    let mut heap: BinaryHeap<Load> = BinaryHeap::new();
+    let mut loads: Vec<f64> = Vec::new();
+    let mut assigned = Vec::with_capacity(items.len());
     for (name, seconds) in items {
-        let mut target = 0;
-        for (i, shard) in shards.iter().enumerate().skip(1) {
-            if shard.estimated_seconds < shards[target].estimated_seconds {
-                target = i;
-            }
-        }
-        let shard = &mut shards[target];
-        shard.tests.push(name.to_string());
-        shard.estimated_seconds += seconds;
+        let fresh = Load(0.0, loads.len());
+        let use_fresh = loads.len() < shard_total && heap.peek().is_none_or(|top| fresh > *top);
+        let Load(load, shard) = if use_fresh {
+            loads.push(0.0);
+            fresh
+        } else {
+            heap.pop().unwrap_or(fresh)
+        };
+        let load = load + seconds;
+        loads[shard] = load;
+        heap.push(Load(load, shard));
+        assigned.push((name, shard));
     }
-    Ok(SplitPlan {
-        shards,
+    Assignment {
+        tests: assigned,
+        loads,
         default_seconds,
         unknown_tests,
-    })
+    }
 }
 
 /// The tests of shard `shard_index` (0-based) of `shard_total`, as [`plan`]
-/// assigns them.
+/// assigns them. Costs memory and time in proportion to the tests, whatever
+/// the number of shards.
 ///
 /// Errors: `InvalidArgument` when `shard_total` is 0 or `shard_index` is
 /// not below it.
@@ -122,8 +202,13 @@ pub fn split(
             "shard index {shard_index} is out of range for {shard_total} shard(s): indexes run from 0 to total - 1"
         )));
     }
-    let mut plan = plan(tests, durations, shard_total)?;
-    Ok(std::mem::take(&mut plan.shards[shard_index].tests))
+    check_total(shard_total)?;
+    Ok(assign(tests, durations, shard_total)
+        .tests
+        .into_iter()
+        .filter(|(_, shard)| *shard == shard_index)
+        .map(|(name, _)| name.to_string())
+        .collect())
 }
 
 /// A shard position read from CI variables.
@@ -584,7 +669,62 @@ mod tests {
         )
     }
 
+    /// The straightforward LPT: every shard in a vector, scanned for the
+    /// least load (what `assign` computed before it kept only used shards).
+    fn naive_loads(tests: &[String], d: &HashMap<String, f64>, k: usize) -> Vec<Vec<String>> {
+        let a = assign(tests, d, k);
+        let mut items: Vec<(String, f64)> = a
+            .tests
+            .iter()
+            .map(|(n, _)| {
+                let known = d.get(*n).copied().filter(|v| v.is_finite() && *v >= 0.0);
+                (n.to_string(), known.unwrap_or(a.default_seconds))
+            })
+            .collect();
+        items.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+        let mut shards = vec![(Vec::new(), 0.0f64); k];
+        for (name, secs) in items {
+            let mut target = 0;
+            for i in 1..k {
+                if shards[i].1 < shards[target].1 {
+                    target = i;
+                }
+            }
+            shards[target].0.push(name);
+            shards[target].1 += secs;
+        }
+        shards.into_iter().map(|s| s.0).collect()
+    }
+
+    #[test]
+    fn huge_shard_counts_cost_nothing() {
+        let tests = strings(&["a", "b", "c"]);
+        let d = durations(&[("a", 3.0), ("b", 2.0), ("c", 1.0)]);
+        assert_eq!(split(&tests, &d, 0, usize::MAX).unwrap(), ["a"]);
+        assert_eq!(split(&tests, &d, 2, usize::MAX).unwrap(), ["c"]);
+        assert!(
+            split(&tests, &d, usize::MAX - 1, usize::MAX)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(split(&tests, &d, 7, 100_000_000_000).unwrap().is_empty());
+        let err = plan(&tests, &d, PLAN_SHARDS_MAX + 1).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert!(err.message().contains("split"), "{err}");
+        assert_eq!(
+            plan(&tests, &d, PLAN_SHARDS_MAX).unwrap().shards.len(),
+            PLAN_SHARDS_MAX
+        );
+    }
+
     proptest! {
+        #[test]
+        fn same_as_scanning_every_shard((tests, d) in suite(40), k in 1usize..12) {
+            let p = plan(&tests, &d, k).unwrap();
+            let got: Vec<Vec<String>> = p.shards.into_iter().map(|s| s.tests).collect();
+            prop_assert_eq!(got, naive_loads(&tests, &d, k));
+        }
+
         #[test]
         fn every_test_lands_in_exactly_one_shard((tests, d) in suite(40), k in 1usize..7) {
             let p = plan(&tests, &d, k).unwrap();
