@@ -49,6 +49,11 @@ schema_args() {
       echo "--builtin-schema vendor.circle-ci" ;;
     *travis.yml)
       echo "--builtin-schema vendor.travis" ;;
+    *azure-pipelines.yml)
+      # The schema's patterns need the non-Unicode regex variant.
+      echo "--builtin-schema vendor.azure-pipelines --regex-variant nonunicode" ;;
+    *bitbucket-pipelines.yml)
+      echo "--builtin-schema vendor.bitbucket-pipelines" ;;
     *) return 1 ;;
   esac
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite of testrelay: Rust (unit, integration, doc), the CI
-# examples against their vendors' schemas, the GitHub contract tests (Prism
-# serving GitHub's OpenAPI description), then the C ABI through CMake/ctest
+# examples against their vendors' schemas, the contract tests (Prism serving
+# GitHub's, Azure DevOps' and Bitbucket's published descriptions), then the
+# C ABI through CMake/ctest
 # (plain, installed package, valgrind, ASan+UBSan), then the Node binding
 # (npm ci, generated files, node:test).
 # This is the README's test command and exactly what CI runs.
@@ -12,5 +13,7 @@ scripts/install-test-deps.sh
 cargo test --workspace --locked
 scripts/test-examples.sh
 scripts/test-contract.sh
+scripts/test-contract-azure.sh
+scripts/test-contract-bitbucket.sh
 scripts/test-c.sh
 scripts/test-node.sh
