@@ -312,6 +312,69 @@ fn a_bitbucket_repository_without_a_bitbucket_token_is_named_in_the_receipt() {
 }
 
 #[test]
+fn a_bitbucket_pull_request_build_delegates_to_bitbucket() {
+    const BITBUCKET_TOKEN: &str = "bbat-from-jenkins-55";
+    let sim = Simulator::start().unwrap();
+    sim.set_jenkins(Some((JENKINS_USER, JENKINS_TOKEN)), false, true);
+    sim.seed_jenkins_build(BUILD, JenkinsBuild::default());
+    let dir = tempfile::tempdir().unwrap();
+    let env = jenkins_env(
+        &sim.url(),
+        &[
+            ("CHANGE_ID", "5"),
+            ("GIT_URL", "https://bitbucket.org/team/app.git"),
+            ("JENKINS_USER", JENKINS_USER),
+            ("JENKINS_API_TOKEN", JENKINS_TOKEN),
+            ("BITBUCKET_ACCESS_TOKEN", BITBUCKET_TOKEN),
+            ("GITHUB_TOKEN", GITHUB_TOKEN),
+        ],
+    );
+    let summary = run(
+        config(dir.path(), "bitbucket", format!("{}/2.0", sim.url())),
+        env,
+    );
+    assert!(
+        summary.not_delivered.is_empty(),
+        "{:?}",
+        summary.not_delivered
+    );
+    let repo = "/2.0/repositories/team/app";
+    assert_eq!(
+        calls(&sim),
+        [
+            "GET /crumbIssuer/api/json".to_string(),
+            format!("POST {BUILD}submitDescription"),
+            format!("GET {BUILD}"),
+            format!("POST {repo}/commit/{SHA}/statuses/build"),
+            format!("GET {repo}/pullrequests/5/comments"),
+            format!("POST {repo}/pullrequests/5/comments"),
+        ]
+    );
+    for r in sim.requests() {
+        let all = format!("{:?}", r.headers);
+        assert!(
+            !all.contains(GITHUB_TOKEN),
+            "the GitHub token went to {}",
+            r.path
+        );
+        if r.path.starts_with("/2.0/") {
+            let bearer = format!("Bearer {BITBUCKET_TOKEN}");
+            assert_eq!(r.header("authorization"), Some(bearer.as_str()));
+        } else {
+            assert!(
+                !all.contains(BITBUCKET_TOKEN),
+                "Jenkins got the Bitbucket token"
+            );
+        }
+    }
+    let bb = sim.bitbucket();
+    assert_eq!(bb.statuses.len(), 1);
+    assert_eq!(bb.statuses[0].key, "testrelay");
+    assert_eq!(bb.comments.len(), 1);
+    assert!(bb.reports.is_empty(), "the run stays Jenkins'");
+}
+
+#[test]
 fn the_build_reads_back_with_its_test_report_and_archived_artifacts() {
     use testrelay::RunStatus;
     use testrelay::detect::detect;
