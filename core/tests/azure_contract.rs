@@ -27,27 +27,11 @@ use testrelay::provider::{
 use testrelay::{Config, ProviderSettings, RetryPolicy, Secret};
 use testrelay_ci_sim::{Fault, RecordedRequest, Simulator};
 
+#[path = "support/prism.rs"]
+mod prism;
+
 const PRISM_ENV: &str = "TESTRELAY_AZURE_PRISM_URL";
 const REPO: &str = "6a3f2c1e-0000-4000-8000-00000000abcd";
-
-/// Headers that belong to one connection, not to the request.
-const HOP_HEADERS: &[&str] = &[
-    "host",
-    "content-length",
-    "connection",
-    "transfer-encoding",
-    "accept-encoding",
-];
-
-fn prism_url() -> String {
-    match std::env::var(PRISM_ENV) {
-        Ok(url) if !url.trim().is_empty() => url.trim().trim_end_matches('/').to_string(),
-        _ => panic!(
-            "{PRISM_ENV} is not set: this test needs Prism serving Azure DevOps' descriptions; \
-             run scripts/test-contract-azure.sh, which starts it and runs this test"
-        ),
-    }
-}
 
 fn config(sim: &Simulator, dir: &Path) -> Config {
     let mut config = Config {
@@ -188,62 +172,6 @@ fn drive_the_provider(sim: &Simulator, dir: &Path) -> Vec<RecordedRequest> {
     sim.requests()
 }
 
-/// `name=value&...`, percent-encoded.
-fn encode_query(query: &[(String, String)]) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect::<String>()
-    };
-    query
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// Prism's verdict on one request: `None` when accepted, else the
-/// violations it reported.
-fn prism_verdict(agent: &ureq::Agent, prism: &str, req: &RecordedRequest) -> Option<String> {
-    let mut url = format!("{prism}{}", req.path);
-    if !req.query.is_empty() {
-        url.push('?');
-        url.push_str(&encode_query(&req.query));
-    }
-    let mut builder = ureq::http::Request::builder()
-        .method(req.method.as_str())
-        .uri(&url);
-    for (name, value) in &req.headers {
-        if !HOP_HEADERS.contains(&name.as_str()) {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-    }
-    let request = builder.body(req.body.clone()).expect("request");
-    let mut response = agent
-        .run(request)
-        .unwrap_or_else(|e| panic!("Prism at {prism} did not answer {url}: {e}"));
-    let status = response.status().as_u16();
-    let violations = response
-        .headers()
-        .get("sl-violations")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let body = response.body_mut().read_to_string().unwrap_or_default();
-    if status < 400 {
-        return None;
-    }
-    Some(match violations {
-        Some(v) => format!("HTTP {status}, sl-violations: {v}"),
-        None => format!("HTTP {status}: {body}"),
-    })
-}
-
 /// A call with its ids replaced by placeholders.
 fn normalize(req: &RecordedRequest) -> String {
     let parts: Vec<&str> = req.path.split('/').collect();
@@ -270,7 +198,11 @@ fn normalize(req: &RecordedRequest) -> String {
 #[test]
 #[ignore = "needs Prism serving Azure DevOps' descriptions: run scripts/test-contract-azure.sh"]
 fn every_request_of_the_azure_provider_is_valid_for_the_published_descriptions() {
-    let prism = prism_url();
+    let prism = prism::url(
+        PRISM_ENV,
+        "Azure DevOps' descriptions",
+        "scripts/test-contract-azure.sh",
+    );
     let sim = Simulator::start().expect("simulator");
     let dir = tempfile::tempdir().expect("temp dir");
     let requests = drive_the_provider(&sim, dir.path());
@@ -287,7 +219,7 @@ fn every_request_of_the_azure_provider_is_valid_for_the_published_descriptions()
         .expect("results were sent")
         .clone();
     broken.body = br#"{"outcome":"Passed"}"#.to_vec();
-    let control = prism_verdict(&agent, &prism, &broken);
+    let control = prism::verdict(&agent, &prism, &broken, "");
     assert!(
         control
             .as_deref()
@@ -299,7 +231,7 @@ fn every_request_of_the_azure_provider_is_valid_for_the_published_descriptions()
     let mut rejected = Vec::new();
     for req in &requests {
         operations.insert(normalize(req));
-        if let Some(violation) = prism_verdict(&agent, &prism, req) {
+        if let Some(violation) = prism::verdict(&agent, &prism, req, "") {
             rejected.push(format!("{} {}: {violation}", req.method, req.path));
         }
     }

@@ -23,26 +23,10 @@ use testrelay::provider::{
 use testrelay::{Config, ProviderSettings, RetryPolicy, Secret};
 use testrelay_ci_sim::{RecordedRequest, Simulator};
 
+#[path = "support/prism.rs"]
+mod prism;
+
 const PRISM_ENV: &str = "TESTRELAY_BITBUCKET_PRISM_URL";
-
-/// Headers that belong to one connection, not to the request.
-const HOP_HEADERS: &[&str] = &[
-    "host",
-    "content-length",
-    "connection",
-    "transfer-encoding",
-    "accept-encoding",
-];
-
-fn prism_url() -> String {
-    match std::env::var(PRISM_ENV) {
-        Ok(url) if !url.trim().is_empty() => url.trim().trim_end_matches('/').to_string(),
-        _ => panic!(
-            "{PRISM_ENV} is not set: this test needs Prism serving Bitbucket's description; \
-             run scripts/test-contract-bitbucket.sh, which starts it and runs this test"
-        ),
-    }
-}
 
 fn config(sim: &Simulator, dir: &Path) -> Config {
     let mut config = Config {
@@ -151,65 +135,6 @@ fn drive_the_provider(sim: &Simulator, dir: &Path) -> Vec<RecordedRequest> {
     sim.requests()
 }
 
-/// `name=value&...`, percent-encoded.
-fn encode_query(query: &[(String, String)]) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect::<String>()
-    };
-    query
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// Prism's verdict on one request: `None` when accepted, else the
-/// violations it reported.
-fn prism_verdict(agent: &ureq::Agent, prism: &str, req: &RecordedRequest) -> Option<String> {
-    // The description's server is `https://api.bitbucket.org/2.0`: its
-    // paths start after `/2.0`, and Prism matches them without it.
-    let path = req.path.strip_prefix("/2.0").unwrap_or(&req.path);
-    let mut url = format!("{prism}{path}");
-    if !req.query.is_empty() {
-        url.push('?');
-        url.push_str(&encode_query(&req.query));
-    }
-    let mut builder = ureq::http::Request::builder()
-        .method(req.method.as_str())
-        .uri(&url);
-    for (name, value) in &req.headers {
-        if !HOP_HEADERS.contains(&name.as_str()) {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-    }
-    let request = builder.body(req.body.clone()).expect("request");
-    let mut response = agent
-        .run(request)
-        .unwrap_or_else(|e| panic!("Prism at {prism} did not answer {url}: {e}"));
-    let status = response.status().as_u16();
-    let violations = response
-        .headers()
-        .get("sl-violations")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let body = response.body_mut().read_to_string().unwrap_or_default();
-    if status < 400 {
-        return None;
-    }
-    Some(match violations {
-        Some(v) => format!("HTTP {status}, sl-violations: {v}"),
-        None => format!("HTTP {status}: {body}"),
-    })
-}
-
 /// Whether a request uploads to Downloads.
 fn is_upload(req: &RecordedRequest) -> bool {
     req.method == "POST" && req.path.ends_with("/downloads")
@@ -241,7 +166,11 @@ fn normalize(req: &RecordedRequest) -> String {
 #[test]
 #[ignore = "needs Prism serving Bitbucket's description: run scripts/test-contract-bitbucket.sh"]
 fn statuses_comments_and_downloads_are_valid_for_the_published_description() {
-    let prism = prism_url();
+    let prism = prism::url(
+        PRISM_ENV,
+        "Bitbucket's description",
+        "scripts/test-contract-bitbucket.sh",
+    );
     let sim = Simulator::start().expect("simulator");
     let dir = tempfile::tempdir().expect("temp dir");
     let requests = drive_the_provider(&sim, dir.path());
@@ -256,7 +185,7 @@ fn statuses_comments_and_downloads_are_valid_for_the_published_description() {
         .expect("a build status was sent")
         .clone();
     broken.body = br#"{"key":"testrelay","state":"PASSED","url":"https://x"}"#.to_vec();
-    let control = prism_verdict(&agent, &prism, &broken);
+    let control = prism::verdict(&agent, &prism, &broken, "/2.0");
     assert!(
         control
             .as_deref()
@@ -267,7 +196,7 @@ fn statuses_comments_and_downloads_are_valid_for_the_published_description() {
     let mut rejected = Vec::new();
     for req in requests.iter().filter(|r| !is_code_insights(r)) {
         operations.insert(normalize(req));
-        let verdict = prism_verdict(&agent, &prism, req);
+        let verdict = prism::verdict(&agent, &prism, req, "/2.0");
         if is_upload(req) {
             // The known divergence: the description gives `POST …/downloads`
             // no request body, although its own text says "a

@@ -35,26 +35,10 @@ use testrelay::provider::{
 use testrelay::{Config, RetryPolicy, Secret};
 use testrelay_ci_sim::{Fault, RecordedRequest, Simulator};
 
+#[path = "support/prism.rs"]
+mod prism;
+
 const PRISM_ENV: &str = "TESTRELAY_PRISM_URL";
-
-/// Headers that belong to one connection, not to the request.
-const HOP_HEADERS: &[&str] = &[
-    "host",
-    "content-length",
-    "connection",
-    "transfer-encoding",
-    "accept-encoding",
-];
-
-fn prism_url() -> String {
-    match std::env::var(PRISM_ENV) {
-        Ok(url) if !url.trim().is_empty() => url.trim().trim_end_matches('/').to_string(),
-        _ => panic!(
-            "{PRISM_ENV} is not set: this test needs Prism serving GitHub's OpenAPI \
-             description; run scripts/test-contract.sh, which starts it and runs this test"
-        ),
-    }
-}
 
 fn config(sim: &Simulator, dir: &Path) -> Config {
     Config {
@@ -188,72 +172,14 @@ fn drive_the_provider(sim: &Simulator, dir: &Path) -> Vec<RecordedRequest> {
     sim.requests()
 }
 
-/// `name=value&...`, percent-encoded.
-fn encode_query(query: &[(String, String)]) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect::<String>()
-    };
-    query
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// Prism's verdict on one request: `None` when accepted, else the
-/// violations it reported.
-fn prism_verdict(agent: &ureq::Agent, prism: &str, req: &RecordedRequest) -> Option<String> {
-    let mut url = format!("{prism}{}", req.path);
-    if !req.query.is_empty() {
-        url.push('?');
-        url.push_str(&encode_query(&req.query));
-    }
-    let mut builder = ureq::http::Request::builder()
-        .method(req.method.as_str())
-        .uri(&url);
-    for (name, value) in &req.headers {
-        if !HOP_HEADERS.contains(&name.as_str()) {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-    }
-    let request = builder.body(req.body.clone()).expect("request");
-    let mut response = agent
-        .run(request)
-        .unwrap_or_else(|e| panic!("Prism at {prism} did not answer {url}: {e}"));
-    let status = response.status().as_u16();
-    let violations = response
-        .headers()
-        .get("sl-violations")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let problem = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.contains("problem+json"));
-    let body = response.body_mut().read_to_string().unwrap_or_default();
-    if status < 400 {
-        return None;
-    }
-    Some(match (violations, problem) {
-        (Some(v), _) => format!("HTTP {status}, sl-violations: {v}"),
-        (None, true) => format!("HTTP {status}, {body}"),
-        (None, false) => format!("HTTP {status} without violations: {body}"),
-    })
-}
-
 #[test]
 #[ignore = "needs Prism serving GitHub's OpenAPI description: run scripts/test-contract.sh"]
 fn every_request_of_the_github_provider_is_valid_for_the_published_description() {
-    let prism = prism_url();
+    let prism = prism::url(
+        PRISM_ENV,
+        "GitHub's OpenAPI description",
+        "scripts/test-contract.sh",
+    );
     let sim = Simulator::start().expect("simulator");
     let dir = tempfile::tempdir().expect("temp dir");
     let requests = drive_the_provider(&sim, dir.path());
@@ -269,7 +195,7 @@ fn every_request_of_the_github_provider_is_valid_for_the_published_description()
         .expect("a commit status was sent")
         .clone();
     broken.body = br#"{"state":"passed","context":"testrelay"}"#.to_vec();
-    let control = prism_verdict(&agent, &prism, &broken);
+    let control = prism::verdict(&agent, &prism, &broken, "");
     assert!(
         control.as_deref().is_some_and(|v| v.contains("state")),
         "Prism accepted an invalid commit status, so it is not validating: {control:?}"
@@ -280,7 +206,7 @@ fn every_request_of_the_github_provider_is_valid_for_the_published_description()
     for req in &requests {
         let call = format!("{} {}", req.method, req.path);
         operations.insert(normalize(&call));
-        if let Some(violation) = prism_verdict(&agent, &prism, req) {
+        if let Some(violation) = prism::verdict(&agent, &prism, req, "") {
             rejected.push(format!("{call}: {violation}"));
         }
     }
@@ -341,7 +267,11 @@ fn the_provider_reads_the_answers_the_description_documents() {
     // address: the comment list's example `Link` header and the release's
     // `upload_url` point at api.github.com and uploads.github.com, which
     // this test must not reach (they are covered by the replay above).
-    let prism = prism_url();
+    let prism = prism::url(
+        PRISM_ENV,
+        "GitHub's OpenAPI description",
+        "scripts/test-contract.sh",
+    );
     let dir = tempfile::tempdir().expect("temp dir");
     let cfg = Config {
         api_url: Some(prism),
