@@ -36,10 +36,3 @@ fi
 if ! python3 -c 'import teamcity.messages' >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check 'teamcity-messages==1.33'
 fi
-
-# The fuzzers (scripts/fuzz.sh, run by CI when TESTRELAY_FUZZ_SECONDS is
-# set) need cargo-fuzz; it works on the stable toolchain with
-# `--sanitizer none`. scripts/fuzz.sh installs it too when missing.
-if [ -n "${TESTRELAY_FUZZ_SECONDS:-}" ] && ! command -v cargo-fuzz >/dev/null 2>&1; then
-  cargo install cargo-fuzz --locked --version 0.13.2
-fi

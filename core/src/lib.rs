@@ -8,6 +8,9 @@ pub mod config;
 pub mod detect;
 pub mod error;
 pub mod fsutil;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod history;
 pub mod http;
 pub mod model;

@@ -137,9 +137,17 @@ fn a_full_run_makes_exactly_these_requests() {
             format!("POST {PROJECT}/git/repositories/{REPO}/pullRequests/7/statuses"),
             format!("GET {threads}"),
             format!("POST {threads}"),
-            format!("GET {PROJECT}/test/Runs/1/attachments"),
-            format!("POST {PROJECT}/test/Runs/1/attachments"),
         ]
+        .into_iter()
+        // The attached artifact, then the five report files, each looked
+        // for first so that a retry never attaches it twice.
+        .chain((0..6).flat_map(|_| {
+            [
+                format!("GET {PROJECT}/test/Runs/1/attachments"),
+                format!("POST {PROJECT}/test/Runs/1/attachments"),
+            ]
+        }))
+        .collect::<Vec<_>>()
     );
     for r in sim.requests() {
         assert_eq!(r.query_param("api-version"), Some("7.1"), "{}", r.path);
@@ -175,10 +183,29 @@ fn a_full_run_makes_exactly_these_requests() {
             .unwrap()
             .contains("timed out once")
     );
-    // The attachment, byte for byte.
-    assert_eq!(run.attachments.len(), 1);
-    assert_eq!(run.attachments[0].file_name, "gpu trace.bin");
+    // The attachment, byte for byte, and the reports beside it, each as
+    // written in the output directory.
+    let names: Vec<&str> = run
+        .attachments
+        .iter()
+        .map(|a| a.file_name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "gpu trace.bin",
+            "junit.xml",
+            "results.json",
+            "run.json",
+            "report.html",
+            "summary.md"
+        ]
+    );
     assert_eq!(run.attachments[0].content, [1u8, 2, 3, 0, 255]);
+    for a in &run.attachments[1..] {
+        let written = std::fs::read(dir.path().join("out").join(&a.file_name)).unwrap();
+        assert_eq!(a.content, written, "{}", a.file_name);
+    }
     // One thread, our marker first; one PR status with our context.
     assert_eq!(az.threads.len(), 1);
     assert!(
@@ -698,4 +725,53 @@ fn auto_inside_azure_pipelines_reports_from_the_cli_with_the_job_token() {
     let summary_file = commands[1].trim_start_matches("##vso[task.uploadsummary]");
     let summary = std::fs::read_to_string(summary_file).unwrap();
     assert!(summary.contains("bad"), "{summary}");
+}
+
+#[test]
+fn reports_are_attached_under_their_names_unless_artifacts_are_off() {
+    // A user's artifact named like a report wins over the report.
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&sim, dir.path());
+    cfg.report_formats = vec![
+        testrelay::config::ReportFormat::Html,
+        testrelay::config::ReportFormat::Markdown,
+    ];
+    let mine = dir.path().join("summary.md");
+    std::fs::write(&mine, "mine").unwrap();
+    let reporter = Reporter::builder(cfg).env(Env::new()).start().unwrap();
+    reporter.record(case(1, CaseStatus::Passed)).unwrap();
+    reporter.attach_artifact(&mine, Default::default()).unwrap();
+    let summary = reporter.finish(Duration::from_secs(60)).unwrap();
+    assert!(
+        summary.not_delivered.is_empty(),
+        "{:?}",
+        summary.not_delivered
+    );
+    let run = &sim.azure().runs[0];
+    let names: Vec<&str> = run
+        .attachments
+        .iter()
+        .map(|a| a.file_name.as_str())
+        .collect();
+    assert_eq!(names, ["summary.md", "report.html"]);
+    assert_eq!(run.attachments[0].content, b"mine");
+
+    // With artifacts off, nothing is attached.
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&sim, dir.path());
+    cfg.enable_artifacts = false;
+    let summary = run_with(cfg);
+    assert!(
+        summary.not_delivered.is_empty(),
+        "{:?}",
+        summary.not_delivered
+    );
+    assert!(sim.azure().runs[0].attachments.is_empty());
+    assert!(!calls(&sim).iter().any(|c| c.contains("attachments")));
+}
+
+fn run_with(config: Config) -> RunSummary {
+    run(config, Env::new(), [case(1, CaseStatus::Passed)])
 }

@@ -57,6 +57,17 @@ pub fn hostile(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
         "##[",
         "##teamcity[",
         "é",
+        "%",
+        "%0A",
+        "%25",
+        "%AZP25",
+        ";",
+        "]",
+        ",",
+        "::",
+        "|'",
+        "\u{85}",
+        "\u{2028}",
     ];
     if u.arbitrary::<bool>()? {
         return u.arbitrary();
@@ -447,4 +458,130 @@ pub fn terminal_problems(text: &str) -> Vec<String> {
         }
     }
     problems
+}
+
+/// GitHub's runner reading a workflow command line (its `ActionCommand`
+/// parser): the command, its properties and its data, unescaped in the
+/// runner's order. `None` when the line is not a command.
+pub fn parse_workflow_command(line: &str) -> Option<(String, Vec<(String, String)>, String)> {
+    let rest = line.strip_prefix("::")?;
+    let end = rest.find("::")?;
+    let (info, data) = (&rest[..end], &rest[end + 2..]);
+    let (command, props) = info.split_once(' ').unwrap_or((info, ""));
+    let unescape = |v: &str, property: bool| {
+        let mut v = v.replace("%0D", "\r").replace("%0A", "\n");
+        if property {
+            v = v.replace("%3A", ":").replace("%2C", ",");
+        }
+        v.replace("%25", "%")
+    };
+    let props = props
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_string(), unescape(v, true))
+        })
+        .collect();
+    Some((command.to_string(), props, unescape(data, false)))
+}
+
+/// The Azure Pipelines agent reading a logging command line: the command
+/// (`area.event`), its properties unescaped as the agent does, and the
+/// message (left escaped). `None` when the line holds no command.
+pub fn parse_logging_command(line: &str) -> Option<(String, Vec<(String, String)>, String)> {
+    let start = line.find("##vso[")?;
+    let rest = &line[start + 6..];
+    let end = rest.find(']')?;
+    let (info, data) = (&rest[..end], &rest[end + 1..]);
+    let (command, props) = info.split_once(' ').unwrap_or((info, ""));
+    let props = props
+        .split(';')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let v = v
+                .replace("%3B", ";")
+                .replace("%0D", "\r")
+                .replace("%0A", "\n")
+                .replace("%5D", "]")
+                .replace("%AZP25", "%");
+            (k.to_string(), v)
+        })
+        .collect();
+    Some((command.to_string(), props, data.to_string()))
+}
+
+/// TeamCity reading one service message line: the message name and its
+/// attributes unescaped, or what makes the line malformed (an unescaped
+/// quote or bracket, an unknown escape, text after the closing `]`).
+pub fn parse_service_message(line: &str) -> Result<(String, Vec<(String, String)>), String> {
+    let rest = line
+        .strip_prefix("##teamcity[")
+        .ok_or_else(|| format!("not a service message: {line:?}"))?;
+    let mut chars = rest.chars().peekable();
+    let mut name = String::new();
+    while let Some(&c) = chars.peek() {
+        if c == ' ' || c == ']' {
+            break;
+        }
+        name.push(c);
+        chars.next();
+    }
+    let mut attributes = Vec::new();
+    loop {
+        while chars.peek() == Some(&' ') {
+            chars.next();
+        }
+        match chars.next() {
+            Some(']') => {
+                return match chars.next() {
+                    None => Ok((name, attributes)),
+                    Some(_) => Err(format!("text after the message in {line:?}")),
+                };
+            }
+            None => return Err(format!("unterminated message {line:?}")),
+            Some(c) => {
+                let mut key = c.to_string();
+                for c in chars.by_ref() {
+                    if c == '=' {
+                        break;
+                    }
+                    key.push(c);
+                }
+                if chars.next() != Some('\'') {
+                    return Err(format!("attribute {key:?} is not quoted in {line:?}"));
+                }
+                let mut value = String::new();
+                loop {
+                    match chars.next() {
+                        None => return Err(format!("unterminated value in {line:?}")),
+                        Some('\'') => break,
+                        Some('[') | Some(']') => {
+                            return Err(format!("unescaped bracket in {line:?}"));
+                        }
+                        Some('|') => match chars.next() {
+                            Some('|') => value.push('|'),
+                            Some('\'') => value.push('\''),
+                            Some('[') => value.push('['),
+                            Some(']') => value.push(']'),
+                            Some('n') => value.push('\n'),
+                            Some('r') => value.push('\r'),
+                            Some('0') if chars.next() == Some('x') => {
+                                let hex: String = chars.by_ref().take(4).collect();
+                                let code = u32::from_str_radix(&hex, 16)
+                                    .ok()
+                                    .and_then(char::from_u32)
+                                    .ok_or_else(|| format!("bad |0x escape in {line:?}"))?;
+                                value.push(code);
+                            }
+                            other => return Err(format!("unknown escape |{other:?} in {line:?}")),
+                        },
+                        Some(c) => value.push(c),
+                    }
+                }
+                attributes.push((key, value));
+            }
+        }
+    }
 }

@@ -595,7 +595,11 @@ fn log_issues(run: &TestRun) -> Vec<String> {
 
 /// Every logging command for the end of `run`; `summary_file` for
 /// `task.uploadsummary`.
-fn logging_commands(run: &TestRun, summary_file: Option<&Path>, complete: bool) -> Vec<String> {
+pub(crate) fn logging_commands(
+    run: &TestRun,
+    summary_file: Option<&Path>,
+    complete: bool,
+) -> Vec<String> {
     let mut lines = log_issues(run);
     if let Some(file) = summary_file {
         lines.push(format!(
@@ -631,6 +635,7 @@ impl CiProvider for AzureProvider {
             artifacts: true,
             annotations: self.logging_commands,
             local_files: false,
+            attach_reports: true,
         }
     }
 

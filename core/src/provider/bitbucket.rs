@@ -433,6 +433,7 @@ impl CiProvider for BitbucketProvider {
             artifacts: true,
             annotations: true,
             local_files: false,
+            attach_reports: false,
         }
     }
 

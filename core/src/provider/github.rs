@@ -490,7 +490,7 @@ fn annotations(run: &TestRun) -> Vec<Value> {
 
 /// `::error file=F,line=L,title=T::message` for the first failures that
 /// have a file, escaped as the workflow-command syntax requires.
-fn workflow_commands(run: &TestRun) -> Vec<String> {
+pub(crate) fn workflow_commands(run: &TestRun) -> Vec<String> {
     let data = |s: &str| {
         s.replace('%', "%25")
             .replace('\r', "%0D")
@@ -539,6 +539,7 @@ impl CiProvider for GithubProvider {
             artifacts: true,
             annotations: true,
             local_files: false,
+            attach_reports: false,
         }
     }
 

@@ -356,6 +356,7 @@ impl CiProvider for GitlabProvider {
             artifacts: true,
             annotations: false,
             local_files: false,
+            attach_reports: false,
         }
     }
 

@@ -196,6 +196,7 @@ impl CiProvider for JenkinsProvider {
             artifacts: false,
             annotations: false,
             local_files: false,
+            attach_reports: false,
         }
     }
 

@@ -180,6 +180,7 @@ impl CiProvider for LocalProvider {
             artifacts: true,
             annotations: false,
             local_files: true,
+            attach_reports: false,
         }
     }
 

@@ -33,6 +33,11 @@ mod local;
 pub mod teamcity;
 mod travis;
 
+#[cfg(feature = "fuzzing")]
+pub(crate) use azure::logging_commands as azure_logging_commands;
+#[cfg(feature = "fuzzing")]
+pub(crate) use github::workflow_commands as github_workflow_commands;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -74,6 +79,10 @@ pub struct Capabilities {
     /// The run is shown from files on this machine, so links to local files
     /// (the HTML report) work for its readers.
     pub local_files: bool,
+    /// The report files written at the end of the run are attached to it
+    /// with `upload_artifact` (queued in the outbox like other artifacts),
+    /// because the CI shows a run's attachments beside its results.
+    pub attach_reports: bool,
 }
 
 /// What a provider is told about the run it reports.

@@ -270,6 +270,55 @@ impl Messages {
     }
 }
 
+/// The service messages the live channel writes for `cases`, then for the
+/// end of a run with `reports` (the fuzzers' view of this writer).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn messages_for(cases: &[TestCase], reports: Vec<std::path::PathBuf>) -> String {
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let messages = Messages {
+        inner: Mutex::new(MessagesInner {
+            out: Box::new(buffer.clone()),
+            suites: Vec::new(),
+        }),
+        flow: "testrelay-fuzz".into(),
+    };
+    for case in cases {
+        messages.case(case);
+    }
+    let summary = RunSummary {
+        run_name: String::new(),
+        result: TestRun {
+            cases: cases.to_vec(),
+            ..TestRun::default()
+        }
+        .result(),
+        provider: "teamcity".into(),
+        reports,
+        history_path: None,
+        delivered: Vec::new(),
+        not_delivered: Vec::new(),
+        backpressure_waits: 0,
+        timed_out: false,
+    };
+    messages.finished(&summary);
+    let bytes = buffer.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    String::from_utf8(bytes).expect("service messages are UTF-8")
+}
+
 /// `##teamcity[name 'value']`, the single-value form.
 fn message_single(name: &str, value: &str) -> String {
     format!("##teamcity[{name} '{}']", escape(value))
@@ -425,6 +474,7 @@ impl CiProvider for TeamcityProvider {
             artifacts: true,
             annotations: false,
             local_files: false,
+            attach_reports: false,
         }
     }
 

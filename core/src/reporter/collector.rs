@@ -270,6 +270,9 @@ impl Collector {
                     Vec::new()
                 }
             };
+        if self.shared.attach_reports && config.enable_artifacts {
+            self.attach_reports(&reports);
+        }
         let (receipt_tx, receipt_rx) = bounded(1);
         let run = Arc::new(std::mem::take(&mut self.run));
         let result = run.result();
@@ -296,6 +299,29 @@ impl Collector {
             reports,
             problems,
             delivery: receipt_rx,
+        }
+    }
+
+    /// Queues the report files as artifacts of the run, under their file
+    /// names (a user's artifact of the same name wins), for providers that
+    /// attach reports to the run. Queued in the outbox, so `flush` retries
+    /// them like any artifact.
+    fn attach_reports(&mut self, reports: &[PathBuf]) {
+        for path in reports {
+            let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            if self.artifacts.iter().any(|(_, n)| *n == name) {
+                continue;
+            }
+            if let Some(h) = self.history.as_mut() {
+                if let Err(e) =
+                    super::delivery::register_artifact(h, &self.run.run_key, path, &name)
+                {
+                    log::error!("testrelay: queueing report {name} as an attachment: {e}");
+                }
+            }
+            self.artifacts.push((path.clone(), name));
         }
     }
 }

@@ -164,6 +164,9 @@ struct Shared {
     /// dropping the Reporter, so no retry wait outlives them.
     deadline: Arc<crate::http::SharedDeadline>,
     hooks: RwLock<Vec<Hook>>,
+    /// The provider attaches the report files to the run
+    /// (`Capabilities::attach_reports`).
+    attach_reports: bool,
     progress: Mutex<Counts>,
     waits: AtomicU64,
     in_flight: AtomicUsize,
@@ -275,6 +278,7 @@ impl ReporterBuilder {
             env: env.clone(),
             deadline: crate::http::SharedDeadline::new(),
             hooks: RwLock::new(hooks),
+            attach_reports: provider.ci.capabilities().attach_reports,
             progress: Mutex::new(Counts::default()),
             waits: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
