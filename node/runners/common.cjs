@@ -25,12 +25,21 @@ function relativeFile(file) {
   return f.split(path.sep).join('/')
 }
 
-/** Text of an error-like value: `{ message, details }` (details: the stack). */
+// The colour codes runners put in their error messages (SGR sequences).
+const COLOURS = /\u001b\[[0-9;]*m/g
+
+/**
+ * Text of an error-like value: `{ message, details }` (details: the
+ * stack), without the runner's colour codes.
+ */
 function errorText(err) {
   if (err === undefined || err === null) return {}
-  if (typeof err === 'string') return { message: firstLine(err), details: err }
-  const message = typeof err.message === 'string' ? err.message : String(err)
-  const details = typeof err.stack === 'string' && err.stack !== '' ? err.stack : message
+  if (typeof err === 'string') {
+    const text = err.replace(COLOURS, '')
+    return { message: firstLine(text), details: text }
+  }
+  const message = (typeof err.message === 'string' ? err.message : String(err)).replace(COLOURS, '')
+  const details = typeof err.stack === 'string' && err.stack !== '' ? err.stack.replace(COLOURS, '') : message
   return { message: firstLine(message), details }
 }
 

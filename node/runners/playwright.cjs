@@ -51,7 +51,11 @@ function resultError(result) {
 class TestrelayPlaywrightReporter {
   /** `options`: the TestReporter keys (the reporter's options in the config). */
   constructor(options = {}) {
-    this.session = new RunnerSession('playwright', options)
+    // Playwright adds `configDir` and its own `_`-prefixed keys to every reporter's options.
+    const reporterOptions = Object.fromEntries(
+      Object.entries(options ?? {}).filter(([key]) => key !== 'configDir' && !key.startsWith('_')),
+    )
+    this.session = new RunnerSession('playwright', reporterOptions)
     this.temp = null
     this.names = new Set()
   }

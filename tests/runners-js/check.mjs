@@ -73,7 +73,7 @@ function expected() {
     }),
     playwright: () => ({
       [`arithmetic${S}adds`]: c('passed', at("test('adds'"), { stdout: 'hello from adds\n' }),
-      [`arithmetic${S}subtracts`]: c('failed', at("test('subtracts'"), { attempts: ['failed', 'failed'], message: 'toBe' }),
+      [`arithmetic${S}subtracts`]: c('failed', at("test('subtracts'"), { attempts: ['failed', 'failed'], message: 'expect(received).toBe(expected)' }),
       [`arithmetic${S}divides`]: c('skipped', at("test('divides'"), { message: 'skip: division is not ready' }),
       [`arithmetic${S}multiplies`]: c('skipped', at("test.fixme('multiplies'"), { message: 'fixme' }),
       [`arithmetic${S}retries`]: c('flaky', at("test('retries'"), { attempts: ['failed', 'passed'] }),
