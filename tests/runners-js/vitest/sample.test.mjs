@@ -1,0 +1,36 @@
+// The Vitest sample suite (scripts/test-runners-js.sh).
+import { beforeAll, beforeEach, describe, expect, test } from 'vitest'
+
+let retried = 0
+
+describe('arithmetic', () => {
+  test('adds', () => {
+    console.log('hello from adds')
+    expect(1 + 1).toBe(2)
+  })
+  test('subtracts', () => {
+    expect(2 - 1).toBe(2)
+  })
+  test('divides', (ctx) => {
+    ctx.skip('division is not ready')
+  })
+  test.todo('multiplies')
+  test('retries', { retry: 2 }, () => {
+    retried += 1
+    expect(retried).toBe(2)
+  })
+})
+
+describe('with a broken fixture', () => {
+  beforeAll(() => {
+    throw new Error('the fixture could not start')
+  })
+  test('uses the fixture', () => {})
+})
+
+describe('with a broken beforeEach', () => {
+  beforeEach(() => {
+    throw new Error('each broke')
+  })
+  test('needs a fresh state', () => {})
+})
