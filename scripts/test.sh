@@ -4,7 +4,8 @@
 # GitHub's, Azure DevOps' and Bitbucket's published descriptions), then the
 # C ABI through CMake/ctest
 # (plain, installed package, valgrind, ASan+UBSan), then the Node binding
-# (npm ci, generated files, node:test).
+# (npm ci, generated files, node:test), then the history dashboard in
+# headless Chromium (screenshots in build/dashboard-test/).
 # This is the README's test command and exactly what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,3 +18,4 @@ scripts/test-contract-azure.sh
 scripts/test-contract-bitbucket.sh
 scripts/test-c.sh
 scripts/test-node.sh
+scripts/test-dashboard.sh
