@@ -5,7 +5,8 @@
 # C ABI through CMake/ctest
 # (plain, installed package, valgrind, ASan+UBSan), then the Node binding
 # (npm ci, generated files, node:test), then the JS runner reporters and the
-# WebGPU browser example with the real runners and Chromium.
+# WebGPU browser example with the real runners and Chromium, then the history
+# dashboard in headless Chromium (screenshots in build/dashboard-test/).
 # This is the README's test command and exactly what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,3 +20,4 @@ scripts/test-contract-bitbucket.sh
 scripts/test-c.sh
 scripts/test-node.sh
 scripts/test-runners-js.sh
+scripts/test-dashboard.sh

@@ -13,6 +13,7 @@ pub mod analysis;
 mod artifacts;
 mod branch;
 mod bulk;
+mod dashboard;
 mod identities;
 mod insights;
 mod maintenance;
@@ -25,6 +26,11 @@ mod store;
 
 pub use artifacts::{ArtifactRecord, content_type};
 pub use branch::normalize_branch;
+pub use dashboard::{
+    BaseComparison, Bucketing, DashboardData, DashboardQuery, FlakyRow, MAX_DAY_POINTS,
+    MAX_FLAKY_CANDIDATES, MAX_RUN_POINTS, MetricBucket, MetricTrend, RegressedTest, RunPoint,
+    SlowTest,
+};
 pub use insights::NO_GROUP;
 pub use maintenance::{MergeStats, PruneStats};
 pub use outbox::{OutboxEntry, QueuedOperation};

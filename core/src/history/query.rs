@@ -440,7 +440,7 @@ impl History {
     }
 
     /// Runs `sql` with `args` and maps every row.
-    fn collect<T>(
+    pub(super) fn collect<T>(
         &self,
         sql: &str,
         args: Vec<Value>,

@@ -140,7 +140,7 @@ fn render<W: Write>(run: &TestRun, diff: Option<&RunDiff>, w: &mut W) -> io::Res
 
 /// Writes `text` escaped for HTML text and quoted attribute values
 /// (`& < > " '`), leaving out characters HTML does not allow.
-fn escape<W: Write>(w: &mut W, text: &str) -> io::Result<()> {
+pub(super) fn escape<W: Write>(w: &mut W, text: &str) -> io::Result<()> {
     let bytes = text.as_bytes();
     let mut start = 0;
     for (i, c) in text.char_indices() {
@@ -172,7 +172,7 @@ fn is_illegal_in_html(c: char) -> bool {
 
 /// The first `max` bytes of `text` (cut back to a character boundary) and
 /// how many bytes were left out.
-fn clip_head(text: &str, max: usize) -> (&str, usize) {
+pub(super) fn clip_head(text: &str, max: usize) -> (&str, usize) {
     if text.len() <= max {
         return (text, 0);
     }
@@ -250,7 +250,7 @@ fn write_full_name<W: Write>(w: &mut W, case: &TestCase) -> io::Result<()> {
 
 /// A duration in seconds for people, as every report writes it
 /// ([`super::markdown::format_duration`]: `850ms`, `2.3s`, `4m 5s`).
-struct Dur(f64);
+pub(super) struct Dur(pub(super) f64);
 
 impl fmt::Display for Dur {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -259,7 +259,7 @@ impl fmt::Display for Dur {
 }
 
 /// The one-letter class the page uses for a case status (CSS and filter).
-fn status_class(status: CaseStatus) -> &'static str {
+pub(super) fn status_class(status: CaseStatus) -> &'static str {
     match status {
         CaseStatus::Passed => "p",
         CaseStatus::Failed => "f",
@@ -270,7 +270,7 @@ fn status_class(status: CaseStatus) -> &'static str {
 }
 
 /// Class and label of a run status badge.
-fn run_status_badge(status: RunStatus) -> (&'static str, &'static str) {
+pub(super) fn run_status_badge(status: RunStatus) -> (&'static str, &'static str) {
     match status {
         RunStatus::Passed => ("p", "passed"),
         RunStatus::Failed => ("f", "failed"),
@@ -294,7 +294,7 @@ fn count_rows(counts: &Counts) -> [(u64, &'static str, &'static str); 5] {
 }
 
 /// `count noun` with an `s` unless the count is one.
-struct Plural(u64, &'static str);
+pub(super) struct Plural(pub(super) u64, pub(super) &'static str);
 
 impl fmt::Display for Plural {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -307,21 +307,42 @@ impl fmt::Display for Plural {
 
 fn write_head<W: Write>(w: &mut W, run: &TestRun) -> io::Result<()> {
     let (_, status) = run_status_badge(run.status);
+    write_page_head(
+        w,
+        &format!("{} \u{2014} {status}", run_title(run)),
+        STYLE,
+        Some(SCRIPT),
+    )
+}
+
+/// The start of a self-contained page up to and including `<main>`: the
+/// `Content-Security-Policy` that allows only `style` (and `script`, when
+/// given) by hash and forbids every fetch, the escaped `title`, and `style`
+/// inline. The page's inline script, if any, must be exactly `script`.
+pub(super) fn write_page_head<W: Write>(
+    w: &mut W,
+    title: &str,
+    style: &str,
+    script: Option<&str>,
+) -> io::Result<()> {
     w.write_all(
         b"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
           <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
     )?;
+    let script_src = match script {
+        Some(script) => format!("'sha256-{}'", sha256_base64(script)),
+        None => "'none'".to_string(),
+    };
     writeln!(
         w,
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
-         style-src 'sha256-{}'; script-src 'sha256-{}'; base-uri 'none'; form-action 'none'\">",
-        sha256_base64(STYLE),
-        sha256_base64(SCRIPT)
+         style-src 'sha256-{}'; script-src {script_src}; base-uri 'none'; form-action 'none'\">",
+        sha256_base64(style),
     )?;
     w.write_all(b"<meta name=\"generator\" content=\"testrelay\">\n<title>")?;
-    escape(w, run_title(run))?;
-    write!(w, " \u{2014} {status}</title>\n<style>")?;
-    w.write_all(STYLE.as_bytes())?;
+    escape(w, title)?;
+    w.write_all(b"</title>\n<style>")?;
+    w.write_all(style.as_bytes())?;
     w.write_all(b"</style>\n</head>\n<body>\n<main>\n")
 }
 
@@ -384,7 +405,7 @@ fn write_header<W: Write>(w: &mut W, run: &TestRun, counts: &Counts) -> io::Resu
 
 /// A timestamp as `<time>`: `2026-11-21 23:18:24 UTC` when it parses (see
 /// [`crate::time::parse_timestamp`]), else the text as given.
-fn write_time<W: Write>(w: &mut W, value: &str) -> io::Result<()> {
+pub(super) fn write_time<W: Write>(w: &mut W, value: &str) -> io::Result<()> {
     w.write_all(b"<time datetime=\"")?;
     escape(w, value)?;
     w.write_all(b"\">")?;
@@ -984,7 +1005,7 @@ fn sha256_base64(text: &str) -> String {
 
 // ---------------------------------------------------------------- style and script
 
-const STYLE: &str = r#"
+pub(super) const STYLE: &str = r#"
 :root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#f6f8fa;
 --p:#1a7f37;--f:#cf222e;--e:#a40e26;--s:#6e7781;--k:#9a6700}
 *{box-sizing:border-box}

@@ -15,6 +15,7 @@
 //! | `markdown` | `summary.md` |
 
 pub mod aggregate;
+pub mod dashboard;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -34,7 +34,7 @@ impl Db {
     /// Opens an existing history file (reading commands never create one).
     ///
     /// Errors: `NotFound` when the file does not exist.
-    fn open_existing(&self) -> Result<History, Error> {
+    pub(crate) fn open_existing(&self) -> Result<History, Error> {
         let path = self.path()?;
         if !path.is_file() {
             return Err(no_history(&path));
@@ -485,7 +485,7 @@ fn parse_age(s: &str) -> Result<i64, Error> {
 }
 
 /// `--since`: an age before `now_ms`, or a timestamp.
-fn parse_since(s: &str, now_ms: i64) -> Result<i64, Error> {
+pub(crate) fn parse_since(s: &str, now_ms: i64) -> Result<i64, Error> {
     if let Some(ms) = parse_timestamp(s) {
         return Ok(ms);
     }

@@ -11,6 +11,7 @@
 //! wrong with the input; free space, then `testrelay flush`).
 
 mod child;
+mod dashboard_cmd;
 mod history_cmd;
 mod logger;
 mod out;
@@ -109,6 +110,9 @@ enum Command {
     Split(history_cmd::SplitCmd),
     /// Delete runs older than a given age from the history.
     Prune(history_cmd::PruneCmd),
+    /// Write the history as one self-contained HTML page (runs over time,
+    /// flakiest and slowest tests, metric trends, new failures).
+    Dashboard(dashboard_cmd::DashboardCmd),
 }
 
 #[derive(Args)]
@@ -201,6 +205,7 @@ fn main() -> ExitCode {
         Command::Flaky(cmd) => cmd.run(),
         Command::Split(cmd) => cmd.run(),
         Command::Prune(cmd) => cmd.run(),
+        Command::Dashboard(cmd) => cmd.run(),
     };
     match result {
         Ok(code) => code,
