@@ -12,6 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The version of testrelay this header comes from (tr_version() returns
+// the library's at run time).
+#define TR_VERSION_MAJOR 0
+#define TR_VERSION_MINOR 1
+#define TR_VERSION_PATCH 0
+
 // Major version of the C ABI: bumped only for incompatible changes.
 #define TESTRELAY_ABI_VERSION_MAJOR 1
 

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Configures, builds and runs the C/C++ tests of the C ABI with ctest in
 # build/ (the Rust library is built by cargo inside build/cargo), then the
+# the release archive (scripts/make-release-archive.sh) extracted to a new
+# prefix and used by C11 and C++17 consumers through find_package and
+# pkg-config and by the Python ctypes example, then the
 # same tests under valgrind (build/valgrind: 0 errors, 0 definite leaks) and
 # under AddressSanitizer + UndefinedBehaviorSanitizer (build/asan).
 #
@@ -36,21 +39,38 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Debug
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure
 
-echo "== installed package: find_package(testrelay) and pkg-config =="
-rm -rf build/install build/consumer
-cmake --install build --prefix "$PWD/build/install"
-cmake -S tests/c/consumer -B build/consumer -DCMAKE_PREFIX_PATH="$PWD/build/install"
+echo "== release archive: extracted to a new prefix, find_package(testrelay) and pkg-config =="
+# scripts/make-release-archive.sh packs what `cmake --install` puts in a
+# prefix (plus licenses and README); the consumers use it extracted elsewhere.
+rm -rf build/dist build/prefix build/consumer
+archive=$(scripts/make-release-archive.sh build build/dist)
+mkdir -p build/prefix
+tar -xzf "$archive" -C build/prefix
+prefix=$(echo "$PWD"/build/prefix/testrelay-*)
+for f in include/testrelay.h lib/libtestrelay.a lib/libtestrelay.so lib/cmake/testrelay/testrelayConfig.cmake \
+  lib/pkgconfig/testrelay.pc LICENSE-MIT LICENSE-APACHE README.md; do
+  [[ -f $prefix/$f ]] || { echo "test-c.sh: $(basename "$archive") lacks $f" >&2; exit 1; }
+done
+cmake -S tests/c/consumer -B build/consumer -DCMAKE_PREFIX_PATH="$prefix"
 cmake --build build/consumer -j "$jobs"
-(cd build/consumer && ./consumer_static >/dev/null &&
-  LD_LIBRARY_PATH="$PWD/../install/lib" ./consumer_shared >/dev/null)
+(cd build/consumer && ./consumer_static >/dev/null && ./consumer_cpp_static &&
+  LD_LIBRARY_PATH="$prefix/lib" ./consumer_shared >/dev/null &&
+  LD_LIBRARY_PATH="$prefix/lib" ./consumer_cpp_shared)
 if command -v pkg-config >/dev/null; then
-  export PKG_CONFIG_PATH="$PWD/build/install/lib/pkgconfig"
+  export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
   # shellcheck disable=SC2046
   cc -std=c11 -o build/consumer/pkgconfig_shared examples/c/minimal.c \
     $(pkg-config --cflags --libs testrelay)
-  (cd build/consumer && LD_LIBRARY_PATH="$PWD/../install/lib" ./pkgconfig_shared >/dev/null)
+  # shellcheck disable=SC2046
+  c++ -std=c++17 -o build/consumer/pkgconfig_cpp_shared tests/c/consumer/consumer.cpp \
+    $(pkg-config --cflags --libs testrelay)
+  (cd build/consumer && LD_LIBRARY_PATH="$prefix/lib" ./pkgconfig_shared >/dev/null &&
+    LD_LIBRARY_PATH="$prefix/lib" ./pkgconfig_cpp_shared)
 fi
-echo "installed package: ok"
+# Python, through the shared library with ctypes (examples/python).
+PYTHONDONTWRITEBYTECODE=1 TESTRELAY_LIBRARY="$prefix/lib/libtestrelay.so" TESTRELAY_HEADER="$prefix/include/testrelay.h" \
+  python3 -m unittest discover -s examples/python -v
+echo "release archive: ok"
 
 if [[ ${TESTRELAY_C_QUICK:-0} == 1 ]]; then
   exit 0

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks the CI examples in examples/ci/:
+# Checks the CI examples in examples/ci/, the GitHub Action (action.yml) and
+# the release workflow (.github/workflows/):
 #  1. every YAML file validates against its vendor's published schema with
 #     check-jsonschema (installed by scripts/install-test-deps.sh), using the
 #     copies of the schemas it ships (--builtin-schema): no download. Where
@@ -43,6 +44,8 @@ schema_args() {
     *gitlab-ci.yml | *gitlab-ci.yaml)
       # The gitlab-ci transform reads GitLab's `!reference` tags.
       echo "--builtin-schema vendor.gitlab-ci --data-transform gitlab-ci" ;;
+    action.yml | */action.yml | action.yaml | */action.yaml)
+      echo "--builtin-schema vendor.github-actions" ;;
     */workflows/*.yml | */workflows/*.yaml | */github-*.yml | */github-*.yaml)
       echo "--builtin-schema vendor.github-workflows" ;;
     *circleci-config.yml | */.circleci/config.yml)
@@ -82,8 +85,10 @@ validate() {
   esac
 }
 
-# 1. Every YAML example against its schema.
+# 1. Every YAML example against its schema, and the project's own GitHub
+#    files: the action (action.yml) and the release workflow.
 mapfile -t examples < <(find examples/ci -type f \( -name '*.yml' -o -name '*.yaml' \) | sort)
+examples+=(action.yml .github/workflows/*.yml)
 if ((${#examples[@]} == 0)); then
   not_ok "no YAML example under examples/ci/"
 fi
@@ -128,6 +133,10 @@ reject circleci/circleci-config.yml "'four' is not of type 'integer'"
 sed 's/^os: linux$/os: lunix/' examples/ci/travis.yml >"$scratch/travis/travis.yml"
 grep -q '^os: lunix$' "$scratch/travis/travis.yml" || not_ok "could not break travis.yml"
 reject travis/travis.yml "'lunix' is not one of"
+mkdir -p "$scratch/action"
+sed 's/^  using: composite$/  using: compost/' action.yml >"$scratch/action/action.yml"
+grep -q '^  using: compost$' "$scratch/action/action.yml" || not_ok "could not break action.yml"
+reject action/action.yml "'compost' is not one of"
 
 # 3. The configuration gitlab-ci.yml writes, used as the example uses it.
 cargo build --quiet --locked -p testrelay --bin testrelay

@@ -3,10 +3,12 @@
 # examples against their vendors' schemas, the contract tests (Prism serving
 # GitHub's, Azure DevOps' and Bitbucket's published descriptions), then the
 # C ABI through CMake/ctest
-# (plain, installed package, valgrind, ASan+UBSan), then the Node binding
-# (npm ci, generated files, node:test), then the JS runner reporters and the
-# WebGPU browser example with the real runners and Chromium, then the history
-# dashboard in headless Chromium (screenshots in build/dashboard-test/).
+# (plain, release archive, valgrind, ASan+UBSan), what users install from a
+# registry (npm tarballs in a fresh project, the packaged crate alone), then
+# the Node binding (npm ci, generated files, node:test), then the JS runner
+# reporters and the WebGPU browser example with the real runners and
+# Chromium, then the history dashboard in headless Chromium (screenshots in
+# build/dashboard-test/).
 # This is the README's test command and exactly what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,7 @@ scripts/test-contract.sh
 scripts/test-contract-azure.sh
 scripts/test-contract-bitbucket.sh
 scripts/test-c.sh
+scripts/test-dist.sh
 scripts/test-node.sh
 scripts/test-runners-js.sh
 scripts/test-dashboard.sh

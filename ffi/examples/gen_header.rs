@@ -3,9 +3,12 @@
 
 use std::path::Path;
 
+#[path = "../build-support/header_config.rs"]
+mod header_config;
+
 fn main() {
     let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let config = match cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")) {
+    let config = match header_config::header_config(crate_dir) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("gen_header: reading ffi/cbindgen.toml failed: {e}");
