@@ -541,6 +541,11 @@ pub fn parse_service_message(line: &str) -> Result<(String, Vec<(String, String)
                 };
             }
             None => return Err(format!("unterminated message {line:?}")),
+            // The single-value form, `##teamcity[name 'value']`.
+            Some('\'') if attributes.is_empty() => {
+                let value = service_value(&mut chars, line)?;
+                attributes.push((String::new(), value));
+            }
             Some(c) => {
                 let mut key = c.to_string();
                 for c in chars.by_ref() {
@@ -552,36 +557,43 @@ pub fn parse_service_message(line: &str) -> Result<(String, Vec<(String, String)
                 if chars.next() != Some('\'') {
                     return Err(format!("attribute {key:?} is not quoted in {line:?}"));
                 }
-                let mut value = String::new();
-                loop {
-                    match chars.next() {
-                        None => return Err(format!("unterminated value in {line:?}")),
-                        Some('\'') => break,
-                        Some('[') | Some(']') => {
-                            return Err(format!("unescaped bracket in {line:?}"));
-                        }
-                        Some('|') => match chars.next() {
-                            Some('|') => value.push('|'),
-                            Some('\'') => value.push('\''),
-                            Some('[') => value.push('['),
-                            Some(']') => value.push(']'),
-                            Some('n') => value.push('\n'),
-                            Some('r') => value.push('\r'),
-                            Some('0') if chars.next() == Some('x') => {
-                                let hex: String = chars.by_ref().take(4).collect();
-                                let code = u32::from_str_radix(&hex, 16)
-                                    .ok()
-                                    .and_then(char::from_u32)
-                                    .ok_or_else(|| format!("bad |0x escape in {line:?}"))?;
-                                value.push(code);
-                            }
-                            other => return Err(format!("unknown escape |{other:?} in {line:?}")),
-                        },
-                        Some(c) => value.push(c),
-                    }
-                }
+                let value = service_value(&mut chars, line)?;
                 attributes.push((key, value));
             }
+        }
+    }
+}
+
+/// A service-message value after its opening quote, unescaped, up to and
+/// including its closing quote.
+fn service_value(
+    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    line: &str,
+) -> Result<String, String> {
+    let mut value = String::new();
+    loop {
+        match chars.next() {
+            None => return Err(format!("unterminated value in {line:?}")),
+            Some('\'') => return Ok(value),
+            Some('[') | Some(']') => return Err(format!("unescaped bracket in {line:?}")),
+            Some('|') => match chars.next() {
+                Some('|') => value.push('|'),
+                Some('\'') => value.push('\''),
+                Some('[') => value.push('['),
+                Some(']') => value.push(']'),
+                Some('n') => value.push('\n'),
+                Some('r') => value.push('\r'),
+                Some('0') if chars.next() == Some('x') => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    let code = u32::from_str_radix(&hex, 16)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .ok_or_else(|| format!("bad |0x escape in {line:?}"))?;
+                    value.push(code);
+                }
+                other => return Err(format!("unknown escape |{other:?} in {line:?}")),
+            },
+            Some(c) => value.push(c),
         }
     }
 }

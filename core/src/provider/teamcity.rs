@@ -357,6 +357,13 @@ fn test_name(case: &TestCase) -> String {
 /// published as something else.
 fn artifact_rule(path: &Path) -> Result<String> {
     let text = path.to_string_lossy();
+    // TeamCity trims a rule's parts, and an empty source is no file.
+    if text.trim().is_empty() || text.trim() != text {
+        return Err(Error::invalid(format!(
+            "TeamCity artifact rules trim spaces: `{text}` (empty, or with spaces at \
+             either end) cannot be published as a file; rename it"
+        )));
+    }
     let unsafe_path = text.contains([',', '\n', '\r', '*', '?'])
         || text.contains("=>")
         || text.starts_with("+:")
@@ -643,7 +650,7 @@ mod tests {
             artifact_rule(Path::new("out/report.html")).unwrap(),
             "out/report.html => testrelay"
         );
-        for bad in ["a,b", "a=>b", "a*", "+:x", "a\nb"] {
+        for bad in ["a,b", "a=>b", "a*", "+:x", "a\nb", "", " ", " a", "a "] {
             assert_eq!(
                 artifact_rule(Path::new(bad)).unwrap_err().kind(),
                 ErrorKind::InvalidArgument,
