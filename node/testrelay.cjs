@@ -96,16 +96,25 @@ Object.defineProperty(proto, 'runKey', {
   },
 })
 
+// `this` of a method may be anything a caller passed (`record.call(x)`):
+// only real, open reporters are closed, and nothing here throws.
+function stillOpen(reporter) {
+  try {
+    return isOpen.call(reporter)
+  } catch {
+    return false
+  }
+}
 process.on('beforeExit', () => {
   for (const reporter of open) {
     open.delete(reporter)
-    if (isOpen.call(reporter)) reporter.close().catch(() => {})
+    if (stillOpen(reporter)) reporter.close().catch(() => {})
   }
 })
 process.on('exit', () => {
   for (const reporter of open) {
     open.delete(reporter)
-    if (isOpen.call(reporter)) closeSync.call(reporter)
+    if (stillOpen(reporter)) closeSync.call(reporter)
   }
 })
 
