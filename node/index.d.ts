@@ -21,7 +21,7 @@ export interface ReporterOptions {
   /** Explicit run key (else derived from the CI build). */
   testRunId?: string
   /** Per-vendor settings, e.g. `{ gitlab: { apiUrl, tokenEnv } }`: where each provider's API is and where its token comes from. */
-  providers?: Record<string, { apiUrl?: string; token?: string; tokenEnv?: string; authScheme?: 'bearer' | 'token' }>
+  providers?: Record<string, { apiUrl?: string; token?: string; tokenEnv?: string; authScheme?: 'bearer' | 'token'; user?: string }>
   /** Token of the provider the run reports to (shorthand for its `providers` entry); never printed, logged or stored. */
   apiToken?: string
   /** `owner/name`. */
@@ -53,6 +53,45 @@ export interface ReporterOptions {
   authScheme?: 'bearer' | 'token'
   /** Reading result files: cases with the same identity in one file are each a test (`tests`, default) or attempts of one test (`attempts`). */
   sameNameCases?: 'tests' | 'attempts'
+  /** Send live progress updates while the run goes on (default `true`). */
+  liveUpdates?: boolean
+  /** Keep recorded metrics in the history (default `true`). */
+  storeMetrics?: boolean
+  /** Installs testrelay's own logger at this level (on stderr, or `logFile`). */
+  logLevel?: 'off' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
+  /** File testrelay's own logger appends to. */
+  logFile?: string
+  // The integration guide's names (README, "The guide's names"):
+  /** The guide's `update_interval`: `updateIntervalSecs`. */
+  updateInterval?: number
+  /** The guide's `result_format`: `'all'`, a format (`'xml'` is junit), `'json,xml,html'`, or a list. */
+  resultFormat?: string | string[]
+  /** The guide's `artifact_dir`: `outputDir`. */
+  artifactDir?: string
+  /** The guide's `enable_history_tracking`: `false` is `historyPath: null`. */
+  enableHistoryTracking?: boolean
+  /** The guide's `track_performance_trends`: `storeMetrics`. */
+  trackPerformanceTrends?: boolean
+  /** The guide's `retry_attempts`: `retry.maxAttempts`. */
+  retryAttempts?: number
+  /** The guide's `update_on_completion_only`: `true` is `liveUpdates: false`. */
+  updateOnCompletionOnly?: boolean
+  /** The guide's `detailed_logging`: `true` is `logLevel: 'debug'`. */
+  detailedLogging?: boolean
+  /** The guide's `project`: `repository`. */
+  project?: string
+}
+
+/** What `status()` returns (the guide's `get_ci_status()`). */
+export interface CiStatus {
+  /** The provider the run reports to (`github`, `local`, ...). */
+  ciSystem: string
+  /** The run key. */
+  runId: string
+  /** The run's status as last shown to the CI: `running` until the first report. */
+  status: 'running' | 'passed' | 'failed' | 'error' | 'cancelled' | 'timed_out'
+  /** True once `close()` or `finish()` ended the run. */
+  closed: boolean
 }
 
 /** The seed's `reportResults` argument. */
@@ -460,32 +499,60 @@ export declare class TestReporter {
    */
   finish(timeoutMs?: number): Promise<RunSummary>
   /**
-   * The seed's call: reports the harness's tally and ends the run.
+   * The seed's call: reports the harness's tally and shows it in the CI
+   * (the run, the commit status, the PR comment), without ending the
+   * run: it may be called again, and each call updates the same CI run
+   * and comment; `close()` (or the process's exit) ends it.
    * Cases recorded with `record()` must add up to the tally (`passedTests`
    * counts flaky cases, `failedTests` counts errors). Without recorded
    * cases the tally is delivered as run properties (`totalTests`,
    * `passedTests`, `failedTests`, `skippedTests`) with the duration, and a
-   * tally with failures ends the run as `error`. Resolves `true` when the
-   * CI acknowledged every operation, `false` when one is still pending or
-   * failed (the summary's `notDelivered`; unsupported capabilities do not
-   * count).
+   * tally with failures marks the run `error`. Resolves `true` when the
+   * CI acknowledged every operation, `false` when one failed or did not
+   * end in time (unsupported capabilities do not count).
    *
    * Throws a `TypeError` for a wrong type. Rejects with a `TypeError` for
    * a negative or non-finite duration, `TR_INVALID_ARGUMENT` for counts
    * that do not add up or
-   * disagree with the recorded cases, or after the run finished; or with
+   * disagree with the recorded cases, or after the run was closed; or with
    * the error that kept the run from starting.
    */
   reportResults(results: TestResults): Promise<boolean>
   /**
-   * The seed's call for a run that could not complete: records `message`
-   * as the run's `failure` property, ends the run as `error` and
-   * resolves like `reportResults`.
+   * The seed's call for a run that could not complete: adds `message`
+   * to the run's `failure` property (one line per call, after what was
+   * reported before), marks the run `error` and shows it in the CI like
+   * `reportResults`, without ending the run. Resolves like
+   * `reportResults`.
    *
-   * Rejects with `TR_INVALID_ARGUMENT` after the run finished, or with
+   * Rejects with `TR_INVALID_ARGUMENT` after the run was closed, or with
    * the error that kept the run from starting.
    */
   reportFailure(message: string): Promise<boolean>
+  /**
+   * Ends the run as `finish()` does (reports, history, the final CI
+   * update, status and comment) and resolves `true` when the CI
+   * acknowledged every operation, `false` when one failed or is still
+   * pending in the outbox. Waits at most `timeoutMs` (default: the
+   * `timeouts.finishSecs` option). Closing again resolves the same way
+   * and posts nothing. Runs by itself when the process exits without it
+   * (`beforeExit`, else `exit`, within the same time limit).
+   *
+   * Throws a `TypeError` for a bad `timeoutMs`; rejects with the error
+   * that kept the run from starting or, with `strict`, the first
+   * reporting problem.
+   */
+  close(timeoutMs?: number): Promise<boolean>
+  /**
+   * What the guide's `get_ci_status()` returned: `{ ciSystem, runId,
+   * status, closed }`: the provider the run reports to, the run key,
+   * the run's status as last shown to the CI (`running` until the first
+   * report, then `passed`, `failed`, `error`, ...) and whether it is
+   * closed. Starts the run.
+   *
+   * Throws the error that kept the run from starting.
+   */
+  status(): CiStatus
 }
 
 /**

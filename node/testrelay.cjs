@@ -12,12 +12,22 @@
 // object goes to the native record() for its error. `_recordFields` is
 // taken off the prototype, so the API is what index.d.ts documents; a
 // binary without it (built before it existed) keeps the native record().
+//
+// A reporter whose run started and was never closed is closed when the
+// process is about to exit: on `beforeExit` with close() (the event loop
+// waits for it), else on `exit` with the blocking _closeSync(). Both end
+// within the finish timeout (`timeouts.finishSecs`). Neither listener keeps
+// the process alive.
 'use strict'
 
 const binding = require('./index.js')
 
 const proto = binding.TestReporter.prototype
-if (typeof proto._recordFields === 'function') {
+// Reporters whose run may be open: added by every call that starts the
+// run, removed by close()/finish().
+const open = new Set()
+const fastRecord = typeof proto._recordFields === 'function'
+if (fastRecord) {
   const recordCase = proto.record
   const recordFields = proto._recordFields
   delete proto._recordFields
@@ -25,6 +35,7 @@ if (typeof proto._recordFields === 'function') {
   // A method, like the native one: named `record`, not a constructor.
   const record = {
     record(testCase) {
+      open.add(this)
       if (typeof testCase !== 'object' || testCase === null) {
         return recordCase.call(this, testCase)
       }
@@ -53,5 +64,58 @@ if (typeof proto._recordFields === 'function') {
     configurable: true,
   })
 }
+
+const isOpen = proto._isOpen
+const closeSync = proto._closeSync
+delete proto._isOpen
+delete proto._closeSync
+
+function track(name, { ends = false } = {}) {
+  const native = proto[name]
+  const wrapped = {
+    [name](...args) {
+      if (ends) open.delete(this)
+      else open.add(this)
+      return native.apply(this, args)
+    },
+  }[name]
+  Object.defineProperty(proto, name, { value: wrapped, writable: true, enumerable: true, configurable: true })
+}
+if (!fastRecord) track('record')
+for (const name of ['recordMetric', 'attachArtifact', 'setProperty', 'reportResults', 'reportFailure', 'status']) {
+  track(name)
+}
+track('close', { ends: true })
+track('finish', { ends: true })
+const runKey = Object.getOwnPropertyDescriptor(proto, 'runKey')
+Object.defineProperty(proto, 'runKey', {
+  ...runKey,
+  get() {
+    open.add(this)
+    return runKey.get.call(this)
+  },
+})
+
+// `this` of a method may be anything a caller passed (`record.call(x)`):
+// only real, open reporters are closed, and nothing here throws.
+function stillOpen(reporter) {
+  try {
+    return isOpen.call(reporter)
+  } catch {
+    return false
+  }
+}
+process.on('beforeExit', () => {
+  for (const reporter of open) {
+    open.delete(reporter)
+    if (stillOpen(reporter)) reporter.close().catch(() => {})
+  }
+})
+process.on('exit', () => {
+  for (const reporter of open) {
+    open.delete(reporter)
+    if (stillOpen(reporter)) closeSync.call(reporter)
+  }
+})
 
 module.exports = binding

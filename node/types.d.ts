@@ -21,7 +21,7 @@ export interface ReporterOptions {
   /** Explicit run key (else derived from the CI build). */
   testRunId?: string
   /** Per-vendor settings, e.g. `{ gitlab: { apiUrl, tokenEnv } }`: where each provider's API is and where its token comes from. */
-  providers?: Record<string, { apiUrl?: string; token?: string; tokenEnv?: string; authScheme?: 'bearer' | 'token' }>
+  providers?: Record<string, { apiUrl?: string; token?: string; tokenEnv?: string; authScheme?: 'bearer' | 'token'; user?: string }>
   /** Token of the provider the run reports to (shorthand for its `providers` entry); never printed, logged or stored. */
   apiToken?: string
   /** `owner/name`. */
@@ -53,6 +53,45 @@ export interface ReporterOptions {
   authScheme?: 'bearer' | 'token'
   /** Reading result files: cases with the same identity in one file are each a test (`tests`, default) or attempts of one test (`attempts`). */
   sameNameCases?: 'tests' | 'attempts'
+  /** Send live progress updates while the run goes on (default `true`). */
+  liveUpdates?: boolean
+  /** Keep recorded metrics in the history (default `true`). */
+  storeMetrics?: boolean
+  /** Installs testrelay's own logger at this level (on stderr, or `logFile`). */
+  logLevel?: 'off' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
+  /** File testrelay's own logger appends to. */
+  logFile?: string
+  // The integration guide's names (README, "The guide's names"):
+  /** The guide's `update_interval`: `updateIntervalSecs`. */
+  updateInterval?: number
+  /** The guide's `result_format`: `'all'`, a format (`'xml'` is junit), `'json,xml,html'`, or a list. */
+  resultFormat?: string | string[]
+  /** The guide's `artifact_dir`: `outputDir`. */
+  artifactDir?: string
+  /** The guide's `enable_history_tracking`: `false` is `historyPath: null`. */
+  enableHistoryTracking?: boolean
+  /** The guide's `track_performance_trends`: `storeMetrics`. */
+  trackPerformanceTrends?: boolean
+  /** The guide's `retry_attempts`: `retry.maxAttempts`. */
+  retryAttempts?: number
+  /** The guide's `update_on_completion_only`: `true` is `liveUpdates: false`. */
+  updateOnCompletionOnly?: boolean
+  /** The guide's `detailed_logging`: `true` is `logLevel: 'debug'`. */
+  detailedLogging?: boolean
+  /** The guide's `project`: `repository`. */
+  project?: string
+}
+
+/** What `status()` returns (the guide's `get_ci_status()`). */
+export interface CiStatus {
+  /** The provider the run reports to (`github`, `local`, ...). */
+  ciSystem: string
+  /** The run key. */
+  runId: string
+  /** The run's status as last shown to the CI: `running` until the first report. */
+  status: 'running' | 'passed' | 'failed' | 'error' | 'cancelled' | 'timed_out'
+  /** True once `close()` or `finish()` ended the run. */
+  closed: boolean
 }
 
 /** The seed's `reportResults` argument. */

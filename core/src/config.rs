@@ -32,6 +32,13 @@
 //! | `release_tag` | none (`testrelay-<run key>`) | GitHub: tag of the prerelease whose assets hold the run's artifacts |
 //! | `auth_scheme` | `"bearer"` | shorthand: how the reporting provider's token is sent: `bearer` (`Authorization: Bearer …`) or `token` (`Authorization: token …`, older GitHub Enterprise Servers) |
 //! | `same_name_cases` | `"tests"` | reading result files: cases with the same identity in one file are each a test (`tests`), or attempts of one test where the last decides (`attempts`, for runners that write a retried test as repeated elements) |
+//! | `live_updates` | `true` | send live progress updates while the run goes on; `false`: the CI hears of the run only when it is reported or finished |
+//! | `store_metrics` | `true` | keep recorded metrics in the history (for `trends`); `false`: they are in the reports only |
+//! | `log_level` | none (`warn`, or `TESTRELAY_LOG`) | level of testrelay's own logger (the CLI; Node when set): `off`, `error`, `warn`, `info`, `debug`, `trace` |
+//! | `log_file` | none (stderr) | file testrelay's own logger appends to |
+//!
+//! The integration guide's names for these keys (`ci_system`,
+//! `result_format`, ...) are accepted too: [`guide`] translates them.
 //!
 //! Keys left unset are filled from the `TESTRELAY_*` environment variables
 //! (see [`crate::reporter::ENV_VARIABLES`]), then from CI detection. Which
@@ -47,6 +54,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::{Error, ErrorKind, Result};
 use crate::report::junit::JunitProfile;
 use crate::report::results::SameNameCases;
+
+pub mod guide;
 
 /// Largest time limit or interval in seconds (one day): larger values are
 /// mistakes, and would overflow the clock arithmetic.
@@ -120,6 +129,78 @@ impl ReportFormat {
         ReportFormat::Html,
         ReportFormat::Markdown,
     ];
+
+    /// Parses a format list as the command line and the guide write it:
+    /// names separated by commas, `junit` (or `xml`), `json`, `html`,
+    /// `markdown` (or `md`), and `all` for every format. Duplicates are
+    /// dropped; the order is kept.
+    ///
+    /// Errors: `Configuration` naming an unknown format or an empty list.
+    pub fn parse_list(text: &str) -> Result<Vec<ReportFormat>> {
+        let mut out = Vec::new();
+        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let formats: &[ReportFormat] = match name.to_ascii_lowercase().as_str() {
+                "all" => &ReportFormat::ALL,
+                "junit" | "xml" => &[ReportFormat::Junit],
+                "json" => &[ReportFormat::Json],
+                "html" => &[ReportFormat::Html],
+                "markdown" | "md" => &[ReportFormat::Markdown],
+                _ => {
+                    return Err(Error::new(
+                        ErrorKind::Configuration,
+                        format!(
+                            "unknown report format `{name}`; use junit (or xml), json, html, \
+                             markdown, or all"
+                        ),
+                    ));
+                }
+            };
+            for f in formats {
+                if !out.contains(f) {
+                    out.push(*f);
+                }
+            }
+        }
+        if out.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                "no report format given; use junit (or xml), json, html, markdown, or all",
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// Level of testrelay's own logger (see [`crate::logging`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    /// Nothing.
+    Off,
+    /// Errors only.
+    Error,
+    /// Warnings and errors (the default).
+    Warn,
+    /// Each delivery, retry and replay.
+    Info,
+    /// Details for a bug report.
+    Debug,
+    /// Everything but the raw wire dump (never shown).
+    Trace,
+}
+
+impl LogLevel {
+    /// The `log` crate's filter for this level.
+    pub fn filter(self) -> log::LevelFilter {
+        match self {
+            LogLevel::Off => log::LevelFilter::Off,
+            LogLevel::Error => log::LevelFilter::Error,
+            LogLevel::Warn => log::LevelFilter::Warn,
+            LogLevel::Info => log::LevelFilter::Info,
+            LogLevel::Debug => log::LevelFilter::Debug,
+            LogLevel::Trace => log::LevelFilter::Trace,
+        }
+    }
 }
 
 /// How the API token is sent.
@@ -149,6 +230,9 @@ pub struct ProviderSettings {
     pub token_env: Option<String>,
     /// How a bearer-style token is sent.
     pub auth_scheme: Option<AuthScheme>,
+    /// The user a token goes with where the vendor takes HTTP Basic
+    /// (Jenkins, a Bitbucket app password, TeamCity).
+    pub user: Option<String>,
 }
 
 /// How CI API calls are retried.
@@ -262,6 +346,14 @@ pub struct Config {
     pub auth_scheme: AuthScheme,
     /// How result files are read when cases in one file share an identity.
     pub same_name_cases: SameNameCases,
+    /// Send live progress updates while the run goes on.
+    pub live_updates: bool,
+    /// Keep recorded metrics in the history.
+    pub store_metrics: bool,
+    /// Level of testrelay's own logger (`None`: `TESTRELAY_LOG`, else warn).
+    pub log_level: Option<LogLevel>,
+    /// File testrelay's own logger appends to (`None`: stderr).
+    pub log_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -295,22 +387,35 @@ impl Default for Config {
             release_tag: None,
             auth_scheme: AuthScheme::Bearer,
             same_name_cases: SameNameCases::Tests,
+            live_updates: true,
+            store_metrics: true,
+            log_level: None,
+            log_file: None,
         }
     }
 }
 
 impl Config {
-    /// Parses a JSON object; missing keys take their defaults.
+    /// Parses a JSON object; missing keys take their defaults, and the
+    /// integration guide's names are translated ([`guide::translate`]).
     ///
     /// Errors: `Configuration` naming an unknown key, a wrong type or bad
-    /// JSON, with line and column.
+    /// JSON (with line and column when no guide name was translated).
     pub fn from_json(json: &str) -> Result<Config> {
-        let config: Config = serde_json::from_str(json).map_err(|e| {
+        let invalid = |e: serde_json::Error| {
             Error::new(
                 ErrorKind::Configuration,
                 format!("invalid configuration: {e}"),
             )
-        })?;
+        };
+        let mut value: serde_json::Value = serde_json::from_str(json).map_err(invalid)?;
+        let config: Config = match value.as_object_mut() {
+            Some(map) if guide::has_guide_keys(map) => {
+                guide::translate(map)?;
+                serde_json::from_value(value).map_err(invalid)?
+            }
+            _ => serde_json::from_str(json).map_err(invalid)?,
+        };
         config.validate()?;
         Ok(config)
     }
@@ -340,6 +445,13 @@ impl Config {
             return bad(
                 "`history_path` is empty: give the history file's path, or null to turn the history off",
             );
+        }
+        if self
+            .log_file
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            return bad("`log_file` is empty: give a file, or leave it out to log on stderr");
         }
         if self.retry.max_attempts > MAX_ATTEMPTS {
             return bad(&format!(

@@ -13,6 +13,7 @@ pub mod fsutil;
 pub mod fuzzing;
 pub mod history;
 pub mod http;
+pub mod logging;
 pub mod model;
 pub mod pool;
 pub mod provider;
@@ -22,7 +23,7 @@ pub mod text;
 pub mod time;
 
 pub use config::{
-    AuthScheme, Config, ProviderSettings, ReportFormat, RetryPolicy, Secret, Timeouts,
+    AuthScheme, Config, LogLevel, ProviderSettings, ReportFormat, RetryPolicy, Secret, Timeouts,
 };
 pub use detect::{
     CiSystem, CodeHostKind, Detection, Env, RepositoryHost, detect, normalize_branch,

@@ -54,6 +54,9 @@ pub struct TestReporter {
     pending: Mutex<Option<Pending>>,
     started: OnceLock<Arc<Reporter>>,
     finish_timeout: Duration,
+    /// Every `reportFailure` message so far: the run's `failure` property
+    /// holds them all, one per line.
+    failures: Arc<Mutex<Vec<String>>>,
 }
 
 /// The seed's `reportResults` argument: the harness's own tally.
@@ -80,7 +83,19 @@ impl TestReporter {
     #[napi(constructor, ts_args_type = "options?: ReporterOptions")]
     pub fn new(env: Env, options: Option<Unknown<'_>>) -> napi::Result<TestReporter> {
         let config = to_napi(&env, parse_options(&env, options))?;
+        if config.log_level.is_some() || config.log_file.is_some() {
+            let level = config
+                .log_level
+                .unwrap_or(testrelay::LogLevel::Warn)
+                .filter();
+            to_napi(
+                &env,
+                testrelay::logging::install(level, config.log_file.as_deref())
+                    .map_err(Failure::Core),
+            )?;
+        }
         Ok(TestReporter {
+            failures: Arc::new(Mutex::new(Vec::new())),
             finish_timeout: Duration::from_secs(config.timeouts.finish_secs),
             pending: Mutex::new(Some(Pending {
                 config,
@@ -335,20 +350,22 @@ impl TestReporter {
         to_napi(env, outcome)
     }
 
-    /// The seed's call: reports the harness's tally and ends the run.
+    /// The seed's call: reports the harness's tally and shows it in the CI
+    /// (the run, the commit status, the PR comment), without ending the
+    /// run: it may be called again, and each call updates the same CI run
+    /// and comment; `close()` (or the process's exit) ends it.
     /// Cases recorded with `record()` must add up to the tally (`passedTests`
     /// counts flaky cases, `failedTests` counts errors). Without recorded
     /// cases the tally is delivered as run properties (`totalTests`,
     /// `passedTests`, `failedTests`, `skippedTests`) with the duration, and a
-    /// tally with failures ends the run as `error`. Resolves `true` when the
-    /// CI acknowledged every operation, `false` when one is still pending or
-    /// failed (the summary's `notDelivered`; unsupported capabilities do not
-    /// count).
+    /// tally with failures marks the run `error`. Resolves `true` when the
+    /// CI acknowledged every operation, `false` when one failed or did not
+    /// end in time (unsupported capabilities do not count).
     ///
     /// Throws a `TypeError` for a wrong type. Rejects with a `TypeError` for
     /// a negative or non-finite duration, `TR_INVALID_ARGUMENT` for counts
     /// that do not add up or
-    /// disagree with the recorded cases, or after the run finished; or with
+    /// disagree with the recorded cases, or after the run was closed; or with
     /// the error that kept the run from starting.
     #[napi(
         ts_args_type = "results: TestResults",
@@ -364,18 +381,20 @@ impl TestReporter {
             .and_then(|tally| match self.reporter() {
                 Ok(reporter) => promise::spawn(env, move || {
                     record_tally(&reporter, &check_tally(tally)?, timeout)?;
-                    delivered(&reporter.finish(timeout)?)
+                    published(&reporter.publish(timeout)?)
                 }),
                 Err(failure) => promise::rejected(env, failure),
             });
         to_napi(env, outcome)
     }
 
-    /// The seed's call for a run that could not complete: records `message`
-    /// as the run's `failure` property, ends the run as `error` and
-    /// resolves like `reportResults`.
+    /// The seed's call for a run that could not complete: adds `message`
+    /// to the run's `failure` property (one line per call, after what was
+    /// reported before), marks the run `error` and shows it in the CI like
+    /// `reportResults`, without ending the run. Resolves like
+    /// `reportResults`.
     ///
-    /// Rejects with `TR_INVALID_ARGUMENT` after the run finished, or with
+    /// Rejects with `TR_INVALID_ARGUMENT` after the run was closed, or with
     /// the error that kept the run from starting.
     #[napi(ts_args_type = "message: string", ts_return_type = "Promise<boolean>")]
     pub fn report_failure<'env>(
@@ -385,15 +404,98 @@ impl TestReporter {
     ) -> napi::Result<Object<'env>> {
         let message = to_napi(env, convert::string(message, "message"))?;
         let timeout = self.finish_timeout;
+        let failures = self.failures.clone();
         let outcome = match self.reporter() {
             Ok(reporter) => promise::spawn(env, move || {
-                reporter.set_property("failure", &message)?;
+                if reporter.is_finished() {
+                    return Err(Failure::Core(testrelay::Error::invalid(
+                        "the run is closed; start a new TestReporter to report more",
+                    )));
+                }
+                let text = {
+                    let mut all = failures.lock().unwrap_or_else(|p| p.into_inner());
+                    all.push(message);
+                    all.join("\n")
+                };
+                reporter.set_property("failure", &text)?;
                 reporter.set_run_status(RunStatus::Error)?;
-                delivered(&reporter.finish(timeout)?)
+                published(&reporter.publish(timeout)?)
             }),
             Err(failure) => promise::rejected(env, failure),
         };
         to_napi(env, outcome)
+    }
+
+    /// Ends the run as `finish()` does (reports, history, the final CI
+    /// update, status and comment) and resolves `true` when the CI
+    /// acknowledged every operation, `false` when one failed or is still
+    /// pending in the outbox. Waits at most `timeoutMs` (default: the
+    /// `timeouts.finishSecs` option). Closing again resolves the same way
+    /// and posts nothing. Runs by itself when the process exits without it
+    /// (`beforeExit`, else `exit`, within the same time limit).
+    ///
+    /// Throws a `TypeError` for a bad `timeoutMs`; rejects with the error
+    /// that kept the run from starting or, with `strict`, the first
+    /// reporting problem.
+    #[napi(
+        ts_args_type = "timeoutMs?: number",
+        ts_return_type = "Promise<boolean>"
+    )]
+    pub fn close<'env>(
+        &self,
+        env: &'env Env,
+        timeout_ms: Option<Unknown<'_>>,
+    ) -> napi::Result<Object<'env>> {
+        let timeout_ms = to_napi(env, convert::optional_u32(timeout_ms, "timeoutMs"))?;
+        let timeout = timeout_ms.map_or(self.finish_timeout, |ms| Duration::from_millis(ms.into()));
+        let outcome = match self.reporter() {
+            Ok(reporter) => promise::spawn(env, move || delivered(&reporter.finish(timeout)?)),
+            Err(failure) => promise::rejected(env, failure),
+        };
+        to_napi(env, outcome)
+    }
+
+    /// What the guide's `get_ci_status()` returned: `{ ciSystem, runId,
+    /// status, closed }`: the provider the run reports to, the run key,
+    /// the run's status as last shown to the CI (`running` until the first
+    /// report, then `passed`, `failed`, `error`, ...) and whether it is
+    /// closed. Starts the run.
+    ///
+    /// Throws the error that kept the run from starting.
+    #[napi(ts_return_type = "CiStatus")]
+    pub fn status(&self, env: Env) -> napi::Result<Value> {
+        let outcome = self.reporter().map(|r| {
+            json!({
+                "ciSystem": r.provider_name(),
+                "runId": r.run_key(),
+                "status": r.shown_status().as_str(),
+                "closed": r.is_finished(),
+            })
+        });
+        to_napi(&env, outcome)
+    }
+
+    /// Whether the run started and is not closed (for the package's exit
+    /// handling, `testrelay.cjs`). Not part of the API.
+    #[napi(js_name = "_isOpen", skip_typescript)]
+    pub fn is_open(&self) -> bool {
+        self.started.get().is_some_and(|r| !r.is_finished())
+    }
+
+    /// `close()` on the JS thread, blocking for at most the finish timeout:
+    /// for the process's `exit` event, where nothing asynchronous runs any
+    /// more. Returns what `close()` resolves; never throws (a failure is
+    /// `false`). Not part of the API.
+    #[napi(js_name = "_closeSync", skip_typescript)]
+    pub fn close_sync(&self) -> bool {
+        let Some(reporter) = self.started.get() else {
+            return true;
+        };
+        let run = std::panic::AssertUnwindSafe(|| reporter.finish(self.finish_timeout));
+        match std::panic::catch_unwind(run) {
+            Ok(Ok(summary)) => matches!(delivered(&summary), Ok(Value::Bool(true))),
+            _ => false,
+        }
     }
 }
 
@@ -440,6 +542,26 @@ fn parse_options(env: &Env, options: Option<Unknown<'_>>) -> Outcome<Config> {
         }
         map.insert("provider".into(), ci);
     }
+    // The guide's other names (`resultFormat`, `retryAttempts`, ...), by the
+    // core's one table.
+    let mut snake: serde_json::Map<String, Value> = std::mem::take(map)
+        .into_iter()
+        .map(|(k, v)| match v {
+            // The guide's `retryAttempts` meets `retry.maxAttempts` here.
+            Value::Object(inner) if k == "retry" => (
+                k,
+                Value::Object(
+                    inner
+                        .into_iter()
+                        .map(|(k, v)| (convert::snake_case(&k), v))
+                        .collect(),
+                ),
+            ),
+            v => (convert::snake_case(&k), v),
+        })
+        .collect();
+    testrelay::config::guide::translate(&mut snake)?;
+    let value = Value::Object(snake);
     let config: Config = from_value(value, "options", ErrorKind::Configuration)?;
     config.validate()?;
     Ok(config)
@@ -534,6 +656,17 @@ fn delivered(summary: &RunSummary) -> Outcome<Value> {
             .not_delivered
             .iter()
             .all(|p| p.kind == ErrorKind::Unsupported),
+    ))
+}
+
+/// The boolean of an intermediate report: `true` when every operation was
+/// acknowledged in time (an unsupported capability is not a failure).
+fn published(p: &testrelay::reporter::Published) -> Outcome<Value> {
+    Ok(Value::Bool(
+        !p.timed_out
+            && p.not_delivered
+                .iter()
+                .all(|n| n.kind == ErrorKind::Unsupported),
     ))
 }
 

@@ -121,14 +121,12 @@ impl BitbucketProvider {
         let repo_path = format!("/repositories/{}/{}", url_encode(ws), url_encode(slug));
         let config = setup.config;
         let auth = setup.endpoint.credential.as_ref().map(|credential| {
-            let username = USERNAME_VARIABLES
-                .iter()
-                .find_map(|v| setup.env.get(v))
-                .filter(|u| !u.trim().is_empty());
+            let username =
+                super::endpoint::user("bitbucket", setup.config, setup.env, USERNAME_VARIABLES);
             match username {
                 // An app password goes with its user; an access token never.
                 Some(user) if !credential.source.contains("ACCESS_TOKEN") => {
-                    Auth::Basic(user.trim().to_string(), credential.secret.clone())
+                    Auth::Basic(user, credential.secret.clone())
                 }
                 _ => Auth::Bearer(credential.secret.clone()),
             }

@@ -9,10 +9,13 @@
 //! 1. its own section's `providers.<name>.api_url`;
 //! 2. for the provider the run reports to (not a delegated code host): the
 //!    flat `api_url` key, then `TESTRELAY_API_URL`;
-//! 3. the vendor's own variable, only inside the vendor's own CI
+//! 3. the integration guide's variable of this vendor (`TEAMCITY_URL`,
+//!    `JENKINS_URL`: [`crate::config::guide::VENDOR_VARIABLES`]), unless
+//!    the vendor's own CI names its API;
+//! 4. the vendor's own variable, only inside the vendor's own CI
 //!    (`GITHUB_API_URL` inside GitHub Actions, `CI_API_V4_URL` inside
 //!    GitLab CI, ...: what detection reads for that CI);
-//! 4. the vendor's public API (`https://api.github.com`, ...).
+//! 5. the vendor's public API (`https://api.github.com`, ...).
 //!
 //! Another CI's URL never becomes a provider's base URL. When detection
 //! says the repository lives on a server of this vendor other than its
@@ -24,7 +27,11 @@
 //! named by `providers.<name>.token_env`; for the provider the run reports
 //! to, the flat `api_token` key, then `TESTRELAY_API_TOKEN`; then the
 //! vendor's conventional variables ([`ProviderSpec::token_variables`]), a
-//! CI job token only inside that CI.
+//! CI job token only inside that CI; then the guide's token variables of
+//! this vendor (`AZURE_DEVOPS_TOKEN`, `JENKINS_TOKEN`, `TEAMCITY_PASSWORD`).
+//!
+//! The user of a Basic credential ([`user`]) is `providers.<name>.user`,
+//! then the vendor's own user variables, then the guide's.
 //!
 //! A token never goes over plain `http://` to a host outside the loopback
 //! range unless that URL is the user's explicit setting or the vendor's own
@@ -33,6 +40,7 @@
 use std::fmt;
 
 use super::ProviderSpec;
+use crate::config::guide::{self, VendorSetting};
 use crate::config::{AuthScheme, Config, Secret};
 use crate::detect::{Detection, Env, strip_url_credentials};
 use crate::error::{Error, ErrorKind, Result};
@@ -155,9 +163,21 @@ pub fn resolve(
                 .then(|| var("TESTRELAY_API_URL").map(|u| (u, "env TESTRELAY_API_URL".into())))
                 .flatten()
         });
+    let ci_url = det.api_url.clone().filter(|_| inside);
+    let explicit = explicit.or_else(|| {
+        if ci_url.is_some() {
+            return None;
+        }
+        guide::vendor_value(
+            spec.name,
+            |s| matches!(s, VendorSetting::ApiUrl { .. }),
+            env,
+        )
+        .map(|(name, url)| (url, format!("env {name}")))
+    });
     let (api_url, origin) = match explicit {
         Some((url, source)) => (url, UrlOrigin::Explicit(source)),
-        None => match det.api_url.clone().filter(|_| inside) {
+        None => match ci_url {
             Some(url) => {
                 let source = det
                     .sources
@@ -232,6 +252,32 @@ fn token(
                 kind: t.kind,
                 source: format!("env {}", t.name),
             })
+        })
+        .or_else(|| {
+            let (name, value) =
+                guide::vendor_value(spec.name, |s| matches!(s, VendorSetting::Token), env)?;
+            Some(access(Secret::new(value), format!("env {name}")))
+        })
+}
+
+/// The user that `provider`'s token goes with over HTTP Basic:
+/// `providers.<provider>.user`, then the first of `own` (the vendor's own
+/// user variables) that is set, then the guide's user variable of this
+/// vendor. Empty values count as unset.
+pub fn user(provider: &str, config: &Config, env: &Env, own: &[&str]) -> Option<String> {
+    let set = |v: &str| {
+        let v = v.trim();
+        (!v.is_empty()).then(|| v.to_string())
+    };
+    config
+        .providers
+        .get(provider)
+        .and_then(|s| s.user.as_deref())
+        .and_then(set)
+        .or_else(|| own.iter().find_map(|name| env.get(name).and_then(set)))
+        .or_else(|| {
+            guide::vendor_value(provider, |s| matches!(s, VendorSetting::User), env)
+                .map(|(_, user)| user)
         })
 }
 

@@ -70,8 +70,8 @@ impl JenkinsProvider {
     /// Errors: none today; the server and credentials are checked when used.
     pub fn from_setup(setup: &Setup<'_>) -> Result<JenkinsProvider> {
         let credentials = setup.endpoint.credential.as_ref().and_then(|c| {
-            match setup.env.get("JENKINS_USER").filter(|u| !u.is_empty()) {
-                Some(user) => Some((user.to_string(), c.secret.clone())),
+            match super::endpoint::user("jenkins", setup.config, setup.env, &["JENKINS_USER"]) {
+                Some(user) => Some((user, c.secret.clone())),
                 None => c
                     .secret
                     .expose()

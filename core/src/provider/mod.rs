@@ -519,6 +519,14 @@ impl Registry {
         self.specs.get(&name.trim().to_ascii_lowercase())
     }
 
+    /// The registered provider that serves `ci`, if any.
+    pub fn provider_for(&self, ci: CiSystem) -> Option<String> {
+        self.specs
+            .values()
+            .find(|s| s.ci == Some(ci))
+            .map(|s| s.name.to_string())
+    }
+
     /// The provider name `requested` stands for: `auto` becomes the provider
     /// registered for the detected CI, otherwise `local`; any other name is
     /// lower-cased.

@@ -411,7 +411,11 @@ impl TeamcityProvider {
             Some(credential) if !api_url.is_empty() => Some(
                 HttpClient::new(
                     &api_url,
-                    Auth::Bearer(credential.secret.clone()),
+                    // A user makes it Basic (user and password), else an access token.
+                    match super::endpoint::user("teamcity", setup.config, setup.env, &[]) {
+                        Some(user) => Auth::Basic(user, credential.secret.clone()),
+                        None => Auth::Bearer(credential.secret.clone()),
+                    },
                     setup.config,
                 )?
                 .with_header("accept", "application/json"),

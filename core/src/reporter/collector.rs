@@ -131,7 +131,8 @@ impl Collector {
             Msg::Case(case) => self.add_case(case),
             Msg::Metric(metric) => {
                 self.shared.emit(&Event::MetricRecorded(&metric));
-                if let Some(h) = self.history.as_mut() {
+                let stored = self.shared.config.store_metrics;
+                if let Some(h) = self.history.as_mut().filter(|_| stored) {
                     if let Err(e) = h.record_performance_metric(
                         &self.run.run_key,
                         metric.test_id.as_deref(),
@@ -184,6 +185,38 @@ impl Collector {
             Msg::Sync(ack) => {
                 let _ = ack.send(self.persist());
             }
+            Msg::Publish(ack) => {
+                if let Err(e) = self.persist() {
+                    log::error!("testrelay: writing the history failed: {e}");
+                }
+                let mut run = self.run.clone();
+                run.settle_status();
+                let (done_tx, done_rx) = bounded(1);
+                let status = run.status;
+                let job = Job::Publish {
+                    run: Arc::new(run),
+                    done: done_tx,
+                };
+                if self.deliver.send(job).is_err() {
+                    let (tx, rx) = bounded(1);
+                    let _ = tx.send(super::Published {
+                        status: Some(status),
+                        not_delivered: vec![NotDelivered {
+                            operation: "publish".into(),
+                            kind: crate::ErrorKind::Internal,
+                            message: "the delivery thread stopped".into(),
+                            pending: false,
+                        }],
+                        ..super::Published::default()
+                    });
+                    let _ = ack.send(rx);
+                } else {
+                    let _ = ack.send(done_rx);
+                }
+                // A publish shows everything so far: no live update needed.
+                self.last_update = Instant::now();
+                self.changed_since_update = false;
+            }
             Msg::Finish(_) => unreachable!("handled by the loop"),
         }
     }
@@ -206,7 +239,10 @@ impl Collector {
 
     fn maybe_update(&mut self) {
         let interval = Duration::from_secs(self.shared.config.update_interval_secs);
-        if self.changed_since_update && self.last_update.elapsed() >= interval {
+        if self.shared.config.live_updates
+            && self.changed_since_update
+            && self.last_update.elapsed() >= interval
+        {
             // The delivery thread keeps only the newest pending update.
             let _ = self.deliver.send(Job::Update(Arc::new(self.run.clone())));
             self.last_update = Instant::now();

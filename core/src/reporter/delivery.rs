@@ -85,6 +85,11 @@ impl std::fmt::Display for Operation {
 pub(super) enum Job {
     Create,
     Update(Arc<TestRun>),
+    /// Show the run so far (update, status, comment) and send the receipt.
+    Publish {
+        run: Arc<TestRun>,
+        done: Sender<super::Published>,
+    },
     Final {
         run: Arc<TestRun>,
         artifacts: Vec<(PathBuf, String)>,
@@ -500,6 +505,10 @@ impl Delivery {
                     self.update(&run);
                     false
                 }
+                Job::Publish { run, done } => {
+                    let _ = done.send(self.publish(&run));
+                    false
+                }
                 Job::Final {
                     run,
                     artifacts,
@@ -554,6 +563,99 @@ impl Delivery {
                 });
             }
         }
+    }
+
+    /// An intermediate delivery: the CI's run updated, the commit status
+    /// and the PR comment set to the run so far. Nothing here touches the
+    /// outbox: the final `close`, `status` and `comment` stay queued.
+    fn publish(&mut self, run: &TestRun) -> super::Published {
+        let mut out = super::Published {
+            status: Some(run.status),
+            ..super::Published::default()
+        };
+        if self.handle.is_none() {
+            // Created now if `Job::Create` failed; the outbox entry is cleared
+            // as for any create.
+            self.create();
+            if let Some(h) = &self.handle {
+                out.delivered.push(Delivered {
+                    operation: "create".into(),
+                    id: Some(h.external_id.clone()),
+                    url: h.url.clone(),
+                });
+            }
+        }
+        let (config, ctx) = (&self.shared.config, &self.shared.ctx);
+        let rendered = Rendered::new(config, run, ctx.build_url.clone(), None);
+        let update = rendered.update(run);
+        let mut note =
+            |operation: &str, result: Result<(Option<String>, Option<String>)>| match result {
+                Ok((id, url)) => out.delivered.push(Delivered {
+                    operation: operation.into(),
+                    id,
+                    url,
+                }),
+                Err(err) => {
+                    if err.kind() != ErrorKind::Unsupported {
+                        log::warn!("testrelay: {operation} failed: {err}");
+                        self.shared.emit(&Event::DeliveryFailed {
+                            operation,
+                            error: &err,
+                        });
+                    }
+                    out.not_delivered.push(NotDelivered {
+                        operation: operation.into(),
+                        kind: err.kind(),
+                        message: err.to_string(),
+                        pending: false,
+                    });
+                }
+            };
+        match &self.handle {
+            Some(h) => note(
+                "update",
+                self.provider
+                    .ci
+                    .update_test_run(ctx, h, &update)
+                    .map(|()| (None, None)),
+            ),
+            None => note(
+                "update",
+                Err(Error::new(
+                    ErrorKind::Connection,
+                    "the run could not be created, so it cannot be updated yet",
+                )),
+            ),
+        }
+        match self.provider.host() {
+            Some(host) => {
+                if config.enable_status_updates {
+                    let state = BuildState::for_run(run.status);
+                    note(
+                        "status",
+                        host.set_build_status(ctx, state, &rendered.description)
+                            .map(|()| (None, None)),
+                    );
+                }
+                if config.enable_pr_comments {
+                    note(
+                        "comment",
+                        upsert_comment(host, ctx, &rendered.summary).map(|c| (Some(c.id), c.url)),
+                    );
+                }
+            }
+            None if config.enable_status_updates || config.enable_pr_comments => note(
+                "status, comment",
+                Err(Error::new(
+                    ErrorKind::Unsupported,
+                    self.provider.no_host_reason.clone().unwrap_or_else(|| {
+                        "this provider posts no commit status or PR comment".into()
+                    }),
+                )),
+            ),
+            None => {}
+        }
+        out
     }
 
     fn finish(

@@ -133,6 +133,22 @@ pub struct RunSummary {
     pub timed_out: bool,
 }
 
+/// What [`Reporter::publish`] returns: the receipt of one intermediate
+/// delivery of the run as recorded so far.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Published {
+    /// The run's status as it was shown (settled from the cases so far).
+    pub status: Option<RunStatus>,
+    /// Operations the CI acknowledged (`update`, `status`, `comment`, and
+    /// `create` when the run was not created yet).
+    pub delivered: Vec<Delivered>,
+    /// Operations that failed or are unsupported (not kept in the outbox:
+    /// the final delivery of `finish` supersedes them).
+    pub not_delivered: Vec<NotDelivered>,
+    /// True when the delivery did not end within the timeout.
+    pub timed_out: bool,
+}
+
 /// Messages from the API to the collector.
 /// A `TestCase` travels unboxed: boxing it would cost the Rust caller an
 /// allocation that the collector's thread frees, which measured slower
@@ -150,6 +166,7 @@ enum Msg {
     },
     Status(RunStatus),
     Sync(Sender<Result<()>>),
+    Publish(Sender<Receiver<Published>>),
     Finish(Sender<collector::Finished>),
 }
 
@@ -172,6 +189,9 @@ struct Shared {
     in_flight: AtomicUsize,
     closed: AtomicBool,
     cancel: AtomicBool,
+    /// The run's status as last shown to the CI (`Running` until the first
+    /// publish or the end).
+    shown: Mutex<RunStatus>,
 }
 
 impl Shared {
@@ -232,9 +252,10 @@ impl ReporterBuilder {
     ///
     /// Errors: `Configuration` (bad config, unknown provider), `Database`
     /// (unusable history file), `Internal` (threads could not start).
-    pub fn start(self) -> Result<Reporter> {
+    pub fn start(mut self) -> Result<Reporter> {
         self.config.validate()?;
-        let env = self.env.unwrap_or_else(Env::from_process);
+        let env = self.env.take().unwrap_or_else(Env::from_process);
+        crate::config::guide::apply_env(&mut self.config, &env);
         let detection = detect(&env);
         let provider_name = self
             .registry
@@ -284,6 +305,7 @@ impl ReporterBuilder {
             in_flight: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
+            shown: Mutex::new(RunStatus::Running),
         });
         let mut history = history;
         if let Some(h) = history.as_mut() {
@@ -551,6 +573,71 @@ impl Reporter {
         }
     }
 
+    /// Shows the run as recorded so far in the CI, without ending it:
+    /// writes what is queued to the history, then updates the CI's run, the
+    /// commit status (with the status the cases so far give) and the PR
+    /// comment in place, and waits at most `timeout` for the receipt. Each
+    /// call updates the same run and comment; `finish` still delivers the
+    /// final state. Meant for harnesses that report more than once (the
+    /// guide's `reportResults` then `reportFailure`).
+    ///
+    /// Errors: `InvalidArgument` after `finish`; `Internal` when the
+    /// threads stopped. Delivery problems are in the receipt.
+    pub fn publish(&self, timeout: Duration) -> Result<Published> {
+        let deadline = Instant::now()
+            .checked_add(timeout)
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(365 * 24 * 3600));
+        let (ack_tx, ack_rx) = bounded(1);
+        self.send(Msg::Publish(ack_tx))?;
+        let timed_out = || Published {
+            timed_out: true,
+            not_delivered: vec![NotDelivered {
+                operation: "publish".into(),
+                kind: ErrorKind::Timeout,
+                message: format!("the update did not end within {timeout:?}"),
+                pending: false,
+            }],
+            ..Published::default()
+        };
+        let Ok(receipt) = ack_rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        else {
+            return Ok(timed_out());
+        };
+        let published =
+            match receipt.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(p) => p,
+                Err(_) => timed_out(),
+            };
+        if let Some(status) = published.status {
+            if !self.shared.closed.load(Ordering::SeqCst) {
+                if let Ok(mut shown) = self.shared.shown.lock() {
+                    *shown = status;
+                }
+            }
+        }
+        Ok(published)
+    }
+
+    /// The run's status as last shown to the CI: `Running` until the first
+    /// [`Reporter::publish`], then what it showed, and the final status once
+    /// `finish` has delivered it.
+    pub fn shown_status(&self) -> RunStatus {
+        match self.shared.shown.lock() {
+            Ok(s) => *s,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
+    /// The name of the provider the run reports to (`github`, `local`, ...).
+    pub fn provider_name(&self) -> &str {
+        &self.provider_name
+    }
+
+    /// True once `finish` has been called.
+    pub fn is_finished(&self) -> bool {
+        self.shared.closed.load(Ordering::SeqCst)
+    }
+
     /// Ends the run: drains the queue, completes the history, writes the
     /// reports, posts the final update, status and comment once, uploads the
     /// attachments, and returns the summary. Waits at most `timeout` for all
@@ -616,6 +703,9 @@ impl Reporter {
                     format!("{}: {}", p.operation, p.message),
                 ));
             }
+        }
+        if let Ok(mut shown) = self.shared.shown.lock() {
+            *shown = summary.result.status;
         }
         self.shared.emit(&Event::RunFinished(&summary));
         *cached = Some(summary.clone());

@@ -1,33 +1,16 @@
-//! The command line's logger: the library's `log` records on stderr, one
-//! line each, `warn` and above unless `TESTRELAY_LOG` says otherwise
-//! (`error`, `warn`, `info`, `debug`, `trace` or `off`). The transport's
-//! raw wire dump is never shown, at any level: it holds the request headers,
-//! credentials included ([`testrelay::http::is_wire_dump`]).
+//! The command line's logger ([`testrelay::logging`]): `warn` and above on
+//! stderr unless `TESTRELAY_LOG` says otherwise (`error`, `warn`, `info`,
+//! `debug`, `trace` or `off`); the configuration's `log_level` and
+//! `log_file` (`--log-level`, `--log-file`) win over it.
 
-use log::{LevelFilter, Log, Metadata, Record};
+use log::LevelFilter;
+use testrelay::{Config, Error};
 
-struct Stderr;
-
-impl Log for Stderr {
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.level() <= log::max_level() && !testrelay::http::is_wire_dump(metadata.target())
-    }
-
-    fn log(&self, record: &Record<'_>) {
-        if self.enabled(record.metadata()) {
-            let level = record.level().as_str().to_ascii_lowercase();
-            crate::out::warn(&format!("{level}: {}", record.args()));
-        }
-    }
-
-    fn flush(&self) {}
-}
-
-/// Installs the logger with the level from `TESTRELAY_LOG` (default `warn`;
-/// an unknown value keeps the default and says so).
-pub fn init() {
+/// The level `TESTRELAY_LOG` asks for (default `warn`; an unknown value
+/// keeps the default and says so).
+fn from_env() -> LevelFilter {
     let requested = std::env::var("TESTRELAY_LOG").ok();
-    let level = match requested.as_deref().map(str::parse::<LevelFilter>) {
+    match requested.as_deref().map(str::parse::<LevelFilter>) {
         None => LevelFilter::Warn,
         Some(Ok(level)) => level,
         Some(Err(_)) => {
@@ -37,8 +20,21 @@ pub fn init() {
             ));
             LevelFilter::Warn
         }
-    };
-    if log::set_logger(&Stderr).is_ok() {
-        log::set_max_level(level);
     }
+}
+
+/// Installs the logger with the level from `TESTRELAY_LOG`.
+pub fn init() {
+    let _ = testrelay::logging::install(from_env(), None);
+}
+
+/// Applies the configuration's `log_level` and `log_file`, when set.
+///
+/// Errors: `Io` when the log file cannot be opened.
+pub fn configure(config: &Config) -> Result<(), Error> {
+    if config.log_level.is_none() && config.log_file.is_none() {
+        return Ok(());
+    }
+    let level = config.log_level.map_or_else(from_env, |l| l.filter());
+    testrelay::logging::install(level, config.log_file.as_deref()).map(|_| ())
 }

@@ -24,7 +24,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use testrelay::report::results::{ReadOptions, SameNameCases};
 use testrelay::report::{self, aggregate};
-use testrelay::{Config, Error, ErrorKind, ReportFormat, Reporter, RunStatus, RunSummary, TestRun};
+use testrelay::{
+    Config, Error, ErrorKind, LogLevel, ReportFormat, Reporter, RunStatus, RunSummary, TestRun,
+};
 
 #[derive(Parser)]
 #[command(
@@ -129,9 +131,16 @@ struct Common {
     /// CI provider: auto, local, ... [default: auto].
     #[arg(long)]
     provider: Option<String>,
-    /// Report formats to write (repeat or comma-separate) [default: all].
-    #[arg(long, value_delimiter = ',')]
-    format: Vec<FormatArg>,
+    /// Report formats to write: junit (or xml), json, html, markdown, or
+    /// all (repeat or comma-separate; `--report-formats` is the same flag)
+    /// [default: all].
+    #[arg(
+        long,
+        alias = "report-formats",
+        value_delimiter = ',',
+        value_name = "FORMATS"
+    )]
+    format: Vec<String>,
     /// Run name shown in reports and the CI.
     #[arg(long)]
     name: Option<String>,
@@ -148,20 +157,70 @@ struct Common {
     /// elements) [default: the config's `same_name_cases`, else tests].
     #[arg(long, value_enum)]
     same_name_cases: Option<SameNameArg>,
+    #[command(flatten)]
+    guide: GuideFlags,
+}
+
+/// The integration guide's flags (README, "The guide's names"). The
+/// per-vendor ones set the section of the provider the run reports to, so
+/// a token goes only to that provider's API.
+#[derive(Args)]
+#[command(next_help_heading = "The integration guide's flags")]
+struct GuideFlags {
+    /// Post (and update in place) the PR comment (`enable_pr_comments`).
+    #[arg(long)]
+    enable_pr_comments: bool,
+    /// The pull/merge request number (`pr_number`).
+    #[arg(long, value_name = "N")]
+    pr_number: Option<u64>,
+    /// testrelay's log level (`log_level`; wins over TESTRELAY_LOG).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    log_level: Option<LogLevelArg>,
+    /// Append testrelay's log to this file instead of stderr (`log_file`).
+    #[arg(long, value_name = "FILE")]
+    log_file: Option<PathBuf>,
+    /// The provider's API or server (`providers.<provider>.api_url`).
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// The provider's token (`providers.<provider>.token`; prefer its
+    /// environment variable: a flag shows in the process list).
+    #[arg(long, value_name = "TOKEN", conflicts_with_all = ["password", "app_password"])]
+    token: Option<String>,
+    /// The provider's password or API token for Basic auth (`providers.<provider>.token`).
+    #[arg(long, value_name = "PASSWORD", conflicts_with = "app_password")]
+    password: Option<String>,
+    /// A Bitbucket app password (`providers.<provider>.token`).
+    #[arg(long, value_name = "PASSWORD")]
+    app_password: Option<String>,
+    /// The user a Basic token goes with (`providers.<provider>.user`).
+    #[arg(long, value_name = "USER", conflicts_with = "username")]
+    user: Option<String>,
+    /// Same as `--user`.
+    #[arg(long, value_name = "USER")]
+    username: Option<String>,
+    /// Bitbucket workspace: `repository` becomes `<workspace>/<name>`, the
+    /// name from `repository`, TESTRELAY_REPOSITORY or BITBUCKET_REPO_SLUG.
+    #[arg(long, value_name = "WORKSPACE")]
+    workspace: Option<String>,
+    /// CircleCI project slug (`gh/org/repo`): `repository` is `org/repo`.
+    #[arg(long, value_name = "SLUG")]
+    project_slug: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogLevelArg {
+    Off,
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum SameNameArg {
     Tests,
     Attempts,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum FormatArg {
-    Junit,
-    Json,
-    Html,
-    Markdown,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -175,6 +234,13 @@ enum FailOn {
 }
 
 fn main() -> ExitCode {
+    if let Some(flag) = coordinator_flag(std::env::args().skip(1)) {
+        out::warn(&format!(
+            "testrelay: `{flag}` belongs to the guide's coordinator runner, which testrelay does \
+             not have: run the tests with `testrelay run [--results GLOB] -- <command>`"
+        ));
+        return ExitCode::from(2);
+    }
     let cli = Cli::parse();
     logger::init();
     child::ignore_file_size_signal();
@@ -428,6 +494,101 @@ fn flush(force: bool, common: &Common) -> Result<ExitCode, Error> {
     })
 }
 
+/// The first of the guide's coordinator flags among `args` (before a
+/// `--`, after which the arguments are the test command's).
+fn coordinator_flag(args: impl Iterator<Item = String>) -> Option<String> {
+    args.take_while(|a| a != "--").find_map(|a| {
+        let name = a.split('=').next().unwrap_or_default();
+        testrelay::config::guide::COORDINATOR_FLAGS
+            .contains(&name)
+            .then(|| name.to_string())
+    })
+}
+
+/// Applies the guide's flags to `config` (see [`GuideFlags`]).
+///
+/// Errors: `Configuration` when a per-vendor flag has no CI provider to go
+/// to, or `--workspace` has no repository name.
+fn apply_guide_flags(config: &mut Config, flags: &GuideFlags) -> Result<(), Error> {
+    if flags.enable_pr_comments {
+        config.enable_pr_comments = true;
+    }
+    if let Some(n) = flags.pr_number {
+        config.pr_number = Some(n);
+    }
+    if let Some(level) = flags.log_level {
+        config.log_level = Some(match level {
+            LogLevelArg::Off => LogLevel::Off,
+            LogLevelArg::Error => LogLevel::Error,
+            LogLevelArg::Warn => LogLevel::Warn,
+            LogLevelArg::Info => LogLevel::Info,
+            LogLevelArg::Debug => LogLevel::Debug,
+            LogLevelArg::Trace => LogLevel::Trace,
+        });
+    }
+    if let Some(file) = &flags.log_file {
+        config.log_file = Some(file.clone());
+    }
+    let env = testrelay::Env::from_process();
+    if let Some(slug) = &flags.project_slug {
+        let slug = slug.trim().trim_matches('/');
+        let repo = match slug.split_once('/') {
+            Some(("gh" | "github" | "bb" | "bitbucket", rest)) if rest.contains('/') => rest,
+            _ => slug,
+        };
+        config.repository = Some(repo.to_string());
+    }
+    if let Some(ws) = &flags.workspace {
+        let name = config
+            .repository
+            .clone()
+            .or_else(|| env.get("TESTRELAY_REPOSITORY").map(str::to_string))
+            .or_else(|| env.get("BITBUCKET_REPO_SLUG").map(str::to_string))
+            .and_then(|r| r.rsplit('/').next().map(str::to_string))
+            .filter(|n| !n.trim().is_empty())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Configuration,
+                    "--workspace needs the repository's name: set `repository` (or \
+                     BITBUCKET_REPO_SLUG)",
+                )
+            })?;
+        config.repository = Some(format!("{}/{name}", ws.trim()));
+    }
+    let token = flags
+        .token
+        .as_ref()
+        .or(flags.password.as_ref())
+        .or(flags.app_password.as_ref());
+    let user = flags.user.as_ref().or(flags.username.as_ref());
+    if token.is_none() && user.is_none() && flags.url.is_none() {
+        return Ok(());
+    }
+    // The section of the provider the run reports to, never another's.
+    let mut resolved = config.clone();
+    testrelay::config::guide::apply_env(&mut resolved, &env);
+    let provider = testrelay::provider::Registry::with_builtins()
+        .resolve_name(&resolved.provider, &testrelay::detect(&env));
+    if provider == "local" {
+        return Err(Error::new(
+            ErrorKind::Configuration,
+            "--url, --token, --password, --app-password, --user and --username belong to a CI \
+             provider: give --provider NAME (none was detected)",
+        ));
+    }
+    let section = config.providers.entry(provider).or_default();
+    if let Some(url) = &flags.url {
+        section.api_url = Some(url.clone());
+    }
+    if let Some(token) = token {
+        section.token = Some(testrelay::Secret::new(token.clone()));
+    }
+    if let Some(user) = user {
+        section.user = Some(user.clone());
+    }
+    Ok(())
+}
+
 fn build_config(common: &Common) -> Result<Config, Error> {
     let mut config = match &common.config {
         Some(path) => {
@@ -457,18 +618,11 @@ fn build_config(common: &Common) -> Result<Config, Error> {
         };
     }
     if !common.format.is_empty() {
-        config.report_formats = common
-            .format
-            .iter()
-            .map(|f| match f {
-                FormatArg::Junit => ReportFormat::Junit,
-                FormatArg::Json => ReportFormat::Json,
-                FormatArg::Html => ReportFormat::Html,
-                FormatArg::Markdown => ReportFormat::Markdown,
-            })
-            .collect();
+        config.report_formats = ReportFormat::parse_list(&common.format.join(","))?;
     }
+    apply_guide_flags(&mut config, &common.guide)?;
     config.validate()?;
+    logger::configure(&config)?;
     Ok(config)
 }
 
