@@ -53,6 +53,8 @@ export interface ReporterOptions {
   authScheme?: 'bearer' | 'token'
   /** Reading result files: cases with the same identity in one file are each a test (`tests`, default) or attempts of one test (`attempts`). */
   sameNameCases?: 'tests' | 'attempts'
+  /** How each run's metrics are compared with their baseline (regressions); `better` is keyed by metric name. */
+  performance?: { baselineRuns?: number; minChangePct?: number; alpha?: number; defaultBranch?: string | null; better?: Record<string, 'lower' | 'higher'> }
 }
 
 /** The seed's `reportResults` argument. */
@@ -158,6 +160,33 @@ export interface RunSummary {
   notDelivered: Array<{ operation: string; kind: string; message: string; pending: boolean }>
   backpressureWaits: number
   timedOut: boolean
+  /** The run's metrics against their baseline in the history; null without a history or metrics. */
+  performance: PerformanceReport | null
+}
+
+/** A run's metrics compared with their baseline (the README's "Performance regressions"). */
+export interface PerformanceReport {
+  baselineBranch: string | null
+  baselineRuns: number
+  minChangePct: number
+  alpha: number
+  comparisons: Array<{
+    name: string
+    testId: string | null
+    testName: string | null
+    unit: string
+    better: 'lower' | 'higher'
+    baselineRuns: number
+    baselineCount: number
+    baseline: number | null
+    count: number
+    now: number
+    changePct: number | null
+    test: 'single_value' | 'welch' | 'mann_whitney' | null
+    pValue: number | null
+    verdict: 'regression' | 'improvement' | 'unchanged' | 'new'
+    recent: number[]
+  }>
 }
 
 /** Which runs `History.runs()` returns. */

@@ -283,7 +283,11 @@ pub struct MannWhitneyResult {
 ///
 /// Non-finite values are left out. Returns `None` when either sample has
 /// no finite value.
-pub fn mann_whitney_u(baseline: &[f64], candidate: &[f64], alpha: f64) -> Option<MannWhitneyResult> {
+pub fn mann_whitney_u(
+    baseline: &[f64],
+    candidate: &[f64],
+    alpha: f64,
+) -> Option<MannWhitneyResult> {
     let base = finite(baseline);
     let cand = finite(candidate);
     if base.is_empty() || cand.is_empty() {
@@ -320,7 +324,10 @@ pub fn mann_whitney_u(baseline: &[f64], candidate: &[f64], alpha: f64) -> Option
     let (p, method) = if (n1 <= 8 || n2 <= 8) && !ties {
         // Without ties U is an integer.
         let k = (f1 * f2 - u).round() as usize;
-        (2.0 * exact_u_cdf(n1.min(n2), n1.max(n2), k), MannWhitneyMethod::Exact)
+        (
+            2.0 * exact_u_cdf(n1.min(n2), n1.max(n2), k),
+            MannWhitneyMethod::Exact,
+        )
     } else {
         let n = f1 + f2;
         let sigma = (f1 * f2 / 12.0 * ((n + 1.0) - tie_term / (n * (n - 1.0)))).sqrt();
