@@ -557,7 +557,7 @@ fn hostile_performance(
             recent: vec![10.0, 9.0, 11.0, 12.5],
         })
         .collect();
-    (!comparisons.is_empty()).then(|| PerformanceReport {
+    (!comparisons.is_empty()).then_some(PerformanceReport {
         baseline_branch: branch,
         baseline_runs: 3,
         min_change_pct: 5.0,

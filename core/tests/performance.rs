@@ -96,7 +96,7 @@ fn local_env(branch: &str) -> Vec<(&'static str, String)> {
     vec![("CI", "false".into()), ("TESTRELAY_BRANCH", branch.into())]
 }
 
-fn latency<'a>(summary: &'a Value) -> &'a Value {
+fn latency(summary: &Value) -> &Value {
     summary["performance"]["comparisons"]
         .as_array()
         .unwrap()
