@@ -406,7 +406,7 @@ fn a_seeded_regression_fails_the_build_and_shows_everywhere_locally() {
     );
     assert!(stdout.contains("REGRESSION  latency_ms [test_bench.test_search_latency]: 10 → 12.5 ms (+25.0%, p <0.001)"), "{stdout}");
 
-    let row = "| 🔴 **regression** | `latency_ms` | `test_bench.test_search_latency` | 10 ms | 12.5 ms | +25.0% | <0.001 (t) |";
+    let row = "| 🔴 regression | `latency_ms` | `test_bench.test_search_latency` | 10 ms | 12.5 ms | +25.0% | <0.001 (t) |";
     let summary = read(dir.path().join("out/summary.md"));
     assert!(summary.contains("### Performance"), "{summary}");
     assert!(summary.contains(row), "{summary}");
@@ -547,7 +547,7 @@ fn a_pull_request_is_compared_with_its_base_branch_on_github() {
         text(&out.stdout),
         text(&out.stderr)
     );
-    let row = "| 🔴 **regression** | `latency_ms` | `test_bench.test_search_latency` | 10 ms | 12.5 ms | +25.0% |";
+    let row = "| 🔴 regression | `latency_ms` | `test_bench.test_search_latency` | 10 ms | 12.5 ms | +25.0% |";
     let gh = sim.github();
     let check = gh.check_runs.first().expect("a check run");
     let output = check.output.summary.as_deref().unwrap_or_default();

@@ -453,7 +453,7 @@ fn performance_section(perf: &PerformanceReport, room: usize) -> String {
 /// One row of the performance table.
 fn performance_row(c: &MetricComparison) -> String {
     let mark = match c.verdict {
-        Verdict::Regression => "🔴 **regression**",
+        Verdict::Regression => "🔴 regression",
         Verdict::Improvement => "🟢 improvement",
         Verdict::Unchanged => "",
         Verdict::New => "new",
