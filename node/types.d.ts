@@ -80,6 +80,8 @@ export interface ReporterOptions {
   detailedLogging?: boolean
   /** The guide's `project`: `repository`. */
   project?: string
+  /** How each run's metrics are compared with their baseline (regressions); `better` is keyed by metric name. */
+  performance?: { baselineRuns?: number; minChangePct?: number; alpha?: number; defaultBranch?: string | null; better?: Record<string, 'lower' | 'higher'> }
 }
 
 /** What `status()` returns (the guide's `get_ci_status()`). */
@@ -197,6 +199,33 @@ export interface RunSummary {
   notDelivered: Array<{ operation: string; kind: string; message: string; pending: boolean }>
   backpressureWaits: number
   timedOut: boolean
+  /** The run's metrics against their baseline in the history; null without a history or metrics. */
+  performance: PerformanceReport | null
+}
+
+/** A run's metrics compared with their baseline (the README's "Performance regressions"). */
+export interface PerformanceReport {
+  baselineBranch: string | null
+  baselineRuns: number
+  minChangePct: number
+  alpha: number
+  comparisons: Array<{
+    name: string
+    testId: string | null
+    testName: string | null
+    unit: string
+    better: 'lower' | 'higher'
+    baselineRuns: number
+    baselineCount: number
+    baseline: number | null
+    count: number
+    now: number
+    changePct: number | null
+    test: 'single_value' | 'welch' | 'mann_whitney' | null
+    pValue: number | null
+    verdict: 'regression' | 'improvement' | 'unchanged' | 'new'
+    recent: number[]
+  }>
 }
 
 /** Which runs `History.runs()` returns. */

@@ -31,6 +31,7 @@
 //! | `workflow_commands` | none (on inside Actions) | print `::error file=..,line=..::` lines for the first failures |
 //! | `release_tag` | none (`testrelay-<run key>`) | GitHub: tag of the prerelease whose assets hold the run's artifacts |
 //! | `auth_scheme` | `"bearer"` | shorthand: how the reporting provider's token is sent: `bearer` (`Authorization: Bearer …`) or `token` (`Authorization: token …`, older GitHub Enterprise Servers) |
+//! | `performance` | see [`PerformanceSettings`] | how each run's metrics are compared with their baseline (regressions) |
 //! | `same_name_cases` | `"tests"` | reading result files: cases with the same identity in one file are each a test (`tests`), or attempts of one test where the last decides (`attempts`, for runners that write a retried test as repeated elements) |
 //! | `live_updates` | `true` | send live progress updates while the run goes on; `false`: the CI hears of the run only when it is reported or finished |
 //! | `store_metrics` | `true` | keep recorded metrics in the history (for `trends`); `false`: they are in the reports only |
@@ -52,6 +53,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::history::analysis::trends::Better;
 use crate::report::junit::JunitProfile;
 use crate::report::results::SameNameCases;
 
@@ -285,6 +287,44 @@ impl Default for Timeouts {
     }
 }
 
+/// Most baseline runs a metric is compared with.
+const MAX_BASELINE_RUNS: usize = 1000;
+
+/// How a run's metrics are compared with their baseline (`performance`):
+/// see `history::analysis::regressions` for the rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PerformanceSettings {
+    /// How many earlier runs of the baseline branch form the baseline
+    /// (default 10, at most 1000).
+    pub baseline_runs: usize,
+    /// Smallest change, in percent of the baseline, that counts as a
+    /// regression or improvement (default 5): a smaller change is noise
+    /// however significant.
+    pub min_change_pct: f64,
+    /// Significance level of the tests (default 0.05).
+    pub alpha: f64,
+    /// Baseline branch of runs that are not pull requests (`None`: the
+    /// run's own branch). A pull request's baseline is always its base
+    /// branch.
+    pub default_branch: Option<String>,
+    /// Per metric name, which way is better (`"lower"` or `"higher"`),
+    /// overriding the default from the unit and name.
+    pub better: BTreeMap<String, Better>,
+}
+
+impl Default for PerformanceSettings {
+    fn default() -> Self {
+        PerformanceSettings {
+            baseline_runs: 10,
+            min_change_pct: 5.0,
+            alpha: 0.05,
+            default_branch: None,
+            better: BTreeMap::new(),
+        }
+    }
+}
+
 /// The whole configuration. See the module docs for the key table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -354,6 +394,8 @@ pub struct Config {
     pub log_level: Option<LogLevel>,
     /// File testrelay's own logger appends to (`None`: stderr).
     pub log_file: Option<PathBuf>,
+    /// How metrics are compared with their baseline.
+    pub performance: PerformanceSettings,
 }
 
 impl Default for Config {
@@ -391,6 +433,7 @@ impl Default for Config {
             store_metrics: true,
             log_level: None,
             log_file: None,
+            performance: PerformanceSettings::default(),
         }
     }
 }
@@ -479,6 +522,32 @@ impl Config {
                 return bad(&format!("`{key}` is {value}; at most {max}"));
             }
         }
+        let perf = &self.performance;
+        if perf.baseline_runs == 0 || perf.baseline_runs > MAX_BASELINE_RUNS {
+            return bad(&format!(
+                "`performance.baseline_runs` is {}; use 1 to {MAX_BASELINE_RUNS}",
+                perf.baseline_runs
+            ));
+        }
+        if !(perf.min_change_pct.is_finite() && perf.min_change_pct >= 0.0) {
+            return bad(&format!(
+                "`performance.min_change_pct` is {}; use a percentage of 0 or more, e.g. 5",
+                perf.min_change_pct
+            ));
+        }
+        if !(perf.alpha > 0.0 && perf.alpha < 1.0) {
+            return bad(&format!(
+                "`performance.alpha` is {}; use a level between 0 and 1, e.g. 0.05",
+                perf.alpha
+            ));
+        }
+        if perf
+            .default_branch
+            .as_deref()
+            .is_some_and(|b| b.trim().is_empty())
+        {
+            return bad("`performance.default_branch` is empty: give a branch name, or null");
+        }
         Ok(())
     }
 }
@@ -506,6 +575,14 @@ mod tests {
         assert!(err.to_string().contains("enable_pr_coments"), "{err}");
         let err = Config::from_json(r#"{"retry": {"max_attempt": 3}}"#).unwrap_err();
         assert!(err.to_string().contains("max_attempt"), "{err}");
+        let err = Config::from_json(r#"{"performance": {"min_effect": 3}}"#).unwrap_err();
+        assert!(err.to_string().contains("min_effect"), "{err}");
+        let err = Config::from_json(r#"{"performance": {"better": {"x_ms": "up"}}}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Configuration);
+        assert!(err.to_string().contains("up"), "{err}");
+        let c =
+            Config::from_json(r#"{"performance": {"better": {"cache_hits": "higher"}}}"#).unwrap();
+        assert_eq!(c.performance.better["cache_hits"], Better::Higher);
     }
 
     #[test]
@@ -560,6 +637,19 @@ mod tests {
                 "retry.max_attempts",
             ),
             (r#"{"history_path": ""}"#, "history_path"),
+            (
+                r#"{"performance": {"baseline_runs": 0}}"#,
+                "performance.baseline_runs",
+            ),
+            (
+                r#"{"performance": {"min_change_pct": -1}}"#,
+                "performance.min_change_pct",
+            ),
+            (r#"{"performance": {"alpha": 1.5}}"#, "performance.alpha"),
+            (
+                r#"{"performance": {"default_branch": " "}}"#,
+                "performance.default_branch",
+            ),
         ] {
             let err = Config::from_json(json).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Configuration, "{json}");

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 use testrelay::history::analysis::stats::{
-    ols_trend, single_value_t_test, summarize, welch_t_test,
+    MannWhitneyMethod, mann_whitney_u, ols_trend, single_value_t_test, summarize, welch_t_test,
 };
 use testrelay::history::analysis::trends::{Better, TrendOptions, TrendPoint, analyze};
 
@@ -126,6 +126,26 @@ fn single_value_matches_scipy_pooled_ttest() {
         close(&format!("{name}.t"), r.t, num(&case, "t"));
         close(&format!("{name}.df"), r.df, num(&case, "df"));
         close(&format!("{name}.p_value"), r.p_value, num(&case, "p_value"));
+    }
+}
+
+#[test]
+fn mann_whitney_matches_scipy_mannwhitneyu() {
+    for (name, case) in cases(&expected(), "mann_whitney") {
+        let r = mann_whitney_u(
+            &floats(&case["baseline"]),
+            &floats(&case["candidate"]),
+            0.05,
+        )
+        .unwrap();
+        close(&format!("{name}.u"), r.u, num(&case, "u"));
+        close(&format!("{name}.p_value"), r.p_value, num(&case, "p_value"));
+        let method = match r.method {
+            MannWhitneyMethod::Exact => "exact",
+            MannWhitneyMethod::Asymptotic => "asymptotic",
+        };
+        assert_eq!(method, case["method"].as_str().unwrap(), "{name}");
+        assert_eq!(r.significant, num(&case, "p_value") < 0.05, "{name}");
     }
 }
 

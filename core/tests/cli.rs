@@ -64,11 +64,11 @@ fn report_on_real_fixtures_writes_every_report() {
     assert!(out.status.success(), "{}", stderr(&out));
     let summary: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let r = &summary["result"];
-    // 80 cases in 11 files, as junitparser counts them: every <testcase> is
+    // 84 cases in 12 files, as junitparser counts them: every <testcase> is
     // a test, the repeated ones pytest-rerunfailures writes for its reruns
     // and TestNG for its retries and data-provider rows too.
-    assert_eq!(r["total_tests"], 80, "{r}");
-    assert_eq!(r["passed_tests"], 40);
+    assert_eq!(r["total_tests"], 84, "{r}");
+    assert_eq!(r["passed_tests"], 44);
     assert_eq!(r["failed_tests"], 22);
     assert_eq!(r["error_tests"], 3);
     assert_eq!(r["skipped_tests"], 15);
@@ -89,7 +89,7 @@ fn report_on_real_fixtures_writes_every_report() {
     // The local provider's state files.
     let state: Value =
         serde_json::from_slice(&std::fs::read(outdir.join("run-state.json")).unwrap()).unwrap();
-    assert_eq!(state["result"]["total_tests"], 80);
+    assert_eq!(state["result"]["total_tests"], 84);
     assert_eq!(state["result"]["status"], "failed");
     let status: Value =
         serde_json::from_slice(&std::fs::read(outdir.join("build-status.json")).unwrap()).unwrap();
@@ -114,7 +114,7 @@ fn report_on_real_fixtures_writes_every_report() {
         "tests/tools/junitparser_totals.py",
         &outdir.join("junit.xml"),
     );
-    assert_eq!(jp["recomputed"]["tests"], 80, "{}", jp["recomputed"]);
+    assert_eq!(jp["recomputed"]["tests"], 84, "{}", jp["recomputed"]);
     assert_eq!(jp["recomputed"]["failures"], 22);
     assert_eq!(jp["recomputed"]["errors"], 3);
     assert_eq!(jp["recomputed"]["skipped"], 15);

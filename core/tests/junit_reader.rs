@@ -53,11 +53,12 @@ fn case<'a>(report: &'a JunitReport, name: &str) -> &'a TestCase {
 
 /// The fixtures written by real runners, with their counts
 /// (total, passed, failed, errors, skipped, flaky).
-const REAL_FIXTURES: [(&str, Tally); 11] = [
+const REAL_FIXTURES: [(&str, Tally); 12] = [
     ("nextest.xml", (5, 3, 2, 0, 0, 0)),
     ("pytest-xunit2.xml", (10, 5, 2, 1, 2, 0)),
     ("pytest-xunit1.xml", (10, 5, 2, 1, 2, 0)),
     ("pytest-rerunfailures.xml", (6, 5, 1, 0, 0, 0)),
+    ("pytest-metrics.xml", (4, 4, 0, 0, 0, 0)),
     ("gtest.xml", (8, 4, 2, 0, 2, 0)),
     ("ctest.xml", (9, 4, 2, 0, 3, 0)),
     ("jest.xml", (7, 4, 2, 0, 1, 0)),

@@ -527,6 +527,45 @@ fn hostile_case() -> impl Strategy<Value = TestCase> {
         })
 }
 
+/// A performance comparison whose metric names, units, test names and
+/// branch are hostile text; `None` without metrics.
+fn hostile_performance(
+    metrics: Vec<(String, String, String)>,
+) -> Option<testrelay::history::analysis::regressions::PerformanceReport> {
+    use testrelay::history::analysis::regressions::{
+        ComparisonTest, MetricComparison, PerformanceReport, Verdict,
+    };
+    use testrelay::history::analysis::trends::Better;
+    let branch = metrics.first().map(|m| m.2.clone());
+    let comparisons: Vec<MetricComparison> = metrics
+        .into_iter()
+        .map(|(name, unit, test)| MetricComparison {
+            name,
+            test_id: Some("0123456789abcdef".into()),
+            test_name: Some(test),
+            unit,
+            better: Better::Lower,
+            baseline_runs: 3,
+            baseline_count: 3,
+            baseline: Some(10.0),
+            count: 1,
+            now: 12.5,
+            change_pct: Some(25.0),
+            test: Some(ComparisonTest::SingleValue),
+            p_value: Some(0.0001),
+            verdict: Verdict::Regression,
+            recent: vec![10.0, 9.0, 11.0, 12.5],
+        })
+        .collect();
+    (!comparisons.is_empty()).then_some(PerformanceReport {
+        baseline_branch: branch,
+        baseline_runs: 3,
+        min_change_pct: 5.0,
+        alpha: 0.05,
+        comparisons,
+    })
+}
+
 /// One rendering to check: the run, the options, and what the output may
 /// link to and hide in comments.
 fn hostile_rendering() -> impl Strategy<Value = (TestRun, MarkdownOptions)> {
@@ -536,8 +575,9 @@ fn hostile_rendering() -> impl Strategy<Value = (TestRun, MarkdownOptions)> {
         proptest::option::of(hostile_string()),
         proptest::collection::vec(hostile_string(), 0..4),
         prop_oneof![Just(65_536usize), 256usize..4000],
+        proptest::collection::vec((hostile_string(), hostile_string(), hostile_string()), 0..4),
     )
-        .prop_map(|(cases, title, previous, new_failures, budget)| {
+        .prop_map(|(cases, title, previous, new_failures, budget, metrics)| {
             let run = TestRun {
                 status: RunStatus::Failed,
                 cases,
@@ -565,6 +605,7 @@ fn hostile_rendering() -> impl Strategy<Value = (TestRun, MarkdownOptions)> {
                 title,
                 marker: Some("<!-- testrelay:k -->".into()),
                 diff,
+                performance: hostile_performance(metrics),
             };
             (run, opts)
         })

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::analysis::diff::{RunDiff, diff_runs};
 use super::analysis::flaky::{self, FlakyOptions, FlakyTest, OutcomeRow};
+use super::analysis::regressions::{self, CompareOptions, PerformanceReport};
 use super::analysis::split;
 use super::analysis::trends::{self, Grouping, Timeframe, TrendOptions, TrendPoint, TrendReport};
 use super::query::{DurationKey, HistoryFilter, MetricPoint, RunKind, RunSummary};
@@ -119,6 +120,80 @@ impl History {
         Ok(Some(RunDiff {
             previous_run: Some(previous.run.run_key),
             ..diff_runs(&before, &now)
+        }))
+    }
+
+    /// Every metric of the run `run_key` compared with its baseline (see
+    /// [`regressions`] for the tests and verdicts). The baseline runs are
+    /// the last `settings.baseline_runs` runs with metrics, finished as
+    /// passed or failed, started before this run, with its name and shard,
+    /// on the baseline branch: for a pull-request run (with `pr_number` and
+    /// `base_branch`) the base branch; otherwise `settings.default_branch`,
+    /// else the run's own branch (any branch when it has none). `None` when
+    /// the run has no metric.
+    ///
+    /// Errors: `NotFound` when no run has the key `run_key`; `Database`
+    /// when reading fails.
+    pub fn compare_metrics(
+        &self,
+        run_key: &str,
+        settings: &crate::config::PerformanceSettings,
+    ) -> Result<Option<PerformanceReport>> {
+        let run = self.find_run(run_key)?.ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "history {}: no run with key {run_key:?} to compare; check the key",
+                    self.path().display()
+                ),
+            )
+        })?;
+        let current = self.metric_values(&[run.id])?;
+        if current.is_empty() {
+            return Ok(None);
+        }
+        let branch = match (run.run.pr_number, run.run.base_branch.as_deref()) {
+            (Some(_), Some(base)) => Some(base.to_string()),
+            _ => settings
+                .default_branch
+                .clone()
+                .or_else(|| run.run.branch.clone()),
+        }
+        .map(|b| super::branch::normalize_branch(&b));
+        let kind = RunKind {
+            name: &run.run.name,
+            shard_index: run.run.shard_index,
+            shard_total: run.run.shard_total,
+        };
+        let baseline_runs =
+            self.runs_with_metrics_before(&run, branch.as_deref(), &kind, settings.baseline_runs)?;
+        let ids: Vec<i64> = baseline_runs.iter().map(|(id, _)| *id).collect();
+        let keys: Vec<String> = baseline_runs.into_iter().map(|(_, key)| key).collect();
+        let baseline = self.metric_values(&ids)?;
+        let mut comparisons = regressions::compare(
+            &current,
+            &baseline,
+            &keys,
+            &CompareOptions {
+                min_change_pct: settings.min_change_pct,
+                alpha: settings.alpha,
+                better: settings.better.clone(),
+            },
+        );
+        let ids: Vec<&str> = comparisons
+            .iter()
+            .filter_map(|c| c.test_id.as_deref())
+            .collect();
+        let names = self.test_names(&ids)?;
+        for c in &mut comparisons {
+            c.test_name = c.test_id.as_ref().and_then(|id| names.get(id).cloned());
+        }
+        Ok(Some(PerformanceReport {
+            baseline_branch: branch,
+            baseline_runs: keys.len(),
+            min_change_pct: settings.min_change_pct,
+            alpha: settings.alpha,
+            comparisons,
         }))
     }
 

@@ -439,6 +439,140 @@ impl History {
             .collect())
     }
 
+    /// Every metric of the run `run_key`, in recorded order (`recorded_at`
+    /// as stored, in RFC 3339).
+    ///
+    /// Errors: `NotFound` when no run has this key; `Database` when reading
+    /// fails.
+    pub fn run_metrics(&self, run_key: &str) -> Result<Vec<crate::model::Metric>> {
+        let run_id = run_id_of(&self.conn, self.path(), run_key)?;
+        self.collect(
+            "SELECT metric_name, metric_value, unit, test_id, recorded_at \
+             FROM performance_metrics WHERE run_id = ?1 ORDER BY id",
+            vec![Value::Integer(run_id)],
+            |row| {
+                Ok(crate::model::Metric {
+                    name: row.get(0)?,
+                    value: row.get(1)?,
+                    unit: row.get(2)?,
+                    test_id: row.get(3)?,
+                    recorded_at: crate::time::format_rfc3339(row.get(4)?),
+                })
+            },
+            &format!("reading the metrics of run {run_key:?}"),
+        )
+    }
+
+    /// Every metric value recorded in the runs with row ids `run_ids`, in
+    /// recorded order.
+    ///
+    /// Errors: `Database` when reading fails.
+    pub(super) fn metric_values(
+        &self,
+        run_ids: &[i64],
+    ) -> Result<Vec<super::analysis::regressions::MetricValue>> {
+        if run_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT r.run_key, m.metric_name, m.test_id, m.metric_value, m.unit \
+             FROM performance_metrics m JOIN test_runs r ON r.id = m.run_id \
+             WHERE m.run_id IN ({}) ORDER BY m.id",
+            vec!["?"; run_ids.len()].join(", ")
+        );
+        self.collect(
+            &sql,
+            run_ids.iter().map(|id| Value::Integer(*id)).collect(),
+            |row| {
+                Ok(super::analysis::regressions::MetricValue {
+                    run_key: row.get(0)?,
+                    name: row.get(1)?,
+                    test_id: row.get(2)?,
+                    value: row.get(3)?,
+                    unit: row.get(4)?,
+                })
+            },
+            "reading metric values",
+        )
+    }
+
+    /// Row id and key of the newest `limit` runs, oldest first, that have
+    /// metrics, finished as `passed` or `failed`, are of `kind`, are on
+    /// `branch` (any when `None`) and started before `run`.
+    ///
+    /// Errors: `Database` when reading fails.
+    pub(super) fn runs_with_metrics_before(
+        &self,
+        run: &RunSummary,
+        branch: Option<&str>,
+        kind: &RunKind<'_>,
+        limit: usize,
+    ) -> Result<Vec<(i64, String)>> {
+        let mut conditions = vec![
+            "r.status IN ('passed', 'failed')",
+            "EXISTS (SELECT 1 FROM performance_metrics m WHERE m.run_id = r.id)",
+            "r.name = ? AND r.shard_index IS ? AND r.shard_total IS ?",
+            "(r.created_at, r.id) < (?, ?)",
+        ];
+        let mut args = vec![Value::Text(kind.name.to_string())];
+        for shard in [kind.shard_index, kind.shard_total] {
+            args.push(shard.map_or(Value::Null, |n| Value::Integer(i64::from(n))));
+        }
+        args.push(Value::Integer(run.run.started_at_ms.unwrap_or(i64::MAX)));
+        args.push(Value::Integer(run.id));
+        if let Some(b) = branch {
+            conditions.push("r.branch = ?");
+            args.push(Value::Text(normalize_branch(b)));
+        }
+        args.push(limit_value(Some(limit)));
+        let sql = format!(
+            "SELECT r.id, r.run_key FROM test_runs r WHERE {} \
+             ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
+            conditions.join(" AND ")
+        );
+        let mut runs = self.collect(
+            &sql,
+            args,
+            |row| Ok((row.get(0)?, row.get(1)?)),
+            "finding the baseline runs",
+        )?;
+        runs.reverse();
+        Ok(runs)
+    }
+
+    /// The full name (`classname.name`, or `name`) of each of `test_ids`
+    /// the history knows.
+    ///
+    /// Errors: `Database` when reading fails.
+    pub(super) fn test_names(&self, test_ids: &[&str]) -> Result<BTreeMap<String, String>> {
+        let mut out = BTreeMap::new();
+        let fail = |e| self.db_error("looking up test names", e);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT name, classname FROM tests WHERE test_key = ?1 AND test_id = ?2 \
+                 ORDER BY id DESC LIMIT 1",
+            )
+            .map_err(fail)?;
+        for id in test_ids {
+            let found: Option<(String, String)> = stmt
+                .query_row(params![test_key(id), id], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()
+                .map_err(fail)?;
+            if let Some((name, classname)) = found {
+                let full = if classname.is_empty() {
+                    name
+                } else {
+                    format!("{classname}.{name}")
+                };
+                out.insert((*id).to_string(), full);
+            }
+        }
+        Ok(out)
+    }
+
     /// Runs `sql` with `args` and maps every row.
     pub(super) fn collect<T>(
         &self,

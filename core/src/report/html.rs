@@ -29,7 +29,9 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::analysis::diff::{DiffEntry, RunDiff};
+use crate::history::analysis::regressions::{PerformanceReport, Verdict, sparkline};
 use crate::model::{CaseStatus, Counts, RunStatus, SuiteInfo, TestCase, TestRun};
+use crate::report::markdown;
 use crate::time::{format_rfc3339, parse_timestamp};
 
 /// Suites with more cases than this list only their failed, errored, flaky
@@ -95,8 +97,23 @@ pub fn write_html<W: Write>(run: &TestRun, out: W) -> Result<()> {
 ///
 /// Errors: as [`write_html`].
 pub fn write_html_with<W: Write>(run: &TestRun, diff: Option<&RunDiff>, out: W) -> Result<()> {
+    write_html_full(run, diff, None, out)
+}
+
+/// [`write_html_with`] with a "Performance" section after the comparison
+/// when `performance` is given: every metric against its baseline
+/// (verdict, metric, test, baseline, now, change, p-value and test, a
+/// sparkline of recent runs), regressions first, at most 200 rows.
+///
+/// Errors: as [`write_html`].
+pub fn write_html_full<W: Write>(
+    run: &TestRun,
+    diff: Option<&RunDiff>,
+    performance: Option<&PerformanceReport>,
+    out: W,
+) -> Result<()> {
     let mut w = BufWriter::with_capacity(64 * 1024, out);
-    render(run, diff, &mut w)
+    render(run, diff, performance, &mut w)
         .and_then(|()| w.flush())
         .map_err(|err| {
             Error::new(
@@ -110,7 +127,12 @@ pub fn write_html_with<W: Write>(run: &TestRun, diff: Option<&RunDiff>, out: W) 
         })
 }
 
-fn render<W: Write>(run: &TestRun, diff: Option<&RunDiff>, w: &mut W) -> io::Result<()> {
+fn render<W: Write>(
+    run: &TestRun,
+    diff: Option<&RunDiff>,
+    performance: Option<&PerformanceReport>,
+    w: &mut W,
+) -> io::Result<()> {
     let counts = run.counts();
     let suites = group_suites(run);
     let slowest = chart_cases(run);
@@ -120,12 +142,16 @@ fn render<W: Write>(run: &TestRun, diff: Option<&RunDiff>, w: &mut W) -> io::Res
         w,
         &counts,
         diff.is_some(),
+        performance.is_some(),
         !slowest.is_empty(),
         suites.len(),
     )?;
     write_filter(w, &counts)?;
     if let Some(diff) = diff {
         write_diff(w, diff)?;
+    }
+    if let Some(perf) = performance {
+        write_performance(w, perf)?;
     }
     write_failures(w, run, &counts)?;
     write_flaky(w, run, &counts)?;
@@ -439,12 +465,16 @@ fn write_nav<W: Write>(
     w: &mut W,
     counts: &Counts,
     has_diff: bool,
+    has_performance: bool,
     has_chart: bool,
     suites: usize,
 ) -> io::Result<()> {
     w.write_all(b"<nav class=\"toc\">")?;
     if has_diff {
         w.write_all(b"<a href=\"#diff\">Compared with previous run</a> ")?;
+    }
+    if has_performance {
+        w.write_all(b"<a href=\"#performance\">Performance</a> ")?;
     }
     write!(
         w,
@@ -537,6 +567,98 @@ fn write_diff_list<W: Write>(w: &mut W, title: &str, entries: &[DiffEntry]) -> i
         )?;
     }
     w.write_all(b"</ul>\n")
+}
+
+// ---------------------------------------------------------------- performance
+
+fn write_performance<W: Write>(w: &mut W, perf: &PerformanceReport) -> io::Result<()> {
+    let count = |v: Verdict| perf.comparisons.iter().filter(|c| c.verdict == v).count();
+    w.write_all(b"<section id=\"performance\">\n<h2>Performance</h2>\n<p>")?;
+    write!(
+        w,
+        "{} regressions, {} improvements, {} unchanged, {} new; against the last {} runs ",
+        count(Verdict::Regression),
+        count(Verdict::Improvement),
+        count(Verdict::Unchanged),
+        count(Verdict::New),
+        perf.baseline_runs
+    )?;
+    match &perf.baseline_branch {
+        Some(branch) => {
+            w.write_all(b"of <span class=\"nm\">")?;
+            escape(w, branch)?;
+            w.write_all(b"</span>")?;
+        }
+        None => w.write_all(b"on any branch")?,
+    }
+    writeln!(
+        w,
+        " (a change counts at p &lt; {} and {}% or more).</p>",
+        markdown::number(perf.alpha),
+        markdown::number(perf.min_change_pct)
+    )?;
+    w.write_all(
+        b"<table class=\"perf\"><thead><tr><th></th><th>Metric</th><th>Test</th>\
+          <th>Baseline</th><th>Now</th><th>Change</th><th>p</th><th>Recent</th></tr></thead>\n<tbody>\n",
+    )?;
+    for c in perf.comparisons.iter().take(DETAILED_CASES_LIMIT) {
+        let (class, label) = match c.verdict {
+            Verdict::Regression => ("reg", "regression"),
+            Verdict::Improvement => ("imp", "improvement"),
+            Verdict::Unchanged => ("", ""),
+            Verdict::New => ("", "new"),
+        };
+        write!(w, "<tr class=\"{class}\"><td>{label}</td><td class=\"nm\">")?;
+        escape(w, &c.name)?;
+        w.write_all(b"</td><td class=\"nm\">")?;
+        match (&c.test_name, &c.test_id) {
+            (Some(name), _) => escape(w, name)?,
+            (None, Some(id)) => escape(w, id)?,
+            (None, None) => w.write_all(b"(run)")?,
+        }
+        w.write_all(b"</td><td>")?;
+        let unit = |w: &mut W| -> io::Result<()> {
+            if !c.unit.is_empty() {
+                w.write_all(b" ")?;
+                escape(w, &c.unit)?;
+            }
+            Ok(())
+        };
+        match c.baseline {
+            Some(b) => {
+                w.write_all(markdown::number(b).as_bytes())?;
+                unit(w)?;
+            }
+            None => w.write_all("\u{2014}".as_bytes())?,
+        }
+        w.write_all(b"</td><td>")?;
+        w.write_all(markdown::number(c.now).as_bytes())?;
+        unit(w)?;
+        w.write_all(b"</td><td>")?;
+        match c.change_pct {
+            Some(p) => write!(w, "{p:+.1}%")?,
+            None => w.write_all("\u{2014}".as_bytes())?,
+        }
+        w.write_all(b"</td><td>")?;
+        match (c.p_value, c.test) {
+            (Some(p), Some(t)) => escape(w, &format!("{} ({})", markdown::p_text(p), t.label()))?,
+            _ => w.write_all("\u{2014}".as_bytes())?,
+        }
+        writeln!(
+            w,
+            "</td><td class=\"spark\">{}</td></tr>",
+            sparkline(&c.recent)
+        )?;
+    }
+    w.write_all(b"</tbody></table>\n")?;
+    if perf.comparisons.len() > DETAILED_CASES_LIMIT {
+        writeln!(
+            w,
+            "<p class=\"muted\">\u{2026} and {} more metrics</p>",
+            perf.comparisons.len() - DETAILED_CASES_LIMIT
+        )?;
+    }
+    w.write_all(b"</section>\n")
 }
 
 // ---------------------------------------------------------------- failures and flaky tests
@@ -1089,6 +1211,10 @@ tr[hidden]{display:none}
 .chart rect{fill:var(--p)}
 .chart .f rect{fill:var(--f)}.chart .e rect{fill:var(--e)}
 .chart .s rect{fill:var(--s)}.chart .k rect{fill:var(--k)}
+.perf td:nth-child(n+4){text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.perf td.spark{text-align:left;letter-spacing:1px}
+tr.reg{background:#fff5f5}tr.reg td:first-child{color:var(--f);font-weight:600}
+tr.imp{background:#f0fff4}tr.imp td:first-child{color:var(--p);font-weight:600}
 "#;
 
 /// The filter: reads names and statuses from the page (no embedded data),

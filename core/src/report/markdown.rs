@@ -4,7 +4,10 @@
 //! [`render_markdown`] writes, in order: the optional hidden marker comment,
 //! a `## {title}: {status}` heading, a totals table, the comparison with
 //! the previous run when a diff is given (counts of new failures, fixed and
-//! still failing tests, then the new failures' names), the failures (full
+//! still failing tests, then the new failures' names), the performance
+//! comparison when given (a "Performance" table: metric, test, baseline,
+//! now, change, p-value and a sparkline of recent runs; regressions first,
+//! as many rows as fit), the failures (full
 //! name, `file:line`, message in a fenced code block), the flaky tests, the
 //! slowest tests, and a link to the full report. The output never exceeds
 //! the byte budget: when not every failure fits, the failures shown are
@@ -31,6 +34,9 @@
 use std::borrow::Cow;
 
 use crate::history::analysis::diff::RunDiff;
+use crate::history::analysis::regressions::{
+    MetricComparison, PerformanceReport, Verdict, sparkline,
+};
 use crate::model::{CaseStatus, RunStatus, TestCase, TestRun};
 
 /// Largest message shown per failure, in bytes; longer ones are cut (at a
@@ -50,8 +56,11 @@ pub const SPAN_BACKTICKS_MAX: usize = 32;
 /// a byte): any line of this many fence characters closes a block.
 const FENCE_MAX: usize = 255;
 
+/// Most rows of the performance table.
+const PERFORMANCE_ROWS: usize = 30;
+
 /// What [`render_markdown`] produces and how large it may get.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MarkdownOptions {
     /// Largest output in UTF-8 bytes (default 65,536, GitHub's comment
     /// limit; a check-run summary allows 65,535 characters).
@@ -70,6 +79,9 @@ pub struct MarkdownOptions {
     /// This run compared with the previous one (from the history); shown
     /// after the totals when set.
     pub diff: Option<RunDiff>,
+    /// This run's metrics compared with their baseline (from the history);
+    /// shown after the diff when set.
+    pub performance: Option<PerformanceReport>,
 }
 
 impl Default for MarkdownOptions {
@@ -81,6 +93,7 @@ impl Default for MarkdownOptions {
             title: "Test results".to_string(),
             marker: None,
             diff: None,
+            performance: None,
         }
     }
 }
@@ -129,6 +142,10 @@ pub fn render_markdown(run: &TestRun, opts: &MarkdownOptions) -> String {
         if let Some(diff) = &opts.diff {
             let room = budget - out.len() - must_fit;
             out.push_str(&diff_section(diff, room));
+        }
+        if let Some(perf) = &opts.performance {
+            let room = budget - out.len() - must_fit;
+            out.push_str(&performance_section(perf, room));
         }
     } else if out.len() + must_fit > budget {
         out.push_str(&failures_heading);
@@ -388,6 +405,129 @@ fn diff_section(diff: &RunDiff, room: usize) -> String {
         s.push_str(&tail(names.len() - shown));
     }
     s
+}
+
+/// The performance comparison in at most `room` bytes: a line of counts,
+/// then a table of up to [`PERFORMANCE_ROWS`] metrics (regressions first),
+/// as many as fit; empty when not even the heading fits.
+fn performance_section(perf: &PerformanceReport, room: usize) -> String {
+    let count = |v: Verdict| perf.comparisons.iter().filter(|c| c.verdict == v).count();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let against = match &perf.baseline_branch {
+        Some(b) => format!("of {}", code(b, false)),
+        None => "on any branch".to_string(),
+    };
+    let mut s = format!(
+        "\n### Performance\n\n{}, {}, {} unchanged, {} new; against the last {} {against} \
+         (a change counts at p < {} and {}% or more).\n",
+        plural(count(Verdict::Regression), "regression", "regressions"),
+        plural(count(Verdict::Improvement), "improvement", "improvements"),
+        count(Verdict::Unchanged),
+        count(Verdict::New),
+        plural(perf.baseline_runs, "run", "runs"),
+        number(perf.alpha),
+        number(perf.min_change_pct),
+    );
+    if s.len() > room {
+        return String::new();
+    }
+    let head = "\n| | Metric | Test | Baseline | Now | Change | p | Recent |\n\
+                |---|---|---|---:|---:|---:|---:|---|\n";
+    let rows = perf
+        .comparisons
+        .iter()
+        .take(PERFORMANCE_ROWS)
+        .map(performance_row);
+    let start = s.len();
+    push_table(&mut s, head, rows, room);
+    let shown = s[start..].lines().count().saturating_sub(3);
+    let hidden = perf.comparisons.len().saturating_sub(shown);
+    let tail = format!("\n… and {hidden} more metrics (see the full report).\n");
+    if hidden > 0 && shown > 0 && s.len() + tail.len() <= room {
+        s.push_str(&tail);
+    }
+    s
+}
+
+/// One row of the performance table.
+fn performance_row(c: &MetricComparison) -> String {
+    let mark = match c.verdict {
+        Verdict::Regression => "🔴 regression",
+        Verdict::Improvement => "🟢 improvement",
+        Verdict::Unchanged => "",
+        Verdict::New => "new",
+    };
+    let test = match (&c.test_name, &c.test_id) {
+        (Some(name), _) => code(name, true),
+        (None, Some(id)) => code(id, true),
+        (None, None) => "(run)".to_string(),
+    };
+    let unit = if c.unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", unit_text(&c.unit))
+    };
+    let baseline = c
+        .baseline
+        .map_or_else(|| "—".to_string(), |b| format!("{}{unit}", number(b)));
+    let change = c
+        .change_pct
+        .map_or_else(|| "—".to_string(), |p| format!("{p:+.1}%"));
+    let p = match (c.p_value, c.test) {
+        (Some(p), Some(t)) => format!("{} ({})", p_text(p), t.label()),
+        _ => "—".to_string(),
+    };
+    format!(
+        "| {mark} | {} | {test} | {baseline} | {}{unit} | {change} | {p} | {} |\n",
+        code(&c.name, true),
+        number(c.now),
+        sparkline(&c.recent)
+    )
+}
+
+/// A unit as shown after a number: plain when it is only letters, digits,
+/// `/`, `%` and `µ`; otherwise a code span.
+fn unit_text(unit: &str) -> String {
+    if unit
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '/' | '%' | 'µ'))
+    {
+        unit.to_string()
+    } else {
+        code(unit, true)
+    }
+}
+
+/// A p-value for people: `<0.001`, else three decimals.
+pub fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "<0.001".to_string()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// A measured value for people: at most four significant decimals, no
+/// trailing zeros (`12.5`, `1843200`, `0.0042`).
+pub fn number(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let decimals = if v.abs() >= 1000.0 {
+        0
+    } else if v.abs() >= 1.0 {
+        3 - (v.abs().log10().floor() as usize).min(3)
+    } else {
+        4
+    };
+    let text = format!("{v:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    if text == "-0" { "0".to_string() } else { text }
 }
 
 fn more_failures_line(n: usize) -> String {

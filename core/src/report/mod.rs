@@ -20,6 +20,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod metrics;
 pub mod results;
 pub(crate) mod xml;
 
@@ -29,6 +30,7 @@ use crate::config::{Config, ReportFormat};
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
 use crate::history::analysis::diff::RunDiff;
+use crate::history::analysis::regressions::PerformanceReport;
 use crate::model::TestRun;
 
 /// JUnit XML report file name.
@@ -51,7 +53,8 @@ pub const SUMMARY_BUDGET_BYTES: usize = 1024 * 1024;
 /// Writes `run` in each of `config.report_formats` into `dir` (created if
 /// needed), each file replaced atomically. Returns the paths written, in
 /// format order. The HTML and Markdown reports show `diff` (the run
-/// compared with the previous one) when given.
+/// compared with the previous one) and `performance` (its metrics compared
+/// with their baseline) when given.
 ///
 /// Errors: `Io` naming the file that could not be written.
 pub fn write_reports(
@@ -59,6 +62,7 @@ pub fn write_reports(
     dir: &Path,
     config: &Config,
     diff: Option<&RunDiff>,
+    performance: Option<&PerformanceReport>,
 ) -> Result<Vec<PathBuf>> {
     let formats = &config.report_formats;
     let mut written = Vec::new();
@@ -81,7 +85,7 @@ pub fn write_reports(
             }
             ReportFormat::Html => {
                 let path = dir.join(HTML_FILE);
-                write_atomic(&path, |w| html::write_html_with(run, diff, w))?;
+                write_atomic(&path, |w| html::write_html_full(run, diff, performance, w))?;
                 written.push(path);
             }
             ReportFormat::Markdown => {
@@ -95,6 +99,7 @@ pub fn write_reports(
                             .then(|| HTML_FILE.to_string()),
                         title: run.name.clone(),
                         diff: diff.cloned(),
+                        performance: performance.cloned(),
                         ..markdown::MarkdownOptions::default()
                     },
                 );

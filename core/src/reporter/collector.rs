@@ -32,6 +32,7 @@ pub(super) struct Finished {
     pub result: TestRunResult,
     pub reports: Vec<PathBuf>,
     pub problems: Vec<NotDelivered>,
+    pub performance: Option<crate::history::analysis::regressions::PerformanceReport>,
     pub delivery: crossbeam_channel::Receiver<Receipt>,
 }
 
@@ -293,19 +294,32 @@ impl Collector {
                 .flatten()
         });
         let config = &self.shared.config;
-        let reports =
-            match report::write_reports(&self.run, &config.output_dir, config, diff.as_ref()) {
-                Ok(paths) => paths,
-                Err(e) => {
-                    problems.push(NotDelivered {
-                        operation: "reports".into(),
-                        kind: e.kind(),
-                        message: e.to_string(),
-                        pending: false,
-                    });
-                    Vec::new()
-                }
-            };
+        let performance = self.history.as_ref().and_then(|h| {
+            h.compare_metrics(&self.run.run_key, &config.performance)
+                .map_err(|e| {
+                    log::warn!("testrelay: comparing metrics with their baseline failed: {e}")
+                })
+                .ok()
+                .flatten()
+        });
+        let reports = match report::write_reports(
+            &self.run,
+            &config.output_dir,
+            config,
+            diff.as_ref(),
+            performance.as_ref(),
+        ) {
+            Ok(paths) => paths,
+            Err(e) => {
+                problems.push(NotDelivered {
+                    operation: "reports".into(),
+                    kind: e.kind(),
+                    message: e.to_string(),
+                    pending: false,
+                });
+                Vec::new()
+            }
+        };
         if self.shared.attach_reports && config.enable_artifacts {
             self.attach_reports(&reports);
         }
@@ -320,6 +334,7 @@ impl Collector {
                 .find(|p| p.extension().is_some_and(|e| e == "html"))
                 .map(|p| p.display().to_string()),
             diff: diff.map(Box::new),
+            performance: performance.clone().map(Box::new),
             done: receipt_tx,
         };
         if self.deliver.send(job).is_err() {
@@ -334,6 +349,7 @@ impl Collector {
             result,
             reports,
             problems,
+            performance,
             delivery: receipt_rx,
         }
     }

@@ -25,6 +25,7 @@ use crate::detect::{Env, detect};
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::History;
 use crate::history::analysis::diff::RunDiff;
+use crate::history::analysis::regressions::PerformanceReport;
 use crate::model::{RunStatus, TestRun};
 use crate::provider::{
     BuildState, Provider, Registry, RunContext, RunHandle, RunUpdate, comment_marker,
@@ -95,8 +96,19 @@ pub(super) enum Job {
         artifacts: Vec<(PathBuf, String)>,
         report_url: Option<String>,
         diff: Option<Box<RunDiff>>,
+        performance: Option<Box<PerformanceReport>>,
         done: Sender<Receipt>,
     },
+}
+
+/// What the final texts show besides the run: where the full report is,
+/// the comparison with the previous run, and the metrics against their
+/// baseline.
+#[derive(Default)]
+struct Extras {
+    report_url: Option<String>,
+    diff: Option<RunDiff>,
+    performance: Option<PerformanceReport>,
 }
 
 /// The texts a provider posts for a run: the Markdown summary (within the
@@ -107,20 +119,16 @@ struct Rendered {
 }
 
 impl Rendered {
-    fn new(
-        config: &Config,
-        run: &TestRun,
-        report_url: Option<String>,
-        diff: Option<RunDiff>,
-    ) -> Rendered {
+    fn new(config: &Config, run: &TestRun, extras: Extras) -> Rendered {
         let summary = markdown::render_markdown(
             run,
             &markdown::MarkdownOptions {
                 budget_bytes: config.comment_budget_bytes,
-                report_url,
+                report_url: extras.report_url,
                 title: config.run_name.clone(),
                 marker: Some(comment_marker(&config.status_context)),
-                diff,
+                diff: extras.diff,
+                performance: extras.performance,
                 ..markdown::MarkdownOptions::default()
             },
         );
@@ -334,19 +342,25 @@ impl Steps<'_> {
         handle: Option<RunHandle>,
         run: &TestRun,
         artifacts: &[(PathBuf, String)],
-        texts: (Option<String>, Option<RunDiff>),
+        extras: Extras,
         wanted: &dyn Fn(&Operation) -> bool,
     ) {
-        let (report_url, diff) = texts;
         let (provider, config, ctx) = (self.provider, self.config, self.ctx);
         let ci = &*provider.ci;
         // The HTML report is a file on this machine: a link to it only
         // helps locally. A CI system's readers get the build page instead.
-        let report_url = match report_url {
+        let report_url = match extras.report_url {
             Some(url) if ci.capabilities().local_files || url.starts_with("http") => Some(url),
             _ => ctx.build_url.clone(),
         };
-        let rendered = Rendered::new(config, run, report_url, diff);
+        let rendered = Rendered::new(
+            config,
+            run,
+            Extras {
+                report_url,
+                ..extras
+            },
+        );
         let update = rendered.update(run);
         let (summary, description) = (&rendered.summary, &rendered.description);
         let needs_handle = wanted(&Operation::Close)
@@ -514,9 +528,15 @@ impl Delivery {
                     artifacts,
                     report_url,
                     diff,
+                    performance,
                     done,
                 } => {
-                    let receipt = self.finish(&run, &artifacts, report_url, diff.map(|d| *d));
+                    let extras = Extras {
+                        report_url,
+                        diff: diff.map(|d| *d),
+                        performance: performance.map(|p| *p),
+                    };
+                    let receipt = self.finish(&run, &artifacts, extras);
                     let _ = done.send(receipt);
                     true
                 }
@@ -549,7 +569,7 @@ impl Delivery {
         let Some(handle) = self.handle.clone() else {
             return;
         };
-        let rendered = Rendered::new(&self.shared.config, run, None, None);
+        let rendered = Rendered::new(&self.shared.config, run, Extras::default());
         if let Err(err) =
             self.provider
                 .ci
@@ -662,12 +682,11 @@ impl Delivery {
         &mut self,
         run: &TestRun,
         artifacts: &[(PathBuf, String)],
-        report_url: Option<String>,
-        diff: Option<RunDiff>,
+        extras: Extras,
     ) -> Receipt {
         let handle = self.handle.clone();
         let mut steps = self.steps();
-        steps.finish(handle, run, artifacts, (report_url, diff), &|_| true);
+        steps.finish(handle, run, artifacts, extras, &|_| true);
         steps.receipt
     }
 
@@ -844,7 +863,14 @@ fn flush_with(
                 ))
             })
             .collect();
-        let diff = history.diff_against_previous(&run_key).ok().flatten();
+        let extras = Extras {
+            report_url: None,
+            diff: history.diff_against_previous(&run_key).ok().flatten(),
+            performance: history
+                .compare_metrics(&run_key, &config.performance)
+                .ok()
+                .flatten(),
+        };
         let mut steps = Steps {
             provider: &provider,
             history: Some(&mut *history),
@@ -859,7 +885,7 @@ fn flush_with(
         } else {
             None
         };
-        steps.finish(handle, &run, &artifacts, (None, diff), &|op| {
+        steps.finish(handle, &run, &artifacts, extras, &|op| {
             wanted_ops.contains(op)
         });
         let receipt = steps.receipt;

@@ -33,6 +33,7 @@ mod delivery;
 mod owner;
 mod packed;
 mod resolve;
+mod standalone;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -54,6 +55,7 @@ use crate::provider::{Provider, Registry, RunContext};
 pub use delivery::{FlushReport, flush};
 pub use packed::{CaseText, PackedCase};
 pub use resolve::ENV_VARIABLES;
+pub use standalone::{MetricReceipt, record_metric};
 
 /// Capacity of the record queue; a full queue makes `record` wait.
 const QUEUE_CAPACITY: usize = 65_536;
@@ -131,6 +133,9 @@ pub struct RunSummary {
     pub backpressure_waits: u64,
     /// True when `finish` ran out of time before delivery ended.
     pub timed_out: bool,
+    /// The run's metrics compared with their baseline in the history;
+    /// `None` without a history or without metrics.
+    pub performance: Option<crate::history::analysis::regressions::PerformanceReport>,
 }
 
 /// What [`Reporter::publish`] returns: the receipt of one intermediate
@@ -308,6 +313,7 @@ impl ReporterBuilder {
             shown: Mutex::new(RunStatus::Running),
         });
         let mut history = history;
+        let mut carried = Vec::new();
         if let Some(h) = history.as_mut() {
             let record = RunRecord {
                 run_key: ctx.run_key.clone(),
@@ -325,7 +331,19 @@ impl ReporterBuilder {
                 status: RunStatus::Running,
                 ..RunRecord::default()
             };
+            // Metrics a shell step recorded into this run before it began
+            // (`testrelay metric record`) stay with it.
+            carried = standalone::pending_metrics(h, &ctx.run_key)?;
             delivery::register_operations(h, &shared, &record)?;
+            for m in &carried {
+                h.record_performance_metric(
+                    &ctx.run_key,
+                    m.test_id.as_deref(),
+                    &m.name,
+                    m.value,
+                    &m.unit,
+                )?;
+            }
         }
         // The reports in the output directory are the previous run's: gone
         // now, so a crash before `finish` cannot leave them beside this
@@ -354,6 +372,7 @@ impl ReporterBuilder {
             name: ctx.name.clone(),
             status: RunStatus::Running,
             started_at: Some(crate::time::now_rfc3339()),
+            metrics: carried,
             ..TestRun::default()
         };
         let mut collector = collector::Collector::new(run, history, deliver_tx, shared.clone());
@@ -675,7 +694,9 @@ impl Reporter {
                     .delivery
                     .recv_timeout(deadline.saturating_duration_since(Instant::now()))
                     .ok();
-                self.summarize(f.result, f.reports, f.problems, receipt)
+                let mut summary = self.summarize(f.result, f.reports, f.problems, receipt);
+                summary.performance = f.performance;
+                summary
             }
             None => {
                 self.shared.cancel.store(true, Ordering::SeqCst);
@@ -765,6 +786,7 @@ impl Reporter {
             not_delivered: problems,
             backpressure_waits: self.shared.waits.load(Ordering::Relaxed),
             timed_out,
+            performance: None,
         }
     }
 }

@@ -3,8 +3,8 @@
 # the sample projects under src/. The reports are copied here exactly as the
 # runners wrote them: nothing is edited by hand.
 #
-# Usage: tests/data/junit/generate.sh [nextest] [pytest] [rerun] [gtest] [jest]
-#        [jest-repeats] [testng]
+# Usage: tests/data/junit/generate.sh [nextest] [pytest] [rerun] [metrics] [gtest]
+#        [jest] [jest-repeats] [testng]
 # (no argument: all of them).
 #
 # Needs: cargo-nextest; python3 with pytest and pytest-rerunfailures; cmake,
@@ -62,6 +62,12 @@ gen_rerun() {
   keep junit.xml pytest-rerunfailures.xml
 }
 
+gen_metrics() {
+  stage pytest-metrics
+  python3 -m pytest -q -p no:cacheprovider --junitxml=junit.xml test_bench.py >/dev/null || true
+  keep junit.xml pytest-metrics.xml
+}
+
 gen_gtest() {
   stage gtest
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -102,11 +108,11 @@ gen_testng() {
 
 runners=("$@")
 if [[ ${#runners[@]} -eq 0 ]]; then
-  runners=(nextest pytest rerun gtest jest jest-repeats testng)
+  runners=(nextest pytest rerun metrics gtest jest jest-repeats testng)
 fi
 for runner in "${runners[@]}"; do
   case "$runner" in
-    nextest | pytest | rerun | gtest | jest | testng) "gen_$runner" ;;
+    nextest | pytest | rerun | metrics | gtest | jest | testng) "gen_$runner" ;;
     jest-repeats) gen_jest_repeats ;;
     *)
       echo "generate.sh: unknown runner '$runner'" >&2

@@ -2,8 +2,8 @@
 //! files (JUnit XML, TRX, NUnit, xUnit.net, `go test -json`, CTRF). See
 //! `testrelay --help` and the README.
 //!
-//! Exit codes: 0 success; 1 the tests failed (as `--fail-on` decides), or
-//! `flush` left operations pending; for `run`, the command's own status
+//! Exit codes: 0 success; 1 the tests failed or a metric regressed (as
+//! `--fail-on` decides), or `flush` left operations pending; for `run`, the command's own status
 //! (124 when `--timeout` killed it);
 //! 2 a user error (bad arguments, unreadable or malformed input, bad config);
 //! 3 an internal error; 4 results could not be stored: a full disk or
@@ -14,6 +14,7 @@ mod child;
 mod dashboard_cmd;
 mod history_cmd;
 mod logger;
+mod metric_cmd;
 mod out;
 
 use std::fmt::Write as _;
@@ -49,6 +50,11 @@ enum Command {
         /// Result files, directories or glob patterns (e.g. 'target/*.xml').
         #[arg(required = true)]
         files: Vec<String>,
+        /// A metric JSON file to record with the results (numbers, nested
+        /// objects flattened to dotted names, per-test metrics under
+        /// "tests"; see the README).
+        #[arg(long, value_name = "FILE.json")]
+        metrics: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
     },
@@ -75,6 +81,10 @@ enum Command {
         /// year) and report the run as timed out.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
         timeout: Option<u64>,
+        /// A metric JSON file the command writes, recorded with the results
+        /// (read after the command ends; see `report --metrics`).
+        #[arg(long, value_name = "FILE.json")]
+        metrics: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
         /// The test command and its arguments, after `--`.
@@ -115,6 +125,9 @@ enum Command {
     /// Write the history as one self-contained HTML page (runs over time,
     /// flakiest and slowest tests, metric trends, new failures).
     Dashboard(dashboard_cmd::DashboardCmd),
+    /// Record a performance metric from a shell step into the history,
+    /// under the run `report`/`run` of the same CI job reports.
+    Metric(metric_cmd::MetricCmd),
 }
 
 #[derive(Args)]
@@ -144,10 +157,11 @@ struct Common {
     /// Run name shown in reports and the CI.
     #[arg(long)]
     name: Option<String>,
-    /// When to exit with status 1 [default: failures; for `run`, the
-    /// command's own exit status decides unless this is given].
-    #[arg(long, value_enum)]
-    fail_on: Option<FailOn>,
+    /// When to exit with status 1, one or more comma-separated (e.g.
+    /// `failures,regression`) [default: failures; for `run`, the command's
+    /// own exit status decides unless this is given].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    fail_on: Vec<FailOn>,
     /// Print the run result as JSON on stdout instead of the summary table.
     #[arg(long)]
     json: bool,
@@ -229,6 +243,9 @@ enum FailOn {
     Failures,
     /// Exit 1 only when a test errored (crashed, could not run).
     Errors,
+    /// Exit 1 when a metric regressed against its baseline (see the
+    /// `performance` configuration).
+    Regression,
     /// Always exit 0 once the reports are written.
     Never,
 }
@@ -245,11 +262,14 @@ fn main() -> ExitCode {
     logger::init();
     child::ignore_file_size_signal();
     let result = match cli.command {
-        Command::Report { files, common } => {
-            expand_inputs(&files).and_then(|paths| load_and_report(&paths, &common))
-        }
+        Command::Report {
+            files,
+            metrics,
+            common,
+        } => expand_inputs(&files)
+            .and_then(|paths| load_and_report(&paths, metrics.as_deref(), &common)),
         Command::Aggregate { report_dir, common } => {
-            find_reports(&report_dir).and_then(|paths| load_and_report(&paths, &common))
+            find_reports(&report_dir).and_then(|paths| load_and_report(&paths, None, &common))
         }
         Command::Flush { force, common } => flush(force, &common),
         Command::Detect { json } => {
@@ -263,15 +283,17 @@ fn main() -> ExitCode {
         Command::Run {
             results,
             timeout,
+            metrics,
             common,
             command,
-        } => run_command(&results, timeout, &command, &common),
+        } => run_command(&results, timeout, metrics.as_deref(), &command, &common),
         Command::History(cmd) => cmd.run(),
         Command::Trends(cmd) => cmd.run(),
         Command::Flaky(cmd) => cmd.run(),
         Command::Split(cmd) => cmd.run(),
         Command::Prune(cmd) => cmd.run(),
         Command::Dashboard(cmd) => cmd.run(),
+        Command::Metric(cmd) => cmd.run(),
     };
     match result {
         Ok(code) => code,
@@ -288,17 +310,45 @@ fn main() -> ExitCode {
     }
 }
 
-fn load_and_report(paths: &[PathBuf], common: &Common) -> Result<ExitCode, Error> {
+fn load_and_report(
+    paths: &[PathBuf],
+    metrics: Option<&Path>,
+    common: &Common,
+) -> Result<ExitCode, Error> {
     let config = build_config(common)?;
-    let run = load_all(paths, &config)?;
-    deliver(run.clone(), None, common)?;
-    let c = run.counts();
-    let failed = tests_failed(common.fail_on.unwrap_or(FailOn::Failures), &c);
-    Ok(if failed {
+    let metrics_file = metrics.map(read_metrics_file).transpose()?;
+    let mut run = load_all(paths, &config)?;
+    if let Some((file, source)) = metrics_file {
+        add_metrics(&mut run, file, &source);
+    }
+    let summary = deliver(run.clone(), None, common)?;
+    let fail_on: &[FailOn] = if common.fail_on.is_empty() {
+        &[FailOn::Failures]
+    } else {
+        &common.fail_on
+    };
+    Ok(if should_fail(fail_on, &run.counts(), &summary) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Reads and parses a metric JSON file (`--metrics`).
+fn read_metrics_file(path: &Path) -> Result<(report::metrics::MetricsFile, String), Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading metrics", path, e))?;
+    let source = path.display().to_string();
+    Ok((report::metrics::parse_metrics_json(&text, &source)?, source))
+}
+
+/// Adds the metrics of a metric file to `run`, per-test ones tied to its
+/// tests (warnings go to stderr).
+fn add_metrics(run: &mut TestRun, file: report::metrics::MetricsFile, source: &str) {
+    let (metrics, warnings) = file.resolve(run, source);
+    for warning in &warnings {
+        log::warn!("{warning}");
+    }
+    run.metrics.extend(metrics);
 }
 
 /// Reads every result file (warnings go to stderr) and merges them.
@@ -337,6 +387,7 @@ fn deliver(run: TestRun, status: Option<RunStatus>, common: &Common) -> Result<R
 fn run_command(
     patterns: &[String],
     timeout: Option<u64>,
+    metrics: Option<&Path>,
     command: &[String],
     common: &Common,
 ) -> Result<ExitCode, Error> {
@@ -397,7 +448,17 @@ fn run_command(
             patterns.join(", ")
         ));
     }
-    let run = load_all(&paths, &config)?;
+    let mut run = load_all(&paths, &config)?;
+    // The command writes the metric file, so it is read now; a bad one is
+    // reported after the results are delivered (nothing is lost).
+    let metrics_error = match metrics.map(read_metrics_file).transpose() {
+        Ok(Some((file, source))) => {
+            add_metrics(&mut run, file, &source);
+            None
+        }
+        Ok(None) => None,
+        Err(e) => Some(e),
+    };
     let outcome = if timed_out {
         Some(RunStatus::TimedOut)
     } else if run.cases.is_empty() && !status.is_some_and(|s| s.success()) {
@@ -405,12 +466,15 @@ fn run_command(
     } else {
         None
     };
-    deliver(run.clone(), outcome, common)?;
+    let summary = deliver(run.clone(), outcome, common)?;
+    if let Some(e) = metrics_error {
+        return Err(e);
+    }
     if timed_out {
         return Ok(ExitCode::from(124));
     }
-    if let Some(fail_on) = common.fail_on {
-        return Ok(if tests_failed(fail_on, &run.counts()) {
+    if !common.fail_on.is_empty() {
+        return Ok(if should_fail(&common.fail_on, &run.counts(), &summary) {
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS
@@ -434,12 +498,18 @@ fn signal_of(_: Option<std::process::ExitStatus>) -> Option<i32> {
     None
 }
 
-fn tests_failed(fail_on: FailOn, c: &testrelay::Counts) -> bool {
-    match fail_on {
+/// True when any of the `fail_on` conditions holds (`never` alone never
+/// fails; combined with others it adds nothing).
+fn should_fail(fail_on: &[FailOn], c: &testrelay::Counts, summary: &RunSummary) -> bool {
+    fail_on.iter().any(|f| match f {
         FailOn::Failures => c.failed + c.errors > 0,
         FailOn::Errors => c.errors > 0,
+        FailOn::Regression => summary
+            .performance
+            .as_ref()
+            .is_some_and(|p| p.has_regression()),
         FailOn::Never => false,
-    }
+    })
 }
 
 fn flush(force: bool, common: &Common) -> Result<ExitCode, Error> {
@@ -589,16 +659,21 @@ fn apply_guide_flags(config: &mut Config, flags: &GuideFlags) -> Result<(), Erro
     Ok(())
 }
 
-fn build_config(common: &Common) -> Result<Config, Error> {
-    let mut config = match &common.config {
+/// The configuration file at `path` (the defaults when `None`).
+fn read_config(path: Option<&Path>) -> Result<Config, Error> {
+    match path {
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).map_err(|e| Error::io("reading config", path, e))?;
             Config::from_json(&text)
-                .map_err(|e| Error::new(e.kind(), format!("{}: {}", path.display(), e.message())))?
+                .map_err(|e| Error::new(e.kind(), format!("{}: {}", path.display(), e.message())))
         }
-        None => Config::default(),
-    };
+        None => Ok(Config::default()),
+    }
+}
+
+fn build_config(common: &Common) -> Result<Config, Error> {
+    let mut config = read_config(common.config.as_deref())?;
     if let Some(dir) = &common.output_dir {
         config.output_dir = dir.clone();
     }
@@ -741,6 +816,9 @@ fn summary_text(run: &TestRun, summary: &RunSummary) -> String {
             );
         }
     }
+    if let Some(perf) = &summary.performance {
+        performance_text(&mut s, perf);
+    }
     let _ = writeln!(s, "\nProvider: {}", line(&summary.provider));
     for path in &summary.reports {
         let _ = writeln!(s, "  wrote {}", line(&path.display().to_string()));
@@ -768,6 +846,67 @@ fn summary_text(run: &TestRun, summary: &RunSummary) -> String {
         );
     }
     s
+}
+
+/// The performance lines of the summary: the counts, then each regression
+/// and improvement (at most 20 lines).
+fn performance_text(
+    s: &mut String,
+    perf: &testrelay::history::analysis::regressions::PerformanceReport,
+) {
+    use testrelay::history::analysis::regressions::{Verdict, sparkline};
+    use testrelay::report::markdown::{number, p_text};
+    let count = |v: Verdict| perf.comparisons.iter().filter(|c| c.verdict == v).count();
+    let against = perf
+        .baseline_branch
+        .as_deref()
+        .map_or_else(|| "any branch".to_string(), |b| line(b).into_owned());
+    let _ = writeln!(
+        s,
+        "\nPerformance (against the last {} runs of {against}): {} regressions, {} improvements, {} unchanged, {} new",
+        perf.baseline_runs,
+        count(Verdict::Regression),
+        count(Verdict::Improvement),
+        count(Verdict::Unchanged),
+        count(Verdict::New)
+    );
+    let notable: Vec<_> = perf
+        .comparisons
+        .iter()
+        .filter(|c| matches!(c.verdict, Verdict::Regression | Verdict::Improvement))
+        .collect();
+    for c in notable.iter().take(20) {
+        let word = if c.verdict == Verdict::Regression {
+            "REGRESSION "
+        } else {
+            "improvement"
+        };
+        let test = c
+            .test_name
+            .as_deref()
+            .or(c.test_id.as_deref())
+            .map(|t| format!(" [{}]", line(t)))
+            .unwrap_or_default();
+        let unit = if c.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", line(&c.unit))
+        };
+        let _ = writeln!(
+            s,
+            "  {word} {}{test}: {} → {}{unit} ({}, p {}) {}",
+            line(&c.name),
+            c.baseline.map_or_else(|| "—".to_string(), number),
+            number(c.now),
+            c.change_pct
+                .map_or_else(|| "—".to_string(), |p| format!("{p:+.1}%")),
+            c.p_value.map_or_else(|| "—".to_string(), p_text),
+            sparkline(&c.recent)
+        );
+    }
+    if notable.len() > 20 {
+        let _ = writeln!(s, "  ... and {} more (see the reports)", notable.len() - 20);
+    }
 }
 
 /// A value shown inside one line of human output: control characters

@@ -1,5 +1,6 @@
-//! Descriptive statistics and the two hypothesis tests the trend analysis
-//! uses: the t-test on an OLS slope and Welch's two-sample t-test.
+//! Descriptive statistics and the hypothesis tests the trend and
+//! regression analyses use: the t-test on an OLS slope, Welch's two-sample
+//! t-test, Student's single-value t-test and the Mann–Whitney U test.
 //!
 //! Every function takes plain slices and returns plain data. Non-finite
 //! values (NaN, ±∞) carry no measurement, so they are left out before any
@@ -15,7 +16,7 @@
 //!   (serialized to JSON, an infinite `t` becomes `null`).
 
 use serde::Serialize;
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// Count, location and spread of a sample.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -237,6 +238,140 @@ pub fn single_value_t_test(baseline: &[f64], value: f64, alpha: f64) -> Option<W
     let mean = mean_of(&base);
     let se = (sample_variance(&base, mean) * (1.0 + 1.0 / n)).sqrt();
     Some(t_result(mean, value, se, n - 1.0, alpha))
+}
+
+/// How [`mann_whitney_u`] computed its p-value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MannWhitneyMethod {
+    /// The exact null distribution of U (no ties, and one sample has at
+    /// most 8 values).
+    Exact,
+    /// The normal approximation with tie and continuity corrections.
+    Asymptotic,
+}
+
+/// The outcome of a Mann–Whitney U test of a candidate against a baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MannWhitneyResult {
+    /// The candidate's U: the number of (candidate, baseline) pairs where
+    /// the candidate value is larger, ties counting one half.
+    pub u: f64,
+    /// Two-sided p-value.
+    pub p_value: f64,
+    /// Exact or normal approximation.
+    pub method: MannWhitneyMethod,
+    /// `p_value < alpha`.
+    pub significant: bool,
+}
+
+/// The two-sided Mann–Whitney U (Wilcoxon rank-sum) test of `candidate`
+/// against `baseline`: do the two samples come from one distribution? It
+/// assumes no distribution shape, so it suits small and skewed samples
+/// where a t-test's normality assumption does not hold.
+///
+/// The same test as `scipy.stats.mannwhitneyu(candidate, baseline,
+/// alternative="two-sided")` with its defaults (`method="auto"`,
+/// `use_continuity=True`):
+/// - **exact** when there are no ties and one sample has at most 8 values:
+///   `p = 2·P(U ≥ max(U₁, U₂))` under the exact null distribution (the
+///   coefficients of the Gaussian binomial `[n₁+n₂ choose n₁]`), capped at 1;
+/// - otherwise the **normal approximation**: `z = (max(U₁, U₂) − n₁n₂/2 −
+///   ½) / σ` with `σ² = n₁n₂/12 · ((n+1) − Σ(t³−t)/(n(n−1)))` (`t` the
+///   size of each group of tied values), `p = 2·(1 − Φ(z))`, capped at 1.
+///   Every value tied (`σ = 0`) gives `p = 1`.
+///
+/// Non-finite values are left out. Returns `None` when either sample has
+/// no finite value.
+pub fn mann_whitney_u(
+    baseline: &[f64],
+    candidate: &[f64],
+    alpha: f64,
+) -> Option<MannWhitneyResult> {
+    let base = finite(baseline);
+    let cand = finite(candidate);
+    if base.is_empty() || cand.is_empty() {
+        return None;
+    }
+    let (n1, n2) = (cand.len(), base.len());
+    // Average ranks over the pooled sample; candidate first.
+    let mut pooled: Vec<(f64, bool)> = cand
+        .iter()
+        .map(|v| (*v, true))
+        .chain(base.iter().map(|v| (*v, false)))
+        .collect();
+    pooled.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut rank_sum = 0.0;
+    let mut tie_term = 0.0;
+    let mut i = 0;
+    while i < pooled.len() {
+        let mut j = i;
+        while j + 1 < pooled.len() && pooled[j + 1].0 == pooled[i].0 {
+            j += 1;
+        }
+        // Ranks i+1 ..= j+1 share their average.
+        let rank = (i + j + 2) as f64 / 2.0;
+        let in_candidate = pooled[i..=j].iter().filter(|p| p.1).count();
+        rank_sum += rank * in_candidate as f64;
+        let t = (j - i + 1) as f64;
+        tie_term += t * t * t - t;
+        i = j + 1;
+    }
+    let (f1, f2) = (n1 as f64, n2 as f64);
+    let u1 = rank_sum - f1 * (f1 + 1.0) / 2.0;
+    let u = u1.max(f1 * f2 - u1);
+    let ties = tie_term > 0.0;
+    let (p, method) = if (n1 <= 8 || n2 <= 8) && !ties {
+        // Without ties U is an integer.
+        let k = (f1 * f2 - u).round() as usize;
+        (
+            2.0 * exact_u_cdf(n1.min(n2), n1.max(n2), k),
+            MannWhitneyMethod::Exact,
+        )
+    } else {
+        let n = f1 + f2;
+        let sigma = (f1 * f2 / 12.0 * ((n + 1.0) - tie_term / (n * (n - 1.0)))).sqrt();
+        let p = if sigma > 0.0 && sigma.is_finite() {
+            let z = (u - f1 * f2 / 2.0 - 0.5) / sigma;
+            match Normal::new(0.0, 1.0) {
+                Ok(normal) => 2.0 * normal.sf(z),
+                Err(_) => 1.0,
+            }
+        } else {
+            1.0
+        };
+        (p, MannWhitneyMethod::Asymptotic)
+    };
+    let p_value = p.clamp(0.0, 1.0);
+    Some(MannWhitneyResult {
+        u: u1,
+        p_value,
+        method,
+        significant: p_value < alpha,
+    })
+}
+
+/// `P(U ≤ k)` under the null hypothesis for samples of sizes `m ≤ n`
+/// without ties: the first `k + 1` coefficients of the Gaussian binomial
+/// `∏ᵢ₌₁..ₘ (1 − q^(n+i)) / (1 − q^i)`, divided by their total `C(m+n, m)`.
+fn exact_u_cdf(m: usize, n: usize, k: usize) -> f64 {
+    let degree = m * n;
+    let mut freq = vec![0.0f64; degree + 1];
+    freq[0] = 1.0;
+    for i in 1..=m {
+        // Multiply by (1 - q^(n+i)), from the top down.
+        let shift = n + i;
+        for u in (shift..=degree).rev() {
+            freq[u] -= freq[u - shift];
+        }
+        // Divide by (1 - q^i): a running sum with stride i.
+        for u in i..=degree {
+            freq[u] += freq[u - i];
+        }
+    }
+    let total: f64 = freq.iter().sum();
+    let below: f64 = freq[..=k.min(degree)].iter().sum();
+    below / total
 }
 
 /// Builds a [`WelchResult`] from the means, the standard error of their

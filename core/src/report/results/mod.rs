@@ -169,7 +169,11 @@ pub fn read<R: BufRead>(
     if let Some(duration) = summary.duration_seconds {
         run.duration_seconds = duration;
     }
-    Ok(finish(format, run, summary.warnings, name, options))
+    let mut warnings = summary.warnings;
+    let (metrics, metric_warnings) = super::metrics::from_properties(&run, source);
+    run.metrics = metrics;
+    warnings.extend(metric_warnings);
+    Ok(finish(format, run, warnings, name, options))
 }
 
 /// The last steps for every format: attempts, the run's name and status.

@@ -13,6 +13,10 @@ Conventions mirrored from the Rust side (see history/analysis/stats.rs):
 - the single-value test is Student's pooled t-test with a one-element
   candidate, ttest_ind(baseline, [value], equal_var=True), again negated.
 - the trend case uses x = days since the first point (86 400 000 ms).
+- Mann-Whitney U is mannwhitneyu(candidate, baseline, alternative="two-sided")
+  with scipy's defaults (method="auto": exact without ties when a sample has
+  at most 8 values, else the normal approximation with tie and continuity
+  corrections); "method" records which one scipy chose.
 """
 
 import json
@@ -58,6 +62,25 @@ SINGLE_VALUE_SETS = {
     "outlier": ([100.0, 102.0, 98.0, 101.0, 99.0], 108.0),
     "typical": ([10.0, 12.0, 11.0, 9.0], 11.2),
     "below": ([3.3, 3.1, 3.6, 3.4, 3.2, 3.5], 2.9),
+}
+
+MANN_WHITNEY_SETS = {
+    # exact: no ties, small samples
+    "exact_shift": ([10.1, 10.4, 9.8, 10.0, 10.2, 9.9], [11.5, 12.0, 11.8]),
+    "exact_overlap": ([5.0, 7.0, 6.0, 8.0, 4.0], [6.5, 5.5, 7.5, 4.5]),
+    "exact_single": ([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], [11.0]),
+    "exact_one_small": ([float(v) for v in range(1, 21)], [21.5, 0.5, 22.5]),
+    # asymptotic: ties, or both samples larger than 8
+    "ties_small": ([3.0, 3.0, 4.0, 5.0, 5.0], [5.0, 6.0, 6.0, 7.0]),
+    "large_skewed": (
+        [101.0, 99.5, 100.2, 98.7, 250.0, 100.9, 99.1, 100.4, 101.7, 99.8, 100.1],
+        [104.2, 105.0, 103.8, 300.0, 104.6, 105.3, 104.9, 103.5, 104.1],
+    ),
+    "large_equal": (
+        [float(v % 7) for v in range(12)],
+        [float(v % 7) + 0.5 for v in range(10)],
+    ),
+    "all_tied": ([2.0, 2.0, 2.0], [2.0, 2.0]),
 }
 
 # One metric over time: (recorded_at_ms, value). Used for analyze(): its
@@ -125,6 +148,24 @@ def single_value(baseline, value):
     }
 
 
+def mann_whitney(baseline, candidate):
+    n1, n2 = len(candidate), len(baseline)
+    ties = len(set(baseline + candidate)) < n1 + n2
+    method = "asymptotic" if (n1 > 8 and n2 > 8) or ties else "exact"
+    r = stats.mannwhitneyu(candidate, baseline, alternative="two-sided")
+    p = float(r.pvalue)
+    if np.isnan(p):
+        # every value tied: no evidence (the Rust side reports 1.0)
+        p = 1.0
+    return {
+        "baseline": baseline,
+        "candidate": candidate,
+        "u": float(r.statistic),
+        "p_value": p,
+        "method": method,
+    }
+
+
 def trend_case():
     ms = [p[0] for p in TREND_POINTS]
     values = [p[1] for p in TREND_POINTS]
@@ -143,6 +184,7 @@ def main():
         "regressions": {k: regression(*v) for k, v in REGRESSION_SETS.items()},
         "welch": {k: welch(*v) for k, v in WELCH_SETS.items()},
         "single_value": {k: single_value(*v) for k, v in SINGLE_VALUE_SETS.items()},
+        "mann_whitney": {k: mann_whitney(*v) for k, v in MANN_WHITNEY_SETS.items()},
         "trend": trend_case(),
     }
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "expected.json")
