@@ -1,6 +1,7 @@
 //! The history commands of the `testrelay` binary, run as a user would:
 //! `report` builds the history, then `history`, `flaky`, `split`,
-//! `trends`, `history merge` and `prune` read and change it.
+//! `trends`, `history merge`, `history compact` and `prune` read and
+//! change it.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -277,6 +278,55 @@ fn history_commands_on_a_recorded_history() {
     let merged = json(dir, &["history", "--json", "--history", "merged.db"]);
     assert_eq!(merged.as_array().unwrap().len(), 6);
 
+    // history compact: each test keeps its last run; every run summary and
+    // metric stays, and what the analyses read of the last run is intact.
+    let flaky_before = json(
+        dir,
+        &["flaky", "--window", "1", "--json", "--history", "merged.db"],
+    );
+    let compact = [
+        "history",
+        "compact",
+        "--keep-runs",
+        "1",
+        "--history",
+        "merged.db",
+    ];
+    let compacted = json(dir, &[&compact[..], &["--json"]].concat());
+    assert_eq!(compacted["cases"], 10, "{compacted}");
+    assert!(
+        compacted["bytes_after"].as_u64() <= compacted["bytes_before"].as_u64(),
+        "{compacted}"
+    );
+    assert_eq!(
+        json(
+            dir,
+            &["flaky", "--window", "1", "--json", "--history", "merged.db"]
+        ),
+        flaky_before
+    );
+    let merged = json(dir, &["history", "--json", "--history", "merged.db"]);
+    assert_eq!(merged.as_array().unwrap().len(), 6);
+    let human = ok(dir, &compact);
+    assert!(
+        human.starts_with("Compacted merged.db: 0 cases and 0 file durations deleted; "),
+        "{human}"
+    );
+    let zero = testrelay(
+        dir,
+        &[
+            "history",
+            "compact",
+            "--keep-runs",
+            "0",
+            "--history",
+            "merged.db",
+        ],
+        &[],
+    );
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(stderr(&zero).contains("--keep-runs"), "{}", stderr(&zero));
+
     // prune
     let kept = json(
         dir,
@@ -303,7 +353,8 @@ fn history_commands_on_a_recorded_history() {
     );
     assert_eq!(
         (&all["runs"], &all["cases"], &all["metrics"]),
-        (&6.into(), &15.into(), &3.into())
+        // 5 cases: compact kept each test's last run.
+        (&6.into(), &5.into(), &3.into())
     );
     let empty = json(dir, &["history", "--json", "--history", "merged.db"]);
     assert_eq!(empty, Value::Array(vec![]));

@@ -2,7 +2,7 @@
 //!
 //! [`History`] is one SQLite file (bundled SQLite, WAL journaling) that
 //! several processes may write at once. It keeps every case of every run,
-//! metrics, and artifact rows; retention is explicit ([`History::prune`]);
+//! metrics, and artifact rows; retention is explicit ([`History::prune`], [`History::compact`]);
 //! files from shards are combined with [`History::merge`]. Queries return
 //! plain structs for the analysis on top (trends, flaky tests, run diffs,
 //! timing-based splitting).
@@ -13,6 +13,7 @@ pub mod analysis;
 mod artifacts;
 mod branch;
 mod bulk;
+mod compact;
 mod identities;
 mod insights;
 mod maintenance;
@@ -25,6 +26,7 @@ mod store;
 
 pub use artifacts::{ArtifactRecord, content_type};
 pub use branch::normalize_branch;
+pub use compact::{CompactPolicy, CompactStats};
 pub use insights::NO_GROUP;
 pub use maintenance::{MergeStats, PruneStats};
 pub use outbox::{OutboxEntry, QueuedOperation};
