@@ -400,3 +400,61 @@ fn reading_commands_need_an_existing_history() {
     assert_eq!(out, "a\nc\n");
     assert!(!dir.join(".testrelay").exists());
 }
+
+/// Inside a CI job (GitHub Actions against the local simulator), the first
+/// run into an empty history gets one note on keeping the history between
+/// jobs; the next run, with a run before it, does not; outside CI, none.
+#[test]
+fn an_empty_history_inside_ci_is_pointed_out_once() {
+    let sim = testrelay_ci_sim::Simulator::start().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("run.xml"), junit(false)).unwrap();
+    // Each call is another workflow run (a new run key).
+    let run = |history: &str, ci: bool, run_id: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_testrelay"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .current_dir(dir)
+            .args([
+                "report",
+                "run.xml",
+                "--output-dir",
+                "out",
+                "--history",
+                history,
+            ]);
+        if ci {
+            cmd.envs([
+                ("CI", "true".to_string()),
+                ("GITHUB_ACTIONS", "true".into()),
+                ("GITHUB_REPOSITORY", "octo/app".into()),
+                ("GITHUB_TOKEN", "ghs_empty_history_note_token_5521".into()),
+                ("GITHUB_API_URL", sim.url()),
+                (
+                    "GITHUB_SHA",
+                    "0123456789abcdef0123456789abcdef01234567".into(),
+                ),
+                ("GITHUB_EVENT_NAME", "push".into()),
+                ("GITHUB_REF", "refs/heads/main".into()),
+                ("GITHUB_RUN_ID", run_id.into()),
+                ("GITHUB_JOB", "test".into()),
+            ]);
+        } else {
+            cmd.env("CI", "false");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let note = "History: history.db held no earlier run. On GitHub Actions each job starts \
+                from an empty workspace, so flaky scores, trends, timing-based splits and the \
+                comparison with the previous run have nothing to read: keep the history \
+                between jobs (README, \"Keeping the history between CI jobs\"; examples/ci/).\n";
+    let first = run("history.db", true, "4242");
+    assert_eq!(first.matches(note).count(), 1, "{first}");
+    let second = run("history.db", true, "4243");
+    assert!(!second.contains("History:"), "{second}");
+    let local = run("local.db", false, "");
+    assert!(!local.contains("History:"), "{local}");
+}
