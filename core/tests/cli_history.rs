@@ -458,3 +458,58 @@ fn an_empty_history_inside_ci_is_pointed_out_once() {
     let local = run("local.db", false, "");
     assert!(!local.contains("History:"), "{local}");
 }
+
+/// A PostgreSQL history is not supported yet: a postgres:// URL as the
+/// history (option, variable, either side of a merge) is refused with that
+/// reason, never taken for a file name, and its password never printed.
+#[test]
+fn a_postgres_history_url_is_refused_as_not_supported_yet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("run.xml"), junit(false)).unwrap();
+    let url = "postgres://ci:hunter2secret@db.internal:5432/testrelay";
+    let refused = |args: &[&str], env: &[(&str, &str)]| {
+        let out = testrelay(dir, args, env);
+        let err = stderr(&out);
+        assert_ne!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            err.contains("not supported yet: a PostgreSQL history"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("hunter2secret"), "{args:?}: {err}");
+        assert!(!stdout(&out).contains("hunter2secret"));
+    };
+    refused(
+        &["report", "run.xml", "--output-dir", "out", "--history", url],
+        &[],
+    );
+    refused(&["flaky", "--history", url], &[]);
+    refused(
+        &[
+            "split",
+            "--shards",
+            "2",
+            "--index",
+            "0",
+            "--history",
+            url,
+            "a",
+        ],
+        &[],
+    );
+    refused(&["history", "merge", url, "--history", "local.db"], &[]);
+    refused(&["history", "compact", "--history", url], &[]);
+    let env = [("TESTRELAY_HISTORY_URL", url)];
+    refused(&["report", "run.xml", "--output-dir", "out"], &env);
+    refused(&["history"], &env);
+    // Nothing was created under a name taken from the URL.
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with("postgres")),
+        "{names:?}"
+    );
+    assert!(!dir.join("local.db").exists());
+}

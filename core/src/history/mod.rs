@@ -23,6 +23,7 @@ mod record;
 mod requests;
 mod schema;
 mod store;
+mod url;
 
 pub use artifacts::{ArtifactRecord, content_type};
 pub use branch::normalize_branch;
@@ -34,3 +35,4 @@ pub use query::{CaseOutcome, DurationKey, HistoryFilter, MetricPoint, RunSummary
 pub use record::RunRecord;
 pub use requests::{FlakyQuery, SplitQuery, TrendsQuery};
 pub use store::{History, SCHEMA_VERSION};
+pub use url::{HISTORY_URL_VARIABLE, is_database_url, refuse_history_url_variable};

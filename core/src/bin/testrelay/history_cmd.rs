@@ -11,7 +11,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use testrelay::history::analysis::split::{self, shard_from_env};
 use testrelay::history::analysis::trends::{GroupTrend, Grouping, Timeframe, TrendReport};
-use testrelay::history::{CompactPolicy, DurationKey, History, HistoryFilter, NO_GROUP};
+use testrelay::history::{
+    CompactPolicy, DurationKey, HISTORY_URL_VARIABLE, History, HistoryFilter, NO_GROUP,
+    is_database_url, refuse_history_url_variable,
+};
 use testrelay::time::{format_rfc3339, now_unix_ms, parse_timestamp};
 use testrelay::{Config, Error, ErrorKind};
 
@@ -25,7 +28,11 @@ pub struct Db {
 
 impl Db {
     /// The file given, or the configuration's default.
+    ///
+    /// Errors: `Unsupported` when `TESTRELAY_HISTORY_URL` is set or the
+    /// file given is a PostgreSQL URL (not supported yet).
     fn path(&self) -> Result<PathBuf, Error> {
+        refuse_history_url_variable(std::env::var(HISTORY_URL_VARIABLE).ok().as_deref())?;
         self.history
             .clone()
             .or_else(|| Config::default().history_path)
@@ -37,7 +44,7 @@ impl Db {
     /// Errors: `NotFound` when the file does not exist.
     fn open_existing(&self) -> Result<History, Error> {
         let path = self.path()?;
-        if !path.is_file() {
+        if !path.is_file() && !path.to_str().is_some_and(is_database_url) {
             return Err(no_history(&path));
         }
         History::open(&path)
@@ -191,6 +198,10 @@ impl HistoryCmd {
 }
 
 fn merge(other: &Path, json: bool, db: &Db) -> Result<ExitCode, Error> {
+    if other.to_str().is_some_and(is_database_url) {
+        // History::open refuses it with the reason.
+        History::open(other)?;
+    }
     if !other.is_file() {
         return Err(no_history(other));
     }
@@ -460,7 +471,7 @@ impl SplitCmd {
             SplitBy::File => DurationKey::File,
         };
         let path = self.db.path()?;
-        let tests = if path.is_file() {
+        let tests = if path.is_file() || path.to_str().is_some_and(is_database_url) {
             History::open(&path)?.split_tests(&self.items, key, index, total, self.last_runs)?
         } else {
             split::split(&self.items, &HashMap::new(), index, total)?
