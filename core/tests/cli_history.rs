@@ -1,6 +1,7 @@
 //! The history commands of the `testrelay` binary, run as a user would:
 //! `report` builds the history, then `history`, `flaky`, `split`,
-//! `trends`, `history merge` and `prune` read and change it.
+//! `trends`, `history merge`, `history compact` and `prune` read and
+//! change it.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -277,6 +278,55 @@ fn history_commands_on_a_recorded_history() {
     let merged = json(dir, &["history", "--json", "--history", "merged.db"]);
     assert_eq!(merged.as_array().unwrap().len(), 6);
 
+    // history compact: each test keeps its last run; every run summary and
+    // metric stays, and what the analyses read of the last run is intact.
+    let flaky_before = json(
+        dir,
+        &["flaky", "--window", "1", "--json", "--history", "merged.db"],
+    );
+    let compact = [
+        "history",
+        "compact",
+        "--keep-runs",
+        "1",
+        "--history",
+        "merged.db",
+    ];
+    let compacted = json(dir, &[&compact[..], &["--json"]].concat());
+    assert_eq!(compacted["cases"], 10, "{compacted}");
+    assert!(
+        compacted["bytes_after"].as_u64() <= compacted["bytes_before"].as_u64(),
+        "{compacted}"
+    );
+    assert_eq!(
+        json(
+            dir,
+            &["flaky", "--window", "1", "--json", "--history", "merged.db"]
+        ),
+        flaky_before
+    );
+    let merged = json(dir, &["history", "--json", "--history", "merged.db"]);
+    assert_eq!(merged.as_array().unwrap().len(), 6);
+    let human = ok(dir, &compact);
+    assert!(
+        human.starts_with("Compacted merged.db: 0 cases and 0 file durations deleted; "),
+        "{human}"
+    );
+    let zero = testrelay(
+        dir,
+        &[
+            "history",
+            "compact",
+            "--keep-runs",
+            "0",
+            "--history",
+            "merged.db",
+        ],
+        &[],
+    );
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(stderr(&zero).contains("--keep-runs"), "{}", stderr(&zero));
+
     // prune
     let kept = json(
         dir,
@@ -303,7 +353,8 @@ fn history_commands_on_a_recorded_history() {
     );
     assert_eq!(
         (&all["runs"], &all["cases"], &all["metrics"]),
-        (&6.into(), &15.into(), &3.into())
+        // 5 cases: compact kept each test's last run.
+        (&6.into(), &5.into(), &3.into())
     );
     let empty = json(dir, &["history", "--json", "--history", "merged.db"]);
     assert_eq!(empty, Value::Array(vec![]));
@@ -348,4 +399,117 @@ fn reading_commands_need_an_existing_history() {
     );
     assert_eq!(out, "a\nc\n");
     assert!(!dir.join(".testrelay").exists());
+}
+
+/// Inside a CI job (GitHub Actions against the local simulator), the first
+/// run into an empty history gets one note on keeping the history between
+/// jobs; the next run, with a run before it, does not; outside CI, none.
+#[test]
+fn an_empty_history_inside_ci_is_pointed_out_once() {
+    let sim = testrelay_ci_sim::Simulator::start().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("run.xml"), junit(false)).unwrap();
+    // Each call is another workflow run (a new run key).
+    let run = |history: &str, ci: bool, run_id: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_testrelay"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .current_dir(dir)
+            .args([
+                "report",
+                "run.xml",
+                "--output-dir",
+                "out",
+                "--history",
+                history,
+            ]);
+        if ci {
+            cmd.envs([
+                ("CI", "true".to_string()),
+                ("GITHUB_ACTIONS", "true".into()),
+                ("GITHUB_REPOSITORY", "octo/app".into()),
+                ("GITHUB_TOKEN", "ghs_empty_history_note_token_5521".into()),
+                ("GITHUB_API_URL", sim.url()),
+                (
+                    "GITHUB_SHA",
+                    "0123456789abcdef0123456789abcdef01234567".into(),
+                ),
+                ("GITHUB_EVENT_NAME", "push".into()),
+                ("GITHUB_REF", "refs/heads/main".into()),
+                ("GITHUB_RUN_ID", run_id.into()),
+                ("GITHUB_JOB", "test".into()),
+            ]);
+        } else {
+            cmd.env("CI", "false");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let note = "History: history.db held no earlier run. On GitHub Actions each job starts \
+                from an empty workspace, so flaky scores, trends, timing-based splits and the \
+                comparison with the previous run have nothing to read: keep the history \
+                between jobs (README, \"Keeping the history between CI jobs\"; examples/ci/).\n";
+    let first = run("history.db", true, "4242");
+    assert_eq!(first.matches(note).count(), 1, "{first}");
+    let second = run("history.db", true, "4243");
+    assert!(!second.contains("History:"), "{second}");
+    let local = run("local.db", false, "");
+    assert!(!local.contains("History:"), "{local}");
+}
+
+/// A PostgreSQL history is not supported yet: a postgres:// URL as the
+/// history (option, variable, either side of a merge) is refused with that
+/// reason, never taken for a file name, and its password never printed.
+#[test]
+fn a_postgres_history_url_is_refused_as_not_supported_yet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("run.xml"), junit(false)).unwrap();
+    let url = "postgres://ci:hunter2secret@db.internal:5432/testrelay";
+    let refused = |args: &[&str], env: &[(&str, &str)]| {
+        let out = testrelay(dir, args, env);
+        let err = stderr(&out);
+        assert_ne!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            err.contains("not supported yet: a PostgreSQL history"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("hunter2secret"), "{args:?}: {err}");
+        assert!(!stdout(&out).contains("hunter2secret"));
+    };
+    refused(
+        &["report", "run.xml", "--output-dir", "out", "--history", url],
+        &[],
+    );
+    refused(&["flaky", "--history", url], &[]);
+    refused(
+        &[
+            "split",
+            "--shards",
+            "2",
+            "--index",
+            "0",
+            "--history",
+            url,
+            "a",
+        ],
+        &[],
+    );
+    refused(&["history", "merge", url, "--history", "local.db"], &[]);
+    refused(&["history", "compact", "--history", url], &[]);
+    let env = [("TESTRELAY_HISTORY_URL", url)];
+    refused(&["report", "run.xml", "--output-dir", "out"], &env);
+    refused(&["history"], &env);
+    // Nothing was created under a name taken from the URL.
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with("postgres")),
+        "{names:?}"
+    );
+    assert!(!dir.join("local.db").exists());
 }

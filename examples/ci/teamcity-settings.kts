@@ -34,7 +34,22 @@ object Test : BuildType({
 
     // testrelay's reports are published by its own service messages; this
     // rule keeps them even when the step was stopped before it finished.
-    artifactRules = "test_results => testrelay"
+    artifactRules = """
+        test_results => testrelay
+        .testrelay/history.db => testrelay-history
+    """.trimIndent()
+
+    // The history (.testrelay/history.db: flaky tests, trends, the
+    // comparison with the previous run) from this configuration's last
+    // finished build (of the same branch, else the default branch's); `?:`
+    // makes it optional for the first build. The artifact rule above
+    // publishes it again, compacted by the last step.
+    dependencies {
+        artifacts(RelativeId("Test")) {
+            buildRule = lastFinished()
+            artifactRules = "?:testrelay-history/history.db => .testrelay"
+        }
+    }
 
     params {
         param("env.TEAMCITY_SERVER_URL", "%teamcity.serverUrl%")
@@ -59,6 +74,11 @@ object Test : BuildType({
             scriptContent = """
                 .testrelay-tools/bin/testrelay run --junit 'build/test-results/**/*.xml' --output-dir test_results -- ./gradlew test
             """.trimIndent()
+        }
+        script {
+            name = "Compact the testrelay history"
+            executionMode = BuildStep.ExecutionMode.ALWAYS
+            scriptContent = "if [ -f .testrelay/history.db ]; then .testrelay-tools/bin/testrelay history compact --keep-runs 30; fi"
         }
     }
 

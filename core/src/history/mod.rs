@@ -2,7 +2,7 @@
 //!
 //! [`History`] is one SQLite file (bundled SQLite, WAL journaling) that
 //! several processes may write at once. It keeps every case of every run,
-//! metrics, and artifact rows; retention is explicit ([`History::prune`]);
+//! metrics, and artifact rows; retention is explicit ([`History::prune`], [`History::compact`]);
 //! files from shards are combined with [`History::merge`]. Queries return
 //! plain structs for the analysis on top (trends, flaky tests, run diffs,
 //! timing-based splitting).
@@ -13,6 +13,7 @@ pub mod analysis;
 mod artifacts;
 mod branch;
 mod bulk;
+mod compact;
 mod dashboard;
 mod identities;
 mod insights;
@@ -23,9 +24,11 @@ mod record;
 mod requests;
 mod schema;
 mod store;
+mod url;
 
 pub use artifacts::{ArtifactRecord, content_type};
 pub use branch::normalize_branch;
+pub use compact::{CompactPolicy, CompactStats};
 pub use dashboard::{
     BaseComparison, Bucketing, DashboardData, DashboardQuery, FlakyRow, MAX_DAY_POINTS,
     MAX_FLAKY_CANDIDATES, MAX_RUN_POINTS, MetricBucket, MetricTrend, RegressedTest, RunPoint,
@@ -38,3 +41,4 @@ pub use query::{CaseOutcome, DurationKey, HistoryFilter, MetricPoint, RunSummary
 pub use record::RunRecord;
 pub use requests::{FlakyQuery, SplitQuery, TrendsQuery};
 pub use store::{History, SCHEMA_VERSION};
+pub use url::{HISTORY_URL_VARIABLE, is_database_url, refuse_history_url_variable};

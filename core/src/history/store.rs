@@ -76,12 +76,16 @@ impl History {
     /// application, or was written by a newer testrelay. The message says
     /// what the file is and how to recover; the file is left untouched.
     /// `InvalidArgument` for an empty path (SQLite would open a private
-    /// temporary database instead).
+    /// temporary database instead); `Unsupported` for a PostgreSQL URL
+    /// (not supported yet; see [`is_database_url`](super::is_database_url)).
     pub fn open(path: &Path) -> Result<History> {
         if path.as_os_str().is_empty() {
             return Err(Error::invalid(
                 "the history path is empty: give the history file's path",
             ));
+        }
+        if path.to_str().is_some_and(super::url::is_database_url) {
+            return Err(super::url::unsupported_url("the history path"));
         }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)

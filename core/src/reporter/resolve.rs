@@ -25,9 +25,14 @@ pub const ENV_VARIABLES: [(&str, &str); 6] = [
 
 /// Fills the run's identity that `config` leaves unset from `env` and `det`.
 ///
-/// Errors: `Configuration` when `TESTRELAY_PR_NUMBER` is not a number.
+/// Errors: `Configuration` when `TESTRELAY_PR_NUMBER` is not a number;
+/// `Unsupported` when `TESTRELAY_HISTORY_URL` is set (a PostgreSQL history
+/// is not supported yet).
 pub(crate) fn fill_config(mut config: Config, det: &Detection, env: &Env) -> Result<Config> {
     let var = |name: &str| env.get(name).filter(|v| !v.is_empty()).map(str::to_string);
+    crate::history::refuse_history_url_variable(
+        var(crate::history::HISTORY_URL_VARIABLE).as_deref(),
+    )?;
     config.repository = config
         .repository
         .or_else(|| var("TESTRELAY_REPOSITORY"))

@@ -1,6 +1,7 @@
-//! The commands on the local history: `history` (and `history merge`),
-//! `trends`, `flaky`, `split` and `prune`. Each prints a human table by
-//! default and JSON with `--json` (`split` prints one test per line).
+//! The commands on the local history: `history` (and `history merge`,
+//! `history compact`), `trends`, `flaky`, `split` and `prune`. Each prints
+//! a human table by default and JSON with `--json` (`split` prints one test
+//! per line).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use testrelay::history::analysis::split::{self, shard_from_env};
 use testrelay::history::analysis::trends::{GroupTrend, Grouping, Timeframe, TrendReport};
-use testrelay::history::{DurationKey, History, HistoryFilter, NO_GROUP};
+use testrelay::history::{
+    CompactPolicy, DurationKey, HISTORY_URL_VARIABLE, History, HistoryFilter, NO_GROUP,
+    is_database_url, refuse_history_url_variable,
+};
 use testrelay::time::{format_rfc3339, now_unix_ms, parse_timestamp};
 use testrelay::{Config, Error, ErrorKind};
 
@@ -24,7 +28,11 @@ pub struct Db {
 
 impl Db {
     /// The file given, or the configuration's default.
+    ///
+    /// Errors: `Unsupported` when `TESTRELAY_HISTORY_URL` is set or the
+    /// file given is a PostgreSQL URL (not supported yet).
     fn path(&self) -> Result<PathBuf, Error> {
+        refuse_history_url_variable(std::env::var(HISTORY_URL_VARIABLE).ok().as_deref())?;
         self.history
             .clone()
             .or_else(|| Config::default().history_path)
@@ -36,7 +44,7 @@ impl Db {
     /// Errors: `NotFound` when the file does not exist.
     pub(crate) fn open_existing(&self) -> Result<History, Error> {
         let path = self.path()?;
-        if !path.is_file() {
+        if !path.is_file() && !path.to_str().is_some_and(is_database_url) {
             return Err(no_history(&path));
         }
         History::open(&path)
@@ -95,13 +103,44 @@ enum HistoryAction {
         #[command(flatten)]
         db: Db,
     },
+    /// Keep what flaky scores, diffs, splits and trends read and shrink the
+    /// file (before caching it between CI jobs): every run summary, metric
+    /// and artifact row; each test's and file's last N runs; all of the
+    /// last D days.
+    Compact {
+        /// Runs kept per test and per file (at least the flaky window and
+        /// the split's --last-runs you use).
+        #[arg(long, default_value_t = CompactPolicy::default().keep_runs)]
+        keep_runs: usize,
+        /// Also keep everything of the runs of the last D days (0: none).
+        #[arg(long, default_value_t = CompactPolicy::default().keep_days)]
+        keep_days: u32,
+        /// Print JSON instead of the summary line.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 impl HistoryCmd {
     /// Lists runs, or merges another file.
     pub fn run(self) -> Result<ExitCode, Error> {
-        if let Some(HistoryAction::Merge { other, json, db }) = self.action {
-            return merge(&other, json, &db);
+        match self.action {
+            Some(HistoryAction::Merge { other, json, db }) => return merge(&other, json, &db),
+            Some(HistoryAction::Compact {
+                keep_runs,
+                keep_days,
+                json,
+                db,
+            }) => {
+                let policy = CompactPolicy {
+                    keep_runs,
+                    keep_days,
+                };
+                return compact(&policy, json, &db);
+            }
+            None => {}
         }
         let history = self.db.open_existing()?;
         let since_ms = match &self.since {
@@ -159,6 +198,10 @@ impl HistoryCmd {
 }
 
 fn merge(other: &Path, json: bool, db: &Db) -> Result<ExitCode, Error> {
+    if other.to_str().is_some_and(is_database_url) {
+        // History::open refuses it with the reason.
+        History::open(other)?;
+    }
     if !other.is_file() {
         return Err(no_history(other));
     }
@@ -176,6 +219,23 @@ fn merge(other: &Path, json: bool, db: &Db) -> Result<ExitCode, Error> {
         stats.cases,
         stats.metrics,
         stats.artifacts
+    ))
+}
+
+fn compact(policy: &CompactPolicy, json: bool, db: &Db) -> Result<ExitCode, Error> {
+    let mut history = db.open_existing()?;
+    let stats = history.compact(policy, now_unix_ms())?;
+    if json {
+        return print_json(&stats);
+    }
+    let mib = |bytes: u64| bytes as f64 / 1_048_576.0;
+    emit(&format!(
+        "Compacted {}: {} cases and {} file durations deleted; {:.1} MiB -> {:.1} MiB.\n",
+        history.path().display(),
+        stats.cases,
+        stats.file_durations,
+        mib(stats.bytes_before),
+        mib(stats.bytes_after)
     ))
 }
 
@@ -411,7 +471,7 @@ impl SplitCmd {
             SplitBy::File => DurationKey::File,
         };
         let path = self.db.path()?;
-        let tests = if path.is_file() {
+        let tests = if path.is_file() || path.to_str().is_some_and(is_database_url) {
             History::open(&path)?.split_tests(&self.items, key, index, total, self.last_runs)?
         } else {
             split::split(&self.items, &HashMap::new(), index, total)?

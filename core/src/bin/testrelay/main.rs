@@ -379,9 +379,38 @@ fn deliver(run: TestRun, status: Option<RunStatus>, common: &Common) -> Result<R
     if common.json {
         out::emit_json(&summary)?;
     } else {
-        out::emit(&summary_text(&run, &summary))?;
+        let mut text = summary_text(&run, &summary);
+        if let Some(note) = empty_history_note(&summary) {
+            text.push_str(&note);
+        }
+        out::emit(&text)?;
     }
     Ok(summary)
+}
+
+/// Inside CI, when the history holds no run but this one: one paragraph
+/// saying that every job starts from an empty workspace, so the features
+/// that read the history need it kept between jobs, and where the recipe
+/// is. `None` outside CI, without a history, or when it has earlier runs.
+fn empty_history_note(summary: &RunSummary) -> Option<String> {
+    let path = summary.history_path.as_deref()?;
+    let ci = testrelay::detect(&testrelay::Env::from_process()).ci?;
+    let history = testrelay::history::History::open(path).ok()?;
+    let filter = testrelay::history::HistoryFilter {
+        limit: Some(2),
+        ..Default::default()
+    };
+    let runs = history.get_test_history(&filter).ok()?;
+    (runs.len() <= 1).then(|| {
+        format!(
+            "\nHistory: {} held no earlier run. On {} each job starts from an empty \
+             workspace, so flaky scores, trends, timing-based splits and the comparison \
+             with the previous run have nothing to read: keep the history between jobs \
+             (README, \"Keeping the history between CI jobs\"; examples/ci/).\n",
+            line(&path.display().to_string()),
+            ci.name()
+        )
+    })
 }
 
 fn run_command(
