@@ -191,8 +191,15 @@ class Catch2Listener : public detail::Catch2ListenerBase {
       text = Text(result.getExpressionInMacro());
       if (result.hasExpandedExpression()) text += "\nwith expansion: " + Text(result.getExpandedExpression());
     }
-    if (result.hasMessage()) text += (text.empty() ? "" : "\n") + Text(result.getMessage());
-    for (const auto &info : stats.infoMessages) text += "\nwith message: " + Text(info.message);
+    const std::string message = result.hasMessage() ? Text(result.getMessage()) : std::string();
+    if (result.getResultType() == ::Catch::ResultWas::ThrewException) {
+      text += (text.empty() ? "" : "\n") + std::string("due to unexpected exception with message: ") + message;
+    } else if (!message.empty()) {
+      text += (text.empty() ? "" : "\n") + message;
+    }
+    for (const auto &info : stats.infoMessages) {
+      if (Text(info.message) != message) text += "\nwith message: " + Text(info.message);
+    }
     // sections_[0] is the test case itself.
     if (sections_.size() > 1) {
       std::string path;
