@@ -7,8 +7,14 @@
 # same tests under valgrind (build/valgrind: 0 errors, 0 definite leaks) and
 # under AddressSanitizer + UndefinedBehaviorSanitizer (build/asan).
 #
-# Installs cmake, valgrind, g++, pkg-config, libgtest-dev and libsqlite3-dev
-# with apt-get when missing and running as root.
+# The runner integrations (include/testrelay/<runner>.hpp) run on sample
+# suites in each pass; the installed package's consumer also runs its tests
+# with `ctest --output-junit` (testrelay::gtest through testrelay_add_tests,
+# and the JUnit file through `testrelay report`), checking both histories.
+#
+# Installs cmake, valgrind, g++, pkg-config, libgtest-dev, catch2,
+# doctest-dev and libsqlite3-dev with apt-get when missing and running as
+# root.
 # Set TESTRELAY_C_QUICK=1 to run only the plain pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +24,10 @@ command -v cmake >/dev/null || need+=(cmake)
 command -v valgrind >/dev/null || need+=(valgrind)
 command -v g++ >/dev/null || need+=(g++)
 command -v pkg-config >/dev/null || need+=(pkg-config)
-# GoogleTest, for the example listener that runs as a test.
+# GoogleTest, Catch2 (2.x) and doctest, for the runner integrations' tests.
 [[ -e /usr/include/gtest/gtest.h ]] || need+=(libgtest-dev)
+[[ -e /usr/include/catch2/catch.hpp ]] || need+=(catch2)
+[[ -e /usr/include/doctest/doctest.h ]] || need+=(doctest-dev)
 # A static SQLite, for the test of a harness that links its own beside ours.
 [[ -e /usr/include/sqlite3.h ]] || need+=(libsqlite3-dev)
 if ((${#need[@]})); then
@@ -71,6 +79,17 @@ fi
 PYTHONDONTWRITEBYTECODE=1 TESTRELAY_LIBRARY="$prefix/lib/libtestrelay.so" TESTRELAY_HEADER="$prefix/include/testrelay.h" \
   python3 -m unittest discover -s examples/python -v
 echo "release archive: ok"
+# testrelay::gtest registered by testrelay_add_tests, and the README's CTest
+# recipe: ctest --output-junit, then testrelay report.
+ctest --test-dir build/consumer --output-on-failure --output-junit ctest-junit.xml
+check=(python3 tests/c/runners/check_runner.py history)
+"${check[@]}" consumer "$PWD/tests/c/consumer/consumer_gtest.cpp" build/tests/c/history_dump \
+  build/consumer/.testrelay/history.db
+cargo run --quiet --locked -p testrelay --bin testrelay -- report build/consumer/ctest-junit.xml \
+  --provider local --history build/consumer/recipe/history.db \
+  --output-dir build/consumer/recipe/results --fail-on failures >/dev/null
+"${check[@]}" ctest-junit - build/tests/c/history_dump build/consumer/recipe/history.db
+echo "installed package: ok"
 
 if [[ ${TESTRELAY_C_QUICK:-0} == 1 ]]; then
   exit 0
