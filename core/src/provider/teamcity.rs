@@ -313,6 +313,7 @@ pub(crate) fn messages_for(cases: &[TestCase], reports: Vec<std::path::PathBuf>)
         not_delivered: Vec::new(),
         backpressure_waits: 0,
         timed_out: false,
+        performance: None,
     };
     messages.finished(&summary);
     let bytes = buffer.0.lock().unwrap_or_else(|p| p.into_inner()).clone();

@@ -606,7 +606,14 @@ impl Delivery {
             }
         }
         let (config, ctx) = (&self.shared.config, &self.shared.ctx);
-        let rendered = Rendered::new(config, run, ctx.build_url.clone(), None);
+        let rendered = Rendered::new(
+            config,
+            run,
+            Extras {
+                report_url: ctx.build_url.clone(),
+                ..Extras::default()
+            },
+        );
         let update = rendered.update(run);
         let mut note =
             |operation: &str, result: Result<(Option<String>, Option<String>)>| match result {
