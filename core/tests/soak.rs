@@ -108,6 +108,9 @@ fn wait(mut child: Child, kill_after: Option<Duration>, what: &str) -> bool {
     }
 }
 
+/// How long a stalled request is held by the simulator.
+const STALL: Duration = Duration::from_millis(1500);
+
 #[test]
 fn faults_and_kills_lose_nothing_and_duplicate_nothing() {
     let runs = count("TESTRELAY_SOAK_RUNS", 4);
@@ -127,7 +130,7 @@ fn faults_and_kills_lose_nothing_and_duplicate_nothing() {
                 .share(0.05, 12),
         );
         sim.inject(Fault::drop_connection().share(0.05, 13));
-        sim.inject(Fault::delay(Duration::from_millis(1500)).share(0.02, 14));
+        sim.inject(Fault::delay(STALL).share(0.02, 14));
     };
     arm(&sim);
     let mut killed = vec![false; runs];
@@ -136,6 +139,14 @@ fn faults_and_kills_lose_nothing_and_duplicate_nothing() {
         let kill_after = (i % 2 == 1).then(|| Duration::from_millis(150 + (i as u64 * 397) % 1300));
         let child = spawn(&["report", file.to_str().unwrap()], &config);
         *was_killed = wait(child, kill_after, &format!("report {i}"));
+        if *was_killed {
+            // A request the killed process had sent may still be held by a
+            // stall: the server acts on it after the client is gone. Let it
+            // land before another process looks for what it made; a lookup
+            // racing a create still in flight can find nothing (no API here
+            // takes an idempotency key), which this test is not about.
+            std::thread::sleep(STALL + Duration::from_millis(500));
+        }
     }
     // Flush while the faults go on, then once more after they stop.
     let flush_config = config(&sim, dir.path(), 0);
