@@ -191,6 +191,21 @@ impl TestCase {
         hex16(&hasher.finalize())
     }
 
+    /// This case's id, or the one [`TestCase::compute_id`] gives its
+    /// identity when none was set yet.
+    pub fn id_or_computed(&self) -> String {
+        if self.id.is_empty() {
+            TestCase::compute_id(
+                &self.suite,
+                &self.classname,
+                &self.name,
+                self.file.as_deref(),
+            )
+        } else {
+            self.id.clone()
+        }
+    }
+
     /// The id of the `n`th case (`n` ≥ 2) of one input whose identity is
     /// the same as an earlier case's (`first` is that earlier case's id): the
     /// first 16 hex digits of the SHA-256 of `first` and the decimal `n`,

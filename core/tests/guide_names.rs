@@ -560,3 +560,87 @@ fn guide_keys_in_a_config_file_and_unknown_keys() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("ci_sytem"), "{}", text(&out));
 }
+
+/// Inside Bitbucket Pipelines, the guide's Bitbucket flags: `--workspace`
+/// with the repository's slug, `--username` and `--app-password` (or
+/// `--project-slug` and `--password`), `--url` for the API: every request
+/// carries that Basic credential, the repository is the one named, and the
+/// secret is in no output.
+#[test]
+fn bitbucket_flags_of_the_guide_reach_bitbucket() {
+    use base64::Engine as _;
+    const USER: &str = "ci-bot";
+    const SECRET: &str = "guide-app-pass-4242";
+    let variants: [&[&str]; 2] = [
+        &[
+            "--workspace",
+            "team",
+            "--username",
+            USER,
+            "--app-password",
+            SECRET,
+        ],
+        &[
+            "--project-slug",
+            "bb/team/app",
+            "--user",
+            USER,
+            "--password",
+            SECRET,
+        ],
+    ];
+    for flags in variants {
+        let sim = Simulator::start().unwrap();
+        sim.set_bitbucket_credentials(Some(SECRET), Some(USER));
+        let dir = tempfile::tempdir().unwrap();
+        let api = format!("{}/2.0", sim.url());
+        let mut args = vec![
+            "report",
+            fixture().to_str().unwrap(),
+            "--history",
+            "h.db",
+            "--fail-on",
+            "never",
+            "--url",
+            &api,
+        ]
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+        args.extend(flags.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = testrelay(
+            dir.path(),
+            &args,
+            &[
+                ("BITBUCKET_BUILD_NUMBER", "17".into()),
+                ("BITBUCKET_REPO_SLUG", "app".into()),
+                ("BITBUCKET_COMMIT", SHA.into()),
+                ("BITBUCKET_BRANCH", "feature".into()),
+                ("BITBUCKET_PR_ID", "7".into()),
+                ("TESTRELAY_LOG", "debug".into()),
+            ],
+        );
+        let output = text(&out);
+        assert!(out.status.success(), "{flags:?}: {output}");
+        assert!(!output.contains(SECRET), "{output}");
+        let basic = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{SECRET}"))
+        );
+        let requests = sim.requests();
+        assert!(!requests.is_empty(), "{flags:?}: {output}");
+        for r in &requests {
+            assert_eq!(
+                r.header("authorization"),
+                Some(basic.as_str()),
+                "{}",
+                r.path
+            );
+        }
+        let bb = sim.bitbucket();
+        assert_eq!(bb.reports.len(), 1, "{flags:?}: {output}");
+        assert_eq!(bb.reports[0].repository, "team/app");
+        assert_eq!(bb.comments.len(), 1, "{flags:?}: {output}");
+    }
+}

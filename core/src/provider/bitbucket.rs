@@ -297,16 +297,7 @@ fn file_safe(text: &str) -> String {
 
 /// The stable external id of a test's annotation in report `report`.
 fn annotation_id(report: &str, case: &TestCase) -> String {
-    let id = if case.id.is_empty() {
-        TestCase::compute_id(
-            &case.suite,
-            &case.classname,
-            &case.name,
-            case.file.as_deref(),
-        )
-    } else {
-        case.id.clone()
-    };
+    let id = case.id_or_computed();
     format!("{report}-{id}")
 }
 

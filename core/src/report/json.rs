@@ -364,16 +364,7 @@ fn ctrf_test(case: &TestCase) -> CtrfTest {
         extra.insert("durationSeconds".into(), exact);
     }
     let (status, raw_status) = ctrf_status(case.status);
-    let test_id = if case.id.is_empty() {
-        TestCase::compute_id(
-            &case.suite,
-            &case.classname,
-            &case.name,
-            case.file.as_deref(),
-        )
-    } else {
-        case.id.clone()
-    };
+    let test_id = case.id_or_computed();
     let suite = match (case.suite.is_empty(), case.classname.is_empty()) {
         (true, true) => None,
         (_, true) => Some(vec![case.suite.clone()]),

@@ -34,7 +34,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{Metric, TestCase, TestRun};
+use crate::model::{Metric, TestRun};
 
 /// Prefix of the properties that are metrics.
 pub const METRIC_PREFIX: &str = "metric.";
@@ -96,16 +96,7 @@ pub fn from_properties(run: &TestRun, source: &str) -> (Vec<Metric>, Vec<String>
         if !has_metrics(&case.properties) {
             continue;
         }
-        let id = if case.id.is_empty() {
-            TestCase::compute_id(
-                &case.suite,
-                &case.classname,
-                &case.name,
-                case.file.as_deref(),
-            )
-        } else {
-            case.id.clone()
-        };
+        let id = case.id_or_computed();
         collect(
             &case.properties,
             Some(&id),
@@ -365,7 +356,7 @@ fn resolve_test(run: &TestRun, key: &str) -> std::result::Result<String, &'stati
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{CaseStatus, SuiteInfo};
+    use crate::model::{CaseStatus, SuiteInfo, TestCase};
 
     #[test]
     fn units_come_from_suffixes() {

@@ -47,7 +47,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::detect::{Env, detect};
 use crate::error::{Error, ErrorKind, Result};
-use crate::history::{ArtifactRecord, History, RunRecord};
+use crate::history::{ArtifactRecord, History};
 use crate::model::{Counts, Metric, RunStatus, SuiteInfo, TestCase, TestRun, TestRunResult};
 use crate::pool::ThreadPool;
 use crate::provider::{Provider, Registry, RunContext};
@@ -315,22 +315,7 @@ impl ReporterBuilder {
         let mut history = history;
         let mut carried = Vec::new();
         if let Some(h) = history.as_mut() {
-            let record = RunRecord {
-                run_key: ctx.run_key.clone(),
-                name: ctx.name.clone(),
-                provider: provider.name().to_string(),
-                repository: ctx.repository.clone(),
-                commit_sha: ctx.commit_sha.clone(),
-                branch: ctx.branch.clone(),
-                pr_number: ctx.pr_number,
-                build_url: ctx.build_url.clone(),
-                base_branch: detection.base_branch.clone(),
-                build_id: detection.build_id.clone(),
-                shard_index: detection.shard_index,
-                shard_total: detection.shard_total,
-                status: RunStatus::Running,
-                ..RunRecord::default()
-            };
+            let record = resolve::run_record(&ctx, &detection, provider.name(), RunStatus::Running);
             // Metrics a shell step recorded into this run before it began
             // (`testrelay metric record`) stay with it.
             carried = standalone::pending_metrics(h, &ctx.run_key)?;

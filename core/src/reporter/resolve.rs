@@ -102,6 +102,32 @@ pub(crate) fn run_context(config: &Config, det: &Detection) -> RunContext {
     }
 }
 
+/// The history's row for a run starting now in `status`: its identity from
+/// `ctx`, its CI build and shard from `det`.
+pub(crate) fn run_record(
+    ctx: &RunContext,
+    det: &Detection,
+    provider: &str,
+    status: crate::model::RunStatus,
+) -> crate::history::RunRecord {
+    crate::history::RunRecord {
+        run_key: ctx.run_key.clone(),
+        name: ctx.name.clone(),
+        provider: provider.to_string(),
+        repository: ctx.repository.clone(),
+        commit_sha: ctx.commit_sha.clone(),
+        branch: ctx.branch.clone(),
+        pr_number: ctx.pr_number,
+        build_url: ctx.build_url.clone(),
+        base_branch: det.base_branch.clone(),
+        build_id: det.build_id.clone(),
+        shard_index: det.shard_index,
+        shard_total: det.shard_total,
+        status,
+        ..crate::history::RunRecord::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ use super::resolve;
 use crate::config::Config;
 use crate::detect::{Env, detect};
 use crate::error::{Error, ErrorKind, Result};
-use crate::history::{History, RunRecord};
+use crate::history::History;
 use crate::model::{Metric, RunStatus};
 
 /// Where [`record_metric`] put the metric.
@@ -72,21 +72,12 @@ pub fn record_metric(config: Config, env: &Env, mut metric: Metric) -> Result<Me
     let mut history = History::open(&path)?;
     let created_run = history.find_run(&ctx.run_key)?.is_none();
     if created_run {
-        history.begin_run(&RunRecord {
-            run_key: ctx.run_key.clone(),
-            name: ctx.name.clone(),
-            repository: ctx.repository.clone(),
-            commit_sha: ctx.commit_sha.clone(),
-            branch: ctx.branch.clone(),
-            pr_number: ctx.pr_number,
-            build_url: ctx.build_url.clone(),
-            base_branch: detection.base_branch.clone(),
-            build_id: detection.build_id.clone(),
-            shard_index: detection.shard_index,
-            shard_total: detection.shard_total,
-            status: RunStatus::Pending,
-            ..RunRecord::default()
-        })?;
+        history.begin_run(&resolve::run_record(
+            &ctx,
+            &detection,
+            "",
+            RunStatus::Pending,
+        ))?;
     }
     if let Some(test) = metric.test_id.take().filter(|t| !t.is_empty()) {
         let by_name = history.test_ids_by_name(std::slice::from_ref(&test))?;
