@@ -53,7 +53,8 @@ rm -rf "$project/node_modules"
 (cd "$project" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 
 # testrelay as npm would install it: the files of node/package.json's
-# `files` (minus the Rust sources), the built addon linked.
+# `files` (minus the Rust sources of the source-build fallback), and the
+# addon built in node/ linked in place of the platform package.
 pkg=$project/node_modules/testrelay
 mkdir -p "$pkg"
 node -e '
@@ -62,13 +63,13 @@ node -e '
   const { files } = require(path.join(src, "package.json"))
   fs.copyFileSync(path.join(src, "package.json"), path.join(dst, "package.json"))
   for (const f of files) {
-    if (f === "*.node") {
-      for (const n of fs.readdirSync(src).filter((n) => n.endsWith(".node"))) fs.symlinkSync(path.join(src, n), path.join(dst, n))
-    } else if (!["src", "Cargo.toml", "build.rs"].includes(f)) {
+    if (!["*.node", "src", "Cargo.toml", "Cargo.lock", "build.rs"].includes(f)) {
       fs.mkdirSync(path.dirname(path.join(dst, f)), { recursive: true })
       fs.cpSync(path.join(src, f), path.join(dst, f), { recursive: true })
     }
-  }' "$repo/node" "$pkg"
+  }
+  for (const n of fs.readdirSync(src).filter((n) => n.endsWith(".node"))) fs.symlinkSync(path.join(src, n), path.join(dst, n))
+  ' "$repo/node" "$pkg"
 
 export TESTRELAY_LOG=warn
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
