@@ -21,7 +21,7 @@ export interface ReporterOptions {
   /** Explicit run key (else derived from the CI build). */
   testRunId?: string
   /** Per-vendor settings, e.g. `{ gitlab: { apiUrl, tokenEnv } }`: where each provider's API is and where its token comes from. */
-  providers?: Record<string, { apiUrl?: string; token?: string; tokenEnv?: string; authScheme?: 'bearer' | 'token'; user?: string }>
+  providers?: Record<string, { apiUrl?: string; token?: string; tokenEnv?: string; authScheme?: 'bearer' | 'token'; user?: string; proxy?: string }>
   /** Token of the provider the run reports to (shorthand for its `providers` entry); never printed, logged or stored. */
   apiToken?: string
   /** `owner/name`. */

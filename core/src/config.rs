@@ -235,6 +235,10 @@ pub struct ProviderSettings {
     /// The user a token goes with where the vendor takes HTTP Basic
     /// (Jenkins, a Bitbucket app password, TeamCity).
     pub user: Option<String>,
+    /// A forward proxy that adds the credentials itself, used when there is
+    /// no token. Bitbucket only: Pipelines' Code Insights proxy, by default
+    /// `http://localhost:29418` inside Bitbucket Pipelines.
+    pub proxy: Option<String>,
 }
 
 /// How CI API calls are retried.

@@ -37,6 +37,8 @@ use crate::config::{Config, RetryPolicy, Secret};
 use crate::detect::strip_url_credentials;
 use crate::error::{Error, ErrorKind, Result};
 
+mod forward_proxy;
+
 /// A deadline that another thread can bring forward (a Reporter's finish
 /// timeout, or its drop), shared by the operations of one run.
 #[derive(Debug)]
@@ -342,6 +344,18 @@ impl std::fmt::Debug for HttpClient {
     }
 }
 
+/// The ureq settings every client shares: no status as error, the
+/// timeouts of `config`, our user agent.
+fn agent_config(config: &Config) -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {
+    let t = &config.timeouts;
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(t.connect_secs)))
+        .timeout_recv_response(Some(Duration::from_secs(t.read_secs)))
+        .timeout_global(Some(Duration::from_secs(t.request_secs)))
+        .user_agent(concat!("testrelay/", env!("CARGO_PKG_VERSION")))
+}
+
 impl HttpClient {
     /// A client for `base_url` with the timeouts and retry policy of
     /// `config`. Proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
@@ -358,26 +372,54 @@ impl HttpClient {
                 ),
             ));
         }
-        let t = &config.timeouts;
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(t.connect_secs)))
-            .timeout_recv_response(Some(Duration::from_secs(t.read_secs)))
-            .timeout_global(Some(Duration::from_secs(t.request_secs)))
-            .user_agent(concat!("testrelay/", env!("CARGO_PKG_VERSION")))
+        let agent = agent_config(config)
             .proxy(ureq::Proxy::try_from_env())
             .build()
             .into();
-        Ok(HttpClient {
+        Ok(HttpClient::with_agent(agent, base, auth, config))
+    }
+
+    /// A client for `base_url` (`http://`) that sends every request, without
+    /// credentials, to the forward proxy at `proxy_url`, which adds its own
+    /// (see [`forward_proxy`]).
+    ///
+    /// Errors: `Configuration` when either URL is not `http://`.
+    pub fn through_forward_proxy(
+        base_url: &str,
+        proxy_url: &str,
+        config: &Config,
+    ) -> Result<HttpClient> {
+        let base = base_url.trim_end_matches('/').to_string();
+        if !base.starts_with("http://") {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                format!(
+                    "API URL `{}` must start with http:// to go through a forward proxy",
+                    strip_url_credentials(&base)
+                ),
+            ));
+        }
+        let ureq_config = agent_config(config)
+            .proxy(None)
+            // One request a connection: its first line is rewritten.
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
+            .build();
+        let agent = forward_proxy::agent(proxy_url, ureq_config)?;
+        Ok(HttpClient::with_agent(agent, base, Auth::None, config))
+    }
+
+    fn with_agent(agent: ureq::Agent, base: String, auth: Auth, config: &Config) -> HttpClient {
+        HttpClient {
             agent,
             base,
             auth,
             retry: config.retry.clone(),
-            request_secs: t.request_secs,
+            request_secs: config.timeouts.request_secs,
             extra_headers: Vec::new(),
             pagination: Pagination::Link,
             sleeper: std::thread::sleep,
-        })
+        }
     }
 
     /// Adds a header sent with every request (e.g. an API version).
@@ -670,13 +712,19 @@ fn rate_limit(resp: &Response) -> (Option<&str>, Option<&str>) {
     (remaining.map(str::trim), reset)
 }
 
-/// The vendor's error text: `message` plus `errors[].message` or the body.
+/// The vendor's error text: `message` (Bitbucket: `error.message`; GitLab
+/// also: `error`) plus `errors[].message`, or the body.
 fn vendor_message(resp: &Response) -> String {
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(&resp.body) else {
         let text = String::from_utf8_lossy(&resp.body);
         return text.chars().take(300).collect();
     };
-    let mut msg = json["message"].as_str().unwrap_or("").to_string();
+    let mut msg = json["message"]
+        .as_str()
+        .or_else(|| json["error"]["message"].as_str())
+        .or_else(|| json["error"].as_str())
+        .unwrap_or("")
+        .to_string();
     if let Some(errors) = json["errors"].as_array() {
         let details: Vec<String> = errors
             .iter()

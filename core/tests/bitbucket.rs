@@ -431,3 +431,158 @@ fn auto_inside_bitbucket_pipelines_reports_from_the_cli() {
     );
     assert_eq!(bb.comments.len(), 1);
 }
+
+/// The environment of a Bitbucket Pipelines step, without a token.
+fn pipelines_env() -> Env {
+    Env::new()
+        .with_var("CI", "true")
+        .with_var("BITBUCKET_BUILD_NUMBER", "17")
+        .with_var("BITBUCKET_REPO_FULL_NAME", "team/app")
+        .with_var("BITBUCKET_COMMIT", SHA)
+        .with_var("BITBUCKET_BRANCH", "feature")
+        .with_var("BITBUCKET_PR_ID", "7")
+}
+
+#[test]
+fn without_a_token_code_insights_go_through_the_pipelines_proxy() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(&sim, dir.path());
+    // The simulator stands in for `http://localhost:29418`.
+    let section = config.providers.get_mut("bitbucket").unwrap();
+    section.token = None;
+    section.api_url = None;
+    section.proxy = Some(sim.url());
+    let summary = run(
+        config,
+        pipelines_env(),
+        [case(1, CaseStatus::Failed), case(2, CaseStatus::Passed)],
+    );
+    let report = format!("{REPO}/commit/{SHA}/reports/{REPORT}");
+    assert_eq!(
+        calls(&sim),
+        [
+            format!("PUT {report}"),
+            format!("PUT {report}"),
+            format!("POST {report}/annotations"),
+        ]
+    );
+    for r in sim.requests() {
+        // Absolute-form to the proxy, for the API it forwards to, and no
+        // credential of ours.
+        assert_eq!(r.proxy_target.as_deref(), Some("http://api.bitbucket.org"));
+        assert_eq!(r.header("host"), Some("api.bitbucket.org"));
+        assert_eq!(r.header("authorization"), None);
+    }
+    let bb = sim.bitbucket();
+    assert_eq!(bb.reports.len(), 1);
+    assert_eq!(bb.reports[0].body["result"], "FAILED");
+    assert_eq!(bb.reports[0].annotations.len(), 1);
+    assert!(bb.statuses.is_empty() && bb.comments.is_empty());
+    // What needs a token says so, once each, and is not retried later.
+    for op in ["status", "comment"] {
+        let n = summary
+            .not_delivered
+            .iter()
+            .find(|n| n.operation == op)
+            .unwrap_or_else(|| panic!("{op}: {:?}", summary.not_delivered));
+        assert_eq!(n.kind, ErrorKind::Unsupported, "{}", n.message);
+        assert!(
+            n.message.contains("BITBUCKET_ACCESS_TOKEN"),
+            "{}",
+            n.message
+        );
+        assert!(!n.pending);
+    }
+    assert!(
+        !summary
+            .not_delivered
+            .iter()
+            .any(|n| n.operation == "create"),
+        "{:?}",
+        summary.not_delivered
+    );
+}
+
+#[test]
+fn with_a_token_the_proxy_is_not_used() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(&sim, dir.path());
+    // A proxy that does not exist: a request to it would fail the run.
+    config.providers.get_mut("bitbucket").unwrap().proxy = Some("http://127.0.0.1:9".into());
+    let summary = run(config, pipelines_env(), [case(1, CaseStatus::Passed)]);
+    assert!(
+        summary.not_delivered.is_empty(),
+        "{:?}",
+        summary.not_delivered
+    );
+    assert!(sim.requests().iter().all(|r| r.proxy_target.is_none()));
+    assert_eq!(sim.bitbucket().reports[0].body["result"], "PASSED");
+}
+
+#[test]
+fn the_simulated_proxy_refuses_what_the_real_one_would() {
+    // Our client through the simulator as a proxy, to routes and with
+    // headers the Pipelines proxy does not take: each is refused, so the
+    // happy-path test above proves something.
+    let sim = Simulator::start().unwrap();
+    let config = Config {
+        retry: RetryPolicy {
+            initial_backoff_ms: 1,
+            max_backoff_ms: 5,
+            ..RetryPolicy::default()
+        },
+        ..Config::default()
+    };
+    let client = testrelay::http::HttpClient::through_forward_proxy(
+        "http://api.bitbucket.org/2.0",
+        &sim.url(),
+        &config,
+    )
+    .unwrap();
+    let status = client
+        .send(
+            "POST",
+            &format!("/repositories/team/app/commit/{SHA}/statuses/build"),
+            testrelay::http::Body::Empty,
+        )
+        .unwrap_err();
+    assert_eq!(status.kind(), ErrorKind::Permission, "{status}");
+    // A body larger than the transport's buffers arrives whole (the
+    // simulator parsed it and judged its `details`).
+    let big = serde_json::json!({
+        "title": "t", "report_type": "TEST", "result": "PASSED",
+        "details": "x".repeat(300_000),
+    });
+    let whole = client
+        .send(
+            "PUT",
+            &format!("/repositories/team/app/commit/{SHA}/reports/r1"),
+            testrelay::http::Body::Json(&big),
+        )
+        .unwrap_err();
+    assert_eq!(whole.kind(), ErrorKind::InvalidArgument, "{whole}");
+    assert!(whole.to_string().contains("details"), "{whole}");
+    let elsewhere = testrelay::http::HttpClient::through_forward_proxy(
+        "http://example.org/2.0",
+        &sim.url(),
+        &config,
+    )
+    .unwrap()
+    .send(
+        "GET",
+        "/repositories/team/app",
+        testrelay::http::Body::Empty,
+    )
+    .unwrap_err();
+    assert_eq!(elsewhere.kind(), ErrorKind::Connection, "{elsewhere}");
+    // https cannot go through a plain forward proxy.
+    let https = testrelay::http::HttpClient::through_forward_proxy(
+        "https://api.bitbucket.org/2.0",
+        &sim.url(),
+        &config,
+    )
+    .unwrap_err();
+    assert_eq!(https.kind(), ErrorKind::Configuration);
+}

@@ -15,13 +15,13 @@
 //! Tokens: a repository, project or workspace access token (Bearer) in
 //! `BITBUCKET_ACCESS_TOKEN`, or an app password in `BITBUCKET_APP_PASSWORD`
 //! with its user in `BITBUCKET_USERNAME` (Basic); the seed's `BB_ACCESS_TOKEN`,
-//! `BB_APP_PASSWORD` and `BB_USERNAME` are read too. A token is needed
-//! inside Bitbucket Pipelines too: Atlassian's credential-free proxy for
-//! Code Insights (`http://localhost:29418`) takes plain forward-proxy
-//! requests (`GET http://api.bitbucket.org/2.0/… HTTP/1.1`), and testrelay's
-//! HTTP transport (ureq) reaches every proxy through a `CONNECT` tunnel,
-//! which such a proxy cannot add its credentials to; without a token the
-//! provider is refused with the fix.
+//! `BB_APP_PASSWORD` and `BB_USERNAME` are read too. Without a token, inside
+//! Bitbucket Pipelines (or wherever `providers.bitbucket.proxy` is set), the
+//! Code Insights report and annotations go through Atlassian's
+//! credential-free proxy (`http://localhost:29418`, to
+//! `http://api.bitbucket.org/2.0`, which the proxy forwards with the
+//! pipeline's own credentials: [`HttpClient::through_forward_proxy`]); the
+//! build status, the PR comment and Downloads need a token and say so.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -39,8 +39,12 @@ use crate::model::{RunStatus, TestCase, TestRun, TestRunResult};
 
 /// The public API.
 const API_URL: &str = "https://api.bitbucket.org/2.0";
-/// The Pipelines proxy for Code Insights (not used: see the module docs).
+/// The Pipelines proxy for Code Insights, used inside Pipelines without a
+/// token.
 pub const PIPELINES_PROXY: &str = "http://localhost:29418";
+/// The API as the Pipelines proxy takes it: plain http, the proxy adds TLS
+/// and credentials.
+const PROXIED_API_URL: &str = "http://api.bitbucket.org/2.0";
 /// Annotations a request, and a report.
 const ANNOTATIONS_PER_REQUEST: usize = 100;
 const ANNOTATIONS_PER_REPORT: usize = 1_000;
@@ -89,8 +93,9 @@ pub(super) fn spec() -> ProviderSpec {
 /// The Bitbucket provider. Thread-safe.
 #[derive(Debug)]
 pub struct BitbucketProvider {
-    /// The API, with `NextInBody` pagination.
-    http: HttpClient,
+    /// The API, with `NextInBody` pagination; `None` without a token (Code
+    /// Insights through the Pipelines proxy only).
+    http: Option<HttpClient>,
     /// The API for Code Insights (single requests).
     insights: HttpClient,
     /// `/repositories/{workspace}/{slug}`.
@@ -131,24 +136,29 @@ impl BitbucketProvider {
                 _ => Auth::Bearer(credential.secret.clone()),
             }
         });
-        let (http, insights) = match auth {
-            Some(auth) => (
-                HttpClient::new(&setup.endpoint.api_url, auth.clone(), config)?
-                    .with_pagination(Pagination::NextInBody),
+        let proxy = setup
+            .config
+            .providers
+            .get("bitbucket")
+            .and_then(|s| s.proxy.clone())
+            .or_else(|| {
+                setup
+                    .inside(CiSystem::BitbucketPipelines)
+                    .then(|| PIPELINES_PROXY.to_string())
+            });
+        let (http, insights) = match (auth, proxy) {
+            (Some(auth), _) => (
+                Some(
+                    HttpClient::new(&setup.endpoint.api_url, auth.clone(), config)?
+                        .with_pagination(Pagination::NextInBody),
+                ),
                 HttpClient::new(&setup.endpoint.api_url, auth, config)?,
             ),
-            None if setup.inside(CiSystem::BitbucketPipelines) => {
-                return Err(Error::new(
-                    ErrorKind::Configuration,
-                    format!(
-                        "the bitbucket provider needs a token: Bitbucket Pipelines' \
-                         credential-free proxy for Code Insights ({PIPELINES_PROXY}) takes \
-                         plain forward-proxy requests, which testrelay's HTTP transport does \
-                         not send (it tunnels through proxies); {TOKEN_FIX}"
-                    ),
-                ));
-            }
-            None => {
+            (None, Some(proxy)) => (
+                None,
+                HttpClient::through_forward_proxy(PROXIED_API_URL, &proxy, config)?,
+            ),
+            (None, None) => {
                 return Err(Error::new(
                     ErrorKind::Configuration,
                     format!("the bitbucket provider needs a token: {TOKEN_FIX}"),
@@ -171,6 +181,20 @@ impl BitbucketProvider {
                 "Bitbucket needs the head commit: set `commit_sha` (BITBUCKET_COMMIT inside \
                  Pipelines)",
             )
+        })
+    }
+
+    /// The API client for everything but Code Insights.
+    ///
+    /// Errors: `Unsupported` without a token (through the Pipelines proxy
+    /// only Code Insights is available).
+    fn api(&self) -> Result<&HttpClient> {
+        self.http.as_ref().ok_or_else(|| {
+            Error::unsupported(format!(
+                "without a token only the Code Insights report goes through Bitbucket \
+                 Pipelines' proxy; build statuses, pull request comments and Downloads \
+                 need one: {TOKEN_FIX}"
+            ))
         })
     }
 
@@ -417,9 +441,9 @@ impl CiProvider for BitbucketProvider {
         Capabilities {
             test_runs: true,
             live_updates: true,
-            build_status: true,
-            pr_comments: true,
-            artifacts: true,
+            build_status: self.http.is_some(),
+            pr_comments: self.http.is_some(),
+            artifacts: self.http.is_some(),
             annotations: true,
             local_files: false,
             attach_reports: false,
@@ -433,8 +457,11 @@ impl CiProvider for BitbucketProvider {
             ..TestRun::default()
         };
         self.put_report(ctx, &id, &run, "PENDING")?;
-        // The build status shows the run in progress until it closes.
-        self.set_build_status(ctx, BuildState::Pending, "testrelay: tests are running")?;
+        // The build status shows the run in progress until it closes (it
+        // needs a token; without one Pipelines shows its own step status).
+        if self.http.is_some() {
+            self.set_build_status(ctx, BuildState::Pending, "testrelay: tests are running")?;
+        }
         Ok(RunHandle {
             external_id: id,
             url: Some(format!(
@@ -471,7 +498,7 @@ impl CiProvider for BitbucketProvider {
         path: &Path,
         name: &str,
     ) -> Result<ArtifactRef> {
-        let http = &self.http;
+        let http = self.api()?;
         let size = std::fs::metadata(path)
             .map_err(|e| Error::io("reading the artifact", path, e))?
             .len();
@@ -507,7 +534,7 @@ impl CiProvider for BitbucketProvider {
         _handle: Option<&RunHandle>,
         name: &str,
     ) -> Result<String> {
-        let http = &self.http;
+        let http = self.api()?;
         let file = Self::download_name(ctx, name);
         let all = http
             .get_all_pages(&format!("{}/downloads?pagelen=100", self.repo_path))
@@ -562,7 +589,7 @@ impl CodeHost for BitbucketProvider {
         state: BuildState,
         description: &str,
     ) -> Result<()> {
-        let http = &self.http;
+        let http = self.api()?;
         let sha = self.head_sha(ctx)?;
         let url = ctx
             .build_url
@@ -593,7 +620,7 @@ impl CodeHost for BitbucketProvider {
 
     fn list_comments(&self, ctx: &RunContext) -> Result<Vec<HostComment>> {
         let path = self.comments_path(ctx)?;
-        let http = &self.http;
+        let http = self.api()?;
         let comments = http
             .get_all_pages(&format!("{path}?pagelen=100"))
             .map_err(explain_refused)?;
@@ -611,7 +638,7 @@ impl CodeHost for BitbucketProvider {
 
     fn create_comment(&self, ctx: &RunContext, body: &str) -> Result<CommentRef> {
         let path = self.comments_path(ctx)?;
-        let http = &self.http;
+        let http = self.api()?;
         let made = http
             .send(
                 "POST",
@@ -632,7 +659,7 @@ impl CodeHost for BitbucketProvider {
 
     fn update_comment(&self, ctx: &RunContext, id: &str, body: &str) -> Result<CommentRef> {
         let path = self.comments_path(ctx)?;
-        let http = &self.http;
+        let http = self.api()?;
         let made = http
             .send(
                 "PUT",

@@ -19,6 +19,12 @@
 //! read-only mode writes get 403. Errors are Bitbucket's shape
 //! (`{"type": "error", "error": {"message": ..}}`).
 //!
+//! As Bitbucket Pipelines' credential-free Code Insights proxy: a request
+//! whose line names `http://api.bitbucket.org/2.0/…` (absolute-form, to
+//! either address) is served without credentials for the reports and
+//! annotations routes; any other route gets 403, another target 502, and a
+//! request that carries `Authorization` 400.
+//!
 //! Admin routes: `GET /_sim/bitbucket/state`; `POST /_sim/bitbucket/config`
 //! `{token?: string or null, username?: string or null, read_only?: bool}`;
 //! `POST /_sim/bitbucket/seed-comments` `{repository, pull_request, count,
@@ -33,6 +39,8 @@ use crate::vendor::{Incoming, Vendor, Via};
 use crate::wire::{self, Reply};
 
 const OWNED_PREFIX: &str = "/2.0/repositories/";
+/// Where Bitbucket Pipelines' Code Insights proxy forwards to.
+const PIPELINES_PROXY_TARGET: &str = "http://api.bitbucket.org";
 /// Annotations a request.
 pub const MAX_ANNOTATIONS_PER_REQUEST: usize = 100;
 /// Annotations a report.
@@ -216,9 +224,13 @@ impl Bitbucket {
         }
     }
 
-    fn answer(&mut self, req: &RecordedRequest, base: &str) -> Reply {
-        if let Err(r) = self.authenticate(req) {
-            return r;
+    /// Answers `req`; `proxied` requests came through the Pipelines proxy,
+    /// which adds the pipeline's credentials itself.
+    fn answer(&mut self, req: &RecordedRequest, base: &str, proxied: bool) -> Reply {
+        if !proxied {
+            if let Err(r) = self.authenticate(req) {
+                return r;
+            }
         }
         if req.method != "GET" && self.read_only {
             return error(
@@ -654,17 +666,50 @@ fn bad(message: &str) -> Reply {
     error(400, message)
 }
 
+/// What the Pipelines proxy (`http://localhost:29418`) takes, as Atlassian
+/// documents it: a plain-http request for `http://api.bitbucket.org/2.0/…`
+/// with no credentials of its own, to the Code Insights reports API only.
+/// The simulator refuses a request carrying `Authorization` too, so a
+/// credential sent through the proxy shows in tests.
+fn pipelines_proxy_check(req: &RecordedRequest) -> Result<(), Reply> {
+    if req.proxy_target.as_deref() != Some(PIPELINES_PROXY_TARGET) {
+        return Err(error(
+            502,
+            &format!("the Pipelines proxy forwards to {PIPELINES_PROXY_TARGET} only"),
+        ));
+    }
+    if req.header("authorization").is_some() {
+        return Err(error(
+            400,
+            "the Pipelines proxy adds the credentials itself: a request through it carries none",
+        ));
+    }
+    let insights = req.path.split('/').skip(5).take(3).collect::<Vec<_>>();
+    if !matches!(insights.as_slice(), ["commit", _, "reports"]) {
+        return Err(error(
+            403,
+            "the Pipelines proxy serves Code Insights reports only",
+        ));
+    }
+    Ok(())
+}
+
 impl Vendor for Bitbucket {
     fn name(&self) -> &'static str {
         "bitbucket"
     }
 
     fn owns(&self, path: &str, via: Via) -> bool {
-        via == Via::Api && path.starts_with(OWNED_PREFIX)
+        matches!(via, Via::Api | Via::ForwardProxy) && path.starts_with(OWNED_PREFIX)
     }
 
     fn handle(&mut self, req: &RecordedRequest, incoming: &Incoming<'_>) -> Reply {
-        self.answer(req, incoming.api_url)
+        if incoming.via == Via::ForwardProxy {
+            if let Err(refused) = pipelines_proxy_check(req) {
+                return refused;
+            }
+        }
+        self.answer(req, incoming.api_url, incoming.via == Via::ForwardProxy)
     }
 
     fn decorate(&self, reply: &mut Reply, request_number: u64) {

@@ -1577,6 +1577,7 @@ mod tests {
             query,
             headers: vec![("authorization".to_owned(), "Bearer t".to_owned())],
             body: body.as_bytes().to_vec(),
+            proxy_target: None,
         }
     }
 

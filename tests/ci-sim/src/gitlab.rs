@@ -2561,6 +2561,7 @@ mod tests {
                 ("content-type".to_owned(), "application/json".to_owned()),
             ],
             body: body.as_bytes().to_vec(),
+            proxy_target: None,
         }
     }
 

@@ -612,6 +612,7 @@ fn answer(shared: &Shared, mut request: tiny_http::Request) {
         return;
     }
     let via = match request.remote_addr() {
+        _ if recorded.proxy_target.is_some() => Via::ForwardProxy,
         Some(addr) if shared.relay.listener_of(*addr) == UPLOADS_LISTENER => Via::Uploads,
         _ => Via::Api,
     };
@@ -677,7 +678,8 @@ fn read_request(
     limit: usize,
 ) -> Result<(RecordedRequest, bool), Reply> {
     let method = request.method().as_str().to_ascii_uppercase();
-    let (path, query) = wire::split_target(request.url());
+    let (proxy_target, target) = wire::split_absolute_form(request.url());
+    let (path, query) = wire::split_target(target);
     let headers = request
         .headers()
         .iter()
@@ -702,6 +704,7 @@ fn read_request(
         query,
         headers,
         body,
+        proxy_target,
     };
     Ok((recorded, too_large))
 }

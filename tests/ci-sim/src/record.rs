@@ -17,6 +17,10 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// The body (at most the simulator's body limit).
     pub body: Vec<u8>,
+    /// `http://host[:port]` when the request line was in absolute-form
+    /// (`PUT http://host/path HTTP/1.1`): a request to the simulator as a
+    /// forward proxy. `path` is then the part after the origin.
+    pub proxy_target: Option<String>,
 }
 
 impl RecordedRequest {
@@ -63,6 +67,7 @@ impl RecordedRequest {
             "headers": pairs(&self.headers),
             "body": body,
             "body_encoding": encoding,
+            "proxy_target": self.proxy_target,
         })
     }
 }
@@ -78,6 +83,7 @@ mod tests {
             query: vec![("a".to_owned(), "1".to_owned())],
             headers: vec![("content-type".to_owned(), "text/plain".to_owned())],
             body: body.to_vec(),
+            proxy_target: None,
         }
     }
 

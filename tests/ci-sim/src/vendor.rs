@@ -33,6 +33,10 @@ pub(crate) enum Via {
     /// The second address ([`crate::Simulator::uploads_url`]), which GitHub
     /// uses for release-asset uploads.
     Uploads,
+    /// Either address, as a forward proxy: the request line named an
+    /// absolute URL ([`RecordedRequest::proxy_target`]), as requests to
+    /// Bitbucket Pipelines' Code Insights proxy do.
+    ForwardProxy,
 }
 
 /// The request's surroundings: the simulator's base URLs and the address it

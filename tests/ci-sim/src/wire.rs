@@ -56,6 +56,21 @@ pub(crate) fn split_target(target: &str) -> (String, Vec<(String, String)>) {
     (path.to_owned(), parse_query(query))
 }
 
+/// Splits an absolute-form request target (`http://host:1/a?b`) into its
+/// origin (`http://host:1`) and the origin-form rest (`/a?b`); an
+/// origin-form target comes back whole with no origin.
+pub(crate) fn split_absolute_form(target: &str) -> (Option<String>, &str) {
+    for scheme in ["http://", "https://"] {
+        if let Some(after) = target.strip_prefix(scheme) {
+            let end = after.find(['/', '?']).unwrap_or(after.len());
+            let rest = &after[end..];
+            let origin = format!("{scheme}{}", &after[..end]);
+            return (Some(origin), if rest.is_empty() { "/" } else { rest });
+        }
+    }
+    (None, target)
+}
+
 /// Decodes an `application/x-www-form-urlencoded` query string.
 pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
     query
@@ -328,6 +343,19 @@ mod tests {
                 (String::new(), "v".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn split_absolute_form_takes_the_origin_off() {
+        assert_eq!(
+            split_absolute_form("http://api.bitbucket.org/2.0/x?y=1"),
+            (Some("http://api.bitbucket.org".to_owned()), "/2.0/x?y=1")
+        );
+        assert_eq!(
+            split_absolute_form("http://h:8080"),
+            (Some("http://h:8080".to_owned()), "/")
+        );
+        assert_eq!(split_absolute_form("/2.0/x"), (None, "/2.0/x"));
     }
 
     #[test]
