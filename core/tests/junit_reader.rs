@@ -1060,3 +1060,29 @@ fn a_root_suite_without_cases_is_a_report() {
     assert_eq!(report.suites[0].name, "x");
     assert!(report.cases.is_empty());
 }
+
+#[test]
+fn an_epoch_suite_timestamp_is_a_placeholder_not_the_start() {
+    // GoogleTest and Jest write 1970-01-01T00:00:00 on a suite that did not
+    // run; the run starts at the real suites' time and all the fixtures
+    // together last minutes, not 57 years.
+    for (name, start) in [
+        ("gtest.xml", "2026-11-21T23:28:29.148Z"),
+        ("jest-nameless.xml", "2026-12-07T13:21:45.000Z"),
+    ] {
+        let file = read_file(&data(name), &ReadOptions::default()).unwrap();
+        assert_eq!(file.run.started_at.as_deref(), Some(start), "{name}");
+    }
+    let all: Vec<_> = std::fs::read_dir(data(""))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .map(|p| read_file(&p, &ReadOptions::default()).unwrap().run)
+        .collect();
+    let merged = merge_runs(all);
+    assert!(
+        merged.duration_seconds < 30.0 * 86_400.0,
+        "{} s",
+        merged.duration_seconds
+    );
+}

@@ -702,3 +702,33 @@ fn a_run_whose_operations_cannot_all_be_queued_leaves_nothing_half_open() {
     let history = History::open(&db).unwrap();
     assert!(history.outbox_pending(None).unwrap().is_empty());
 }
+
+#[test]
+fn a_recorded_run_keeps_its_own_duration_even_zero() {
+    // A file written in 2018 with no `time`: its duration is 0, not the
+    // years since its timestamp.
+    let dir = tempfile::tempdir().unwrap();
+    let reporter = Reporter::builder(config(dir.path()))
+        .env(Env::new())
+        .start()
+        .unwrap();
+    let run = testrelay::TestRun {
+        started_at: Some("2018-03-01T10:00:00".into()),
+        duration_seconds: 0.0,
+        cases: vec![case(1, CaseStatus::Passed)],
+        ..testrelay::TestRun::default()
+    };
+    reporter.record_run(run).unwrap();
+    let summary = reporter.finish(Duration::from_secs(30)).unwrap();
+    assert_eq!(summary.result.duration_seconds, 0.0);
+
+    // A live run with no timing lasts from its start until finish: far
+    // less than a year here.
+    let live = Reporter::builder(config(dir.path()))
+        .env(Env::new())
+        .start()
+        .unwrap();
+    live.record(case(2, CaseStatus::Passed)).unwrap();
+    let summary = live.finish(Duration::from_secs(30)).unwrap();
+    assert!(summary.result.duration_seconds < 86_400.0);
+}

@@ -46,6 +46,9 @@ pub(super) struct Collector {
     last_flush: Instant,
     last_update: Instant,
     changed_since_update: bool,
+    /// Whether the run's timing came from its source (`record_run`): then
+    /// its duration stands as given, even 0, and is never "now − start".
+    timed: bool,
 }
 
 impl Collector {
@@ -65,6 +68,7 @@ impl Collector {
             last_flush: Instant::now(),
             last_update: Instant::now(),
             changed_since_update: false,
+            timed: false,
         }
     }
 
@@ -181,6 +185,7 @@ impl Collector {
                     self.run.started_at = started_at;
                 }
                 self.run.duration_seconds = duration_seconds;
+                self.timed = true;
             }
             Msg::Status(status) => self.run.status = status,
             Msg::Sync(ack) => {
@@ -262,7 +267,9 @@ impl Collector {
             });
         }
         self.run.finished_at = Some(crate::time::now_rfc3339());
-        if self.run.duration_seconds == 0.0 {
+        // A live run lasted from its start until now; a run read from files
+        // lasted what they say (a file's timestamp may be years old).
+        if self.run.duration_seconds == 0.0 && !self.timed {
             self.run.duration_seconds = self
                 .run
                 .started_at

@@ -343,12 +343,16 @@ pub(crate) fn last_member_dot(name: &str) -> Option<usize> {
 }
 
 /// Sets a run's start (earliest suite timestamp) and duration (the
-/// suites' times added up, or the cases' when the suites give none).
+/// suites' times added up, or the cases' when the suites give none). A
+/// suite timestamp at or before the Unix epoch is a placeholder, not a
+/// time: GoogleTest and Jest write `1970-01-01T00:00:00` for a suite that
+/// did not run.
 pub(crate) fn timing_from_suites(run: &mut TestRun) {
     let start = run
         .suites
         .iter()
         .filter_map(|s| s.timestamp.as_deref().and_then(parse_timestamp))
+        .filter(|ms| *ms > 0)
         .min();
     run.started_at = start.map(format_rfc3339);
     let suite_total: f64 = run.suites.iter().filter_map(|s| s.duration_seconds).sum();
