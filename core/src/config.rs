@@ -52,8 +52,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::analysis::trends::Better;
 use crate::error::{Error, ErrorKind, Result};
-use crate::history::analysis::trends::Better;
 use crate::report::junit::JunitProfile;
 use crate::report::results::SameNameCases;
 
@@ -295,7 +295,7 @@ impl Default for Timeouts {
 const MAX_BASELINE_RUNS: usize = 1000;
 
 /// How a run's metrics are compared with their baseline (`performance`):
-/// see `history::analysis::regressions` for the rules.
+/// see `analysis::regressions` for the rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PerformanceSettings {

@@ -9,10 +9,10 @@
 //! is far tighter than any decision made on these numbers.
 
 use serde_json::Value;
-use testrelay::history::analysis::stats::{
+use testrelay::analysis::stats::{
     MannWhitneyMethod, mann_whitney_u, ols_trend, single_value_t_test, summarize, welch_t_test,
 };
-use testrelay::history::analysis::trends::{Better, TrendOptions, TrendPoint, analyze};
+use testrelay::analysis::trends::{Better, TrendOptions, TrendPoint, analyze};
 
 const REL_TOL: f64 = 1e-9;
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::Value;
-use testrelay::history::analysis::trends::{Grouping, Timeframe};
+use testrelay::analysis::trends::{Grouping, Timeframe};
 use testrelay::history::{CompactPolicy, DurationKey, History, HistoryFilter};
 use testrelay::time::format_rfc3339;
 use testrelay::{CaseStatus, Metric, TestRun};

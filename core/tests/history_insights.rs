@@ -5,7 +5,7 @@
 mod history_support;
 
 use history_support::{case, record};
-use testrelay::history::analysis::trends::{Direction, Grouping, Timeframe};
+use testrelay::analysis::trends::{Direction, Grouping, Timeframe};
 use testrelay::history::{DurationKey, History, NO_GROUP};
 use testrelay::{CaseStatus, ErrorKind, Metric, TestCase, TestRun};
 
@@ -239,7 +239,7 @@ fn diff_compares_with_the_previous_run_or_the_pr_base() {
     .unwrap();
 
     let diff = h.diff_against_previous("p2").unwrap().unwrap();
-    let names = |list: &[testrelay::history::analysis::diff::DiffEntry]| -> Vec<String> {
+    let names = |list: &[testrelay::analysis::diff::DiffEntry]| -> Vec<String> {
         list.iter().map(|e| e.full_name.clone()).collect()
     };
     assert_eq!(diff.previous_run.as_deref(), Some("p1"));

@@ -531,11 +531,11 @@ fn hostile_case() -> impl Strategy<Value = TestCase> {
 /// branch are hostile text; `None` without metrics.
 fn hostile_performance(
     metrics: Vec<(String, String, String)>,
-) -> Option<testrelay::history::analysis::regressions::PerformanceReport> {
-    use testrelay::history::analysis::regressions::{
+) -> Option<testrelay::analysis::regressions::PerformanceReport> {
+    use testrelay::analysis::regressions::{
         ComparisonTest, MetricComparison, PerformanceReport, Verdict,
     };
-    use testrelay::history::analysis::trends::Better;
+    use testrelay::analysis::trends::Better;
     let branch = metrics.first().map(|m| m.2.clone());
     let comparisons: Vec<MetricComparison> = metrics
         .into_iter()
@@ -583,11 +583,11 @@ fn hostile_rendering() -> impl Strategy<Value = (TestRun, MarkdownOptions)> {
                 cases,
                 ..TestRun::default()
             };
-            let diff = previous.map(|key| testrelay::history::analysis::diff::RunDiff {
+            let diff = previous.map(|key| testrelay::analysis::diff::RunDiff {
                 previous_run: Some(key),
                 new_failures: new_failures
                     .into_iter()
-                    .map(|full_name| testrelay::history::analysis::diff::DiffEntry {
+                    .map(|full_name| testrelay::analysis::diff::DiffEntry {
                         test_id: "id".into(),
                         full_name,
                         file: None,

@@ -1,7 +1,7 @@
 //! The comparison with the previous run in the Markdown and HTML reports,
 //! and `write_reports` passing it to both.
 
-use testrelay::history::analysis::diff::{DiffEntry, RunDiff};
+use testrelay::analysis::diff::{DiffEntry, RunDiff};
 use testrelay::report::html::{write_html, write_html_with};
 use testrelay::report::markdown::{MarkdownOptions, render_markdown};
 use testrelay::{CaseStatus, Config, ReportFormat, RunStatus, TestCase, TestRun};

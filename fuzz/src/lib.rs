@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use arbitrary::{Arbitrary, Unstructured};
-use testrelay::history::analysis::diff::{DiffEntry, RunDiff};
+use testrelay::analysis::diff::{DiffEntry, RunDiff};
 use testrelay::{Attempt, CaseStatus, RunStatus, TestCase, TestRun};
 
 /// A string biased towards what breaks Markdown, HTML and terminals: the

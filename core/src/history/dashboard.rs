@@ -13,14 +13,14 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::types::Value;
 use serde::Serialize;
 
-use super::analysis::diff::{RunDiff, diff_runs};
-use super::analysis::flaky::{self, FlakyOptions, FlakyTest, OutcomeRow};
-use super::analysis::trends::{self, Regression, TrendOptions, TrendPoint, TrendReport};
 use super::branch::normalize_branch;
 use super::identities::test_key;
 use super::insights::NO_GROUP;
 use super::query::{HistoryFilter, RunKind, RunSummary};
 use super::store::History;
+use crate::analysis::diff::{RunDiff, diff_runs};
+use crate::analysis::flaky::{self, FlakyOptions, FlakyTest, OutcomeRow};
+use crate::analysis::trends::{self, Regression, TrendOptions, TrendPoint, TrendReport};
 use crate::error::{Error, Result};
 use crate::model::{CaseStatus, Counts};
 

@@ -4,13 +4,13 @@
 
 use std::collections::HashMap;
 
-use super::analysis::diff::{RunDiff, diff_runs};
-use super::analysis::flaky::{self, FlakyOptions, FlakyTest, OutcomeRow};
-use super::analysis::regressions::{self, CompareOptions, PerformanceReport};
-use super::analysis::split;
-use super::analysis::trends::{self, Grouping, Timeframe, TrendOptions, TrendPoint, TrendReport};
 use super::query::{DurationKey, HistoryFilter, MetricPoint, RunKind, RunSummary};
 use super::store::History;
+use crate::analysis::diff::{RunDiff, diff_runs};
+use crate::analysis::flaky::{self, FlakyOptions, FlakyTest, OutcomeRow};
+use crate::analysis::regressions::{self, CompareOptions, PerformanceReport};
+use crate::analysis::split;
+use crate::analysis::trends::{self, Grouping, Timeframe, TrendOptions, TrendPoint, TrendReport};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Group label of points that lack the grouping's field (a run without a

@@ -9,7 +9,6 @@
 //!
 //! Branch names are stored and filtered in the form of [`normalize_branch`].
 
-pub mod analysis;
 mod artifacts;
 mod branch;
 mod bulk;

@@ -470,7 +470,7 @@ impl History {
     pub(super) fn metric_values(
         &self,
         run_ids: &[i64],
-    ) -> Result<Vec<super::analysis::regressions::MetricValue>> {
+    ) -> Result<Vec<crate::analysis::regressions::MetricValue>> {
         if run_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -484,7 +484,7 @@ impl History {
             &sql,
             run_ids.iter().map(|id| Value::Integer(*id)).collect(),
             |row| {
-                Ok(super::analysis::regressions::MetricValue {
+                Ok(crate::analysis::regressions::MetricValue {
                     run_key: row.get(0)?,
                     name: row.get(1)?,
                     test_id: row.get(2)?,

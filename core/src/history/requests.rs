@@ -4,9 +4,9 @@
 
 use serde::Deserialize;
 
-use super::analysis::flaky::FlakyTest;
-use super::analysis::trends::{Grouping, Timeframe, TrendReport};
 use super::{DurationKey, History};
+use crate::analysis::flaky::FlakyTest;
+use crate::analysis::trends::{Grouping, Timeframe, TrendReport};
 use crate::error::Result;
 
 /// Performance trends of one metric (see [`History::analyze_performance_trends`]).

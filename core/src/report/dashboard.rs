@@ -30,9 +30,9 @@ use std::sync::LazyLock;
 use super::html::{
     Dur, Plural, STYLE, clip_head, escape, run_status_badge, status_class, write_page_head,
 };
+use crate::analysis::diff::DiffEntry;
+use crate::analysis::trends::{Better, Direction};
 use crate::error::{Error, ErrorKind, Result};
-use crate::history::analysis::diff::DiffEntry;
-use crate::history::analysis::trends::{Better, Direction};
 use crate::history::{Bucketing, DashboardData, FlakyRow, MetricTrend, RunPoint, SlowTest};
 use crate::model::CaseStatus;
 use crate::time::format_rfc3339;

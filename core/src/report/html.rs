@@ -27,9 +27,9 @@ use std::io::{self, BufWriter, Write};
 
 use sha2::{Digest, Sha256};
 
+use crate::analysis::diff::{DiffEntry, RunDiff};
+use crate::analysis::regressions::{PerformanceReport, Verdict, sparkline};
 use crate::error::{Error, ErrorKind, Result};
-use crate::history::analysis::diff::{DiffEntry, RunDiff};
-use crate::history::analysis::regressions::{PerformanceReport, Verdict, sparkline};
 use crate::model::{CaseStatus, Counts, RunStatus, SuiteInfo, TestCase, TestRun};
 use crate::report::markdown;
 use crate::time::{format_rfc3339, parse_timestamp};

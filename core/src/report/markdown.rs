@@ -33,10 +33,8 @@
 
 use std::borrow::Cow;
 
-use crate::history::analysis::diff::RunDiff;
-use crate::history::analysis::regressions::{
-    MetricComparison, PerformanceReport, Verdict, sparkline,
-};
+use crate::analysis::diff::RunDiff;
+use crate::analysis::regressions::{MetricComparison, PerformanceReport, Verdict, sparkline};
 use crate::model::{CaseStatus, RunStatus, TestCase, TestRun};
 
 /// Largest message shown per failure, in bytes; longer ones are cut (at a

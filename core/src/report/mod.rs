@@ -26,11 +26,11 @@ pub(crate) mod xml;
 
 use std::path::{Path, PathBuf};
 
+use crate::analysis::diff::RunDiff;
+use crate::analysis::regressions::PerformanceReport;
 use crate::config::{Config, ReportFormat};
 use crate::error::{Error, Result};
 use crate::fsutil::write_atomic;
-use crate::history::analysis::diff::RunDiff;
-use crate::history::analysis::regressions::PerformanceReport;
 use crate::model::TestRun;
 
 /// JUnit XML report file name.

@@ -32,7 +32,7 @@ pub(super) struct Finished {
     pub result: TestRunResult,
     pub reports: Vec<PathBuf>,
     pub problems: Vec<NotDelivered>,
-    pub performance: Option<crate::history::analysis::regressions::PerformanceReport>,
+    pub performance: Option<crate::analysis::regressions::PerformanceReport>,
     pub delivery: crossbeam_channel::Receiver<Receipt>,
 }
 

@@ -20,12 +20,12 @@ use serde::Serialize;
 
 use super::owner::Owner;
 use super::{Delivered, Event, NotDelivered, Shared};
+use crate::analysis::diff::RunDiff;
+use crate::analysis::regressions::PerformanceReport;
 use crate::config::Config;
 use crate::detect::{Env, detect};
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::History;
-use crate::history::analysis::diff::RunDiff;
-use crate::history::analysis::regressions::PerformanceReport;
 use crate::model::{RunStatus, TestRun};
 use crate::provider::{
     BuildState, Provider, Registry, RunContext, RunHandle, RunUpdate, comment_marker,

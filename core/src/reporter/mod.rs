@@ -135,7 +135,7 @@ pub struct RunSummary {
     pub timed_out: bool,
     /// The run's metrics compared with their baseline in the history;
     /// `None` without a history or without metrics.
-    pub performance: Option<crate::history::analysis::regressions::PerformanceReport>,
+    pub performance: Option<crate::analysis::regressions::PerformanceReport>,
 }
 
 /// What [`Reporter::publish`] returns: the receipt of one intermediate

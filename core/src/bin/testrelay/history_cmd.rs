@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
-use testrelay::history::analysis::split::{self, shard_from_env};
-use testrelay::history::analysis::trends::{GroupTrend, Grouping, Timeframe, TrendReport};
+use testrelay::analysis::split::{self, shard_from_env};
+use testrelay::analysis::trends::{GroupTrend, Grouping, Timeframe, TrendReport};
 use testrelay::history::{
     CompactPolicy, DurationKey, HISTORY_URL_VARIABLE, History, HistoryFilter, NO_GROUP,
     is_database_url, refuse_history_url_variable,

@@ -879,11 +879,8 @@ fn summary_text(run: &TestRun, summary: &RunSummary) -> String {
 
 /// The performance lines of the summary: the counts, then each regression
 /// and improvement (at most 20 lines).
-fn performance_text(
-    s: &mut String,
-    perf: &testrelay::history::analysis::regressions::PerformanceReport,
-) {
-    use testrelay::history::analysis::regressions::{Verdict, sparkline};
+fn performance_text(s: &mut String, perf: &testrelay::analysis::regressions::PerformanceReport) {
+    use testrelay::analysis::regressions::{Verdict, sparkline};
     use testrelay::report::markdown::{number, p_text};
     let count = |v: Verdict| perf.comparisons.iter().filter(|c| c.verdict == v).count();
     let against = perf
