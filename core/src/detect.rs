@@ -49,6 +49,7 @@
 
 mod properties;
 mod remote;
+mod shards;
 mod vendors;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -59,6 +60,7 @@ use serde::Serialize;
 use crate::error::{Error, ErrorKind, Result};
 
 pub use remote::strip_url_credentials;
+pub use shards::{SHARD_VARIABLES, ShardVariables, shard_variables};
 
 /// The environment detection reads: variables, plus the files that some
 /// variables name (GitHub's `GITHUB_EVENT_PATH`, TeamCity's properties files).
@@ -774,9 +776,19 @@ impl<'e> Builder<'e> {
         }
     }
 
-    /// Sets the shard from an index and a total variable, converting a
-    /// 1-based index. Inconsistent values are skipped with a note.
-    fn shard(&mut self, index_var: &str, total_var: &str, one_based: bool) {
+    /// Sets the shard from `ci`'s index and total variables
+    /// ([`SHARD_VARIABLES`]), converting a 1-based index. Inconsistent
+    /// values are skipped with a note.
+    fn shard(&mut self, ci: CiSystem) {
+        let Some(&ShardVariables {
+            index: index_var,
+            total: total_var,
+            one_based,
+            ..
+        }) = shard_variables(ci)
+        else {
+            return;
+        };
         let (Some(index), Some(total)) = (self.var(index_var), self.var(total_var)) else {
             return;
         };

@@ -22,6 +22,7 @@ use std::collections::{BTreeSet, BinaryHeap, HashMap};
 
 use serde::Serialize;
 
+use crate::detect::SHARD_VARIABLES;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Estimated duration of a test when no test has a known duration.
@@ -224,64 +225,6 @@ pub struct ShardEnv {
     pub source: &'static str,
 }
 
-/// A CI's pair of shard variables.
-struct ShardVars {
-    ci: &'static str,
-    /// A variable that must also be set (the pair's names are not unique to this CI).
-    marker: Option<&'static str>,
-    index: &'static str,
-    total: &'static str,
-    one_based: bool,
-}
-
-/// The CIs with built-in parallelism, in the order [`shard_from_env`] tries them.
-const SHARD_VARS: &[ShardVars] = &[
-    // CI_NODE_* is also Knapsack's generic 0-based convention, so require GITLAB_CI.
-    ShardVars {
-        ci: "GitLab CI",
-        marker: Some("GITLAB_CI"),
-        index: "CI_NODE_INDEX",
-        total: "CI_NODE_TOTAL",
-        one_based: true,
-    },
-    ShardVars {
-        ci: "CircleCI",
-        marker: None,
-        index: "CIRCLE_NODE_INDEX",
-        total: "CIRCLE_NODE_TOTAL",
-        one_based: false,
-    },
-    ShardVars {
-        ci: "Buildkite",
-        marker: None,
-        index: "BUILDKITE_PARALLEL_JOB",
-        total: "BUILDKITE_PARALLEL_JOB_COUNT",
-        one_based: false,
-    },
-    ShardVars {
-        ci: "Azure Pipelines",
-        marker: None,
-        index: "SYSTEM_JOBPOSITIONINPHASE",
-        total: "SYSTEM_TOTALJOBSINPHASE",
-        one_based: true,
-    },
-    // Semaphore documents SEMAPHORE_JOB_INDEX as running from 1 to SEMAPHORE_JOB_COUNT.
-    ShardVars {
-        ci: "Semaphore",
-        marker: None,
-        index: "SEMAPHORE_JOB_INDEX",
-        total: "SEMAPHORE_JOB_COUNT",
-        one_based: true,
-    },
-    ShardVars {
-        ci: "Bitbucket Pipelines",
-        marker: None,
-        index: "BITBUCKET_PARALLEL_STEP",
-        total: "BITBUCKET_PARALLEL_STEP_COUNT",
-        one_based: false,
-    },
-];
-
 /// Reads the shard index and total from the CI's variables in `env`.
 ///
 /// Tried in order, first match wins (an empty value counts as unset):
@@ -302,7 +245,7 @@ const SHARD_VARS: &[ShardVars] = &[
 /// outside `[base, base + total)`.
 pub fn shard_from_env(env: &HashMap<String, String>) -> Result<Option<ShardEnv>> {
     let get = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-    for vars in SHARD_VARS {
+    for vars in SHARD_VARIABLES {
         if vars.marker.is_some_and(|m| get(m).is_none()) {
             continue;
         }
@@ -317,7 +260,7 @@ pub fn shard_from_env(env: &HashMap<String, String>) -> Result<Option<ShardEnv>>
                 };
                 return Err(config_error(format!(
                     "{set} is set but {unset} is not ({} sharding needs both); set both, or give the shard index and total explicitly",
-                    vars.ci
+                    vars.ci.name()
                 )));
             }
         };
@@ -342,14 +285,14 @@ pub fn shard_from_env(env: &HashMap<String, String>) -> Result<Option<ShardEnv>>
                 "{}={raw_index} is outside {base}..={} ({} numbers shards from {base}, and {}={total})",
                 vars.index,
                 total - 1 + base,
-                vars.ci,
+                vars.ci.name(),
                 vars.total
             )));
         }
         return Ok(Some(ShardEnv {
             index: raw_index - base,
             total,
-            ci: vars.ci,
+            ci: vars.ci.name(),
             source: vars.index,
         }));
     }

@@ -286,7 +286,7 @@ fn gitlab(b: &mut Builder<'_>) {
     b.set_from(Text::JobId, "CI_JOB_ID");
     b.set_from(Text::JobName, "CI_JOB_NAME");
     b.set_from(Text::JobUrl, "CI_JOB_URL");
-    b.shard("CI_NODE_INDEX", "CI_NODE_TOTAL", true);
+    b.shard(CiSystem::GitlabCi);
     if !b.set_from(Text::ApiUrl, "CI_API_V4_URL") {
         if let Some(server) = b.var("CI_SERVER_URL") {
             b.put(
@@ -407,7 +407,7 @@ fn azure(b: &mut Builder<'_>) {
     b.set_from(Text::JobId, "SYSTEM_JOBID");
     b.set_from(Text::JobName, "SYSTEM_JOBDISPLAYNAME");
     b.set_from(Text::JobName, "SYSTEM_JOBNAME");
-    b.shard("SYSTEM_JOBPOSITIONINPHASE", "SYSTEM_TOTALJOBSINPHASE", true);
+    b.shard(CiSystem::AzurePipelines);
     b.set_from(Text::ApiUrl, "SYSTEM_COLLECTIONURI");
     b.set_from(Text::ApiUrl, "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI");
     if let Some(kind) = kind_named(provider) {
@@ -456,7 +456,7 @@ fn circleci(b: &mut Builder<'_>) {
     b.set_from(Text::BuildId, "CIRCLE_BUILD_NUM");
     b.set_from(Text::BuildUrl, "CIRCLE_BUILD_URL");
     b.set_from(Text::JobName, "CIRCLE_JOB");
-    b.shard("CIRCLE_NODE_INDEX", "CIRCLE_NODE_TOTAL", false);
+    b.shard(CiSystem::Circleci);
     b.put(
         Text::ApiUrl,
         "https://circleci.com/api/v2",
@@ -543,11 +543,7 @@ fn bitbucket(b: &mut Builder<'_>) {
         );
     }
     b.set_from(Text::JobId, "BITBUCKET_STEP_UUID");
-    b.shard(
-        "BITBUCKET_PARALLEL_STEP",
-        "BITBUCKET_PARALLEL_STEP_COUNT",
-        false,
-    );
+    b.shard(CiSystem::BitbucketPipelines);
     b.put(
         Text::ApiUrl,
         "https://api.bitbucket.org/2.0",
@@ -704,11 +700,7 @@ fn buildkite(b: &mut Builder<'_>) {
             "derived from env BUILDKITE_BUILD_URL, BUILDKITE_JOB_ID",
         );
     }
-    b.shard(
-        "BUILDKITE_PARALLEL_JOB",
-        "BUILDKITE_PARALLEL_JOB_COUNT",
-        false,
-    );
+    b.shard(CiSystem::Buildkite);
 }
 
 /// AppVeyor. On PR builds `APPVEYOR_REPO_BRANCH` is the target branch and
@@ -858,7 +850,7 @@ fn semaphore(b: &mut Builder<'_>) {
             );
         }
     }
-    b.shard("SEMAPHORE_JOB_INDEX", "SEMAPHORE_JOB_COUNT", true);
+    b.shard(CiSystem::Semaphore);
     let hint = b
         .var("SEMAPHORE_GIT_PROVIDER")
         .and_then(kind_named)
