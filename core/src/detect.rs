@@ -58,8 +58,9 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::normalize_branch;
 
-pub use remote::strip_url_credentials;
+use crate::url::strip_url_credentials;
 pub use shards::{SHARD_VARIABLES, ShardVariables, shard_variables};
 
 /// The environment detection reads: variables, plus the files that some
@@ -546,17 +547,6 @@ impl Detection {
             Text::ApiUrl => &mut self.api_url,
         }
     }
-}
-
-/// Normalises a branch name; the one rule the whole crate uses, see
-/// [`crate::history::normalize_branch`] (`refs/heads/x` and
-/// `refs/remotes/origin/x` become `x`).
-///
-/// Jenkins' `GIT_BRANCH` (`origin/main`) has its remote prefix removed
-/// separately, before this runs, because a branch may legitimately be called
-/// `origin/...` elsewhere.
-pub fn normalize_branch(name: &str) -> String {
-    crate::history::normalize_branch(name)
 }
 
 /// Detects the CI system and the build's identity from `env`.

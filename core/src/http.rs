@@ -34,8 +34,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::{Config, RetryPolicy, Secret};
-use crate::detect::strip_url_credentials;
 use crate::error::{Error, ErrorKind, Result};
+use crate::url::strip_url_credentials;
 
 mod forward_proxy;
 

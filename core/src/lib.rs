@@ -22,16 +22,15 @@ pub mod report;
 pub mod reporter;
 pub mod text;
 pub mod time;
+pub(crate) mod url;
 
 pub use config::{
     AuthScheme, Config, LogLevel, ProviderSettings, ReportFormat, RetryPolicy, Secret, Timeouts,
 };
-pub use detect::{
-    CiSystem, CodeHostKind, Detection, Env, RepositoryHost, detect, normalize_branch,
-    strip_url_credentials,
-};
+pub use detect::{CiSystem, CodeHostKind, Detection, Env, RepositoryHost, detect};
 pub use error::{Error, ErrorKind, Result};
 pub use model::{
     Attempt, CaseStatus, Counts, Metric, RunStatus, SuiteInfo, TestCase, TestRun, TestRunResult,
+    normalize_branch,
 };
 pub use reporter::{Event, Reporter, ReporterBuilder, RunSummary};

@@ -481,6 +481,26 @@ impl TestRunResult {
     }
 }
 
+/// The branch name detection reports and the history stores and compares: `name` without
+/// surrounding whitespace and without a leading `refs/heads/` or
+/// `refs/remotes/origin/`, so `refs/heads/main`, `refs/remotes/origin/main`
+/// and `main` are one branch.
+///
+/// Nothing else is stripped: `heads/main` and `origin/main` are kept as they
+/// are, because a branch may really be called that (Git allows a local
+/// branch named `origin/main`), and other refs such as `refs/pull/7/merge`
+/// or `refs/tags/v1` are not branches of the same name. Jenkins'
+/// `GIT_BRANCH` (`origin/main`) has its remote prefix removed by detection
+/// before this runs.
+pub fn normalize_branch(name: &str) -> String {
+    let name = name.trim();
+    let short = name
+        .strip_prefix("refs/heads/")
+        .or_else(|| name.strip_prefix("refs/remotes/origin/"))
+        .unwrap_or(name);
+    short.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

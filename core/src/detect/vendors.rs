@@ -120,7 +120,7 @@ fn join_url(server: &str, rest: &str) -> String {
 fn github(b: &mut Builder<'_>) {
     let server = b
         .var("GITHUB_SERVER_URL")
-        .map(super::strip_url_credentials)
+        .map(crate::url::strip_url_credentials)
         .unwrap_or_else(|| "https://github.com".to_string());
     let server = server.trim_end_matches('/').to_string();
     let host = host_and_path(&server).map_or_else(|| "github.com".to_string(), |(h, _)| h);

@@ -1,23 +1,7 @@
-//! Branch names as the history stores and filters them.
+//! Branch names as the history stores and filters them: in the form of
+//! [`normalize_branch`], on every write and every filter.
 
-/// The branch name the history stores and compares: `name` without
-/// surrounding whitespace and without a leading `refs/heads/` or
-/// `refs/remotes/origin/`, so `refs/heads/main`, `refs/remotes/origin/main`
-/// and `main` are one branch.
-///
-/// Nothing else is stripped: `heads/main` and `origin/main` are kept as they
-/// are, because a branch may really be called that (Git allows a local
-/// branch named `origin/main`), and other refs such as `refs/pull/7/merge`
-/// or `refs/tags/v1` are not branches of the same name. Applied on every
-/// write and on every branch filter.
-pub fn normalize_branch(name: &str) -> String {
-    let name = name.trim();
-    let short = name
-        .strip_prefix("refs/heads/")
-        .or_else(|| name.strip_prefix("refs/remotes/origin/"))
-        .unwrap_or(name);
-    short.to_string()
-}
+pub(super) use crate::model::normalize_branch;
 
 /// The stored form of an optional branch: normalised, `None` when empty.
 pub(super) fn stored_branch(name: Option<&str>) -> Option<String> {

@@ -7,7 +7,8 @@
 //! plain structs for the analysis on top (trends, flaky tests, run diffs,
 //! timing-based splitting).
 //!
-//! Branch names are stored and filtered in the form of [`normalize_branch`].
+//! Branch names are stored and filtered in the form of
+//! [`normalize_branch`](crate::model::normalize_branch).
 
 mod artifacts;
 mod branch;
@@ -26,7 +27,6 @@ mod store;
 mod url;
 
 pub use artifacts::{ArtifactRecord, content_type};
-pub use branch::normalize_branch;
 pub use compact::{CompactPolicy, CompactStats};
 pub use dashboard::{
     BaseComparison, Bucketing, DashboardData, DashboardQuery, FlakyRow, MAX_DAY_POINTS,

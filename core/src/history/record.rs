@@ -35,7 +35,7 @@ const BATCH_ROWS: usize = 50_000;
 ///
 /// `run_key` identifies the run: recording the same key again replaces the
 /// run. Branches are normalised with
-/// [`normalize_branch`](super::normalize_branch) when stored.
+/// [`normalize_branch`](crate::model::normalize_branch) when stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RunRecord {

@@ -36,7 +36,7 @@ pub(crate) fn agent(proxy_url: &str, config: UreqConfig) -> Result<ureq::Agent> 
                 ErrorKind::Configuration,
                 format!(
                     "proxy `{}` must be an http:// URL with a host",
-                    crate::detect::strip_url_credentials(proxy_url)
+                    crate::url::strip_url_credentials(proxy_url)
                 ),
             )
         })?;

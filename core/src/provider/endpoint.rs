@@ -42,8 +42,9 @@ use std::fmt;
 use super::ProviderSpec;
 use crate::config::guide::{self, VendorSetting};
 use crate::config::{AuthScheme, Config, Secret};
-use crate::detect::{Detection, Env, strip_url_credentials};
+use crate::detect::{Detection, Env};
 use crate::error::{Error, ErrorKind, Result};
+use crate::url::strip_url_credentials;
 
 /// What kind of credential a token variable holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

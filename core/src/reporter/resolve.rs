@@ -6,8 +6,9 @@
 //! `TESTRELAY_API_URL` for the provider the run reports to.
 
 use crate::config::Config;
-use crate::detect::{Detection, Env, normalize_branch};
+use crate::detect::{Detection, Env};
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::normalize_branch;
 use crate::provider::RunContext;
 
 /// The environment variables that configure a run without a file, each with
