@@ -30,6 +30,10 @@
 
 use std::borrow::Cow;
 
+mod clip;
+
+pub use clip::{head_bytes, head_chars, tail_bytes};
+
 /// The command prefixes CIs look for anywhere in a line, each without its
 /// final `[`.
 const ANYWHERE: [&str; 3] = ["##vso", "##teamcity", "##"];

@@ -51,7 +51,6 @@ use serde_json::{Value, json};
 use super::{
     ArtifactRef, BuildState, Capabilities, CiProvider, CodeHost, CommentRef, HostComment,
     ProviderSpec, RunContext, RunHandle, RunUpdate, Setup, TokenKind, TokenVariable, UrlOrigin,
-    truncate_chars,
 };
 use crate::detect::{CiSystem, CodeHostKind};
 use crate::error::{Error, ErrorKind, Result};
@@ -505,7 +504,7 @@ fn result_json(case: &TestCase) -> Value {
         "durationInMs": (case.duration_seconds.max(0.0) * 1000.0).round(),
     });
     if let Some(message) = &case.message {
-        r["errorMessage"] = json!(truncate_chars(message, ERROR_MESSAGE_MAX_CHARS));
+        r["errorMessage"] = json!(crate::text::head_chars(message, ERROR_MESSAGE_MAX_CHARS));
     }
     if let Some(details) = &case.details {
         r["stackTrace"] = json!(details);
@@ -528,7 +527,7 @@ fn result_json(case: &TestCase) -> Value {
                 )
             })
             .collect();
-        r["comment"] = json!(truncate_chars(
+        r["comment"] = json!(crate::text::head_chars(
             &format!(
                 "flaky: passed after {} failed attempt(s)\n{}",
                 failed.len(),
@@ -690,7 +689,7 @@ impl CiProvider for AzureProvider {
         self.post_new_results(&handle.external_id, update.run)?;
         let mut body = json!({
             "state": "Completed",
-            "comment": truncate_chars(update.description, 1000),
+            "comment": crate::text::head_chars(update.description, 1000),
         });
         if matches!(
             update.run.status,
@@ -864,7 +863,7 @@ impl CodeHost for AzureProvider {
         };
         let mut body = json!({
             "state": status_state(state),
-            "description": truncate_chars(description, STATUS_DESCRIPTION_MAX_CHARS),
+            "description": crate::text::head_chars(description, STATUS_DESCRIPTION_MAX_CHARS),
             "context": { "name": self.context, "genre": STATUS_GENRE },
         });
         if let Some(url) = &ctx.build_url {
@@ -900,7 +899,7 @@ impl CodeHost for AzureProvider {
         let thread = json!({
             "comments": [{
                 "parentCommentId": 0,
-                "content": truncate_chars(body, COMMENT_MAX_CHARS),
+                "content": crate::text::head_chars(body, COMMENT_MAX_CHARS),
                 "commentType": "text",
             }],
             "status": "active",
@@ -924,7 +923,7 @@ impl CodeHost for AzureProvider {
                 format!("`{id}` is not an Azure thread/comment id"),
             )
         })?;
-        let patch = json!({ "content": truncate_chars(body, COMMENT_MAX_CHARS) });
+        let patch = json!({ "content": crate::text::head_chars(body, COMMENT_MAX_CHARS) });
         self.send(
             "PATCH",
             &self.url(&format!(

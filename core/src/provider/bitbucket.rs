@@ -30,7 +30,7 @@ use serde_json::{Value, json};
 
 use super::{
     ArtifactRef, BuildState, Capabilities, CiProvider, CodeHost, CommentRef, HostComment,
-    ProviderSpec, RunContext, RunHandle, RunUpdate, Setup, TokenVariable, truncate_chars,
+    ProviderSpec, RunContext, RunHandle, RunUpdate, Setup, TokenVariable,
 };
 use crate::detect::{CiSystem, CodeHostKind};
 use crate::error::{Error, ErrorKind, Result};
@@ -226,8 +226,8 @@ impl BitbucketProvider {
                    "value": (run.duration_seconds.max(0.0) * 1000.0).round() as u64}),
         ];
         let mut body = json!({
-            "title": truncate_chars(&ctx.name, 450),
-            "details": truncate_chars(
+            "title": crate::text::head_chars(&ctx.name, 450),
+            "details": crate::text::head_chars(
                 &format!(
                     "{} tests: {} passed, {failed} failed, {} skipped, {} flaky",
                     run.cases.len(),
@@ -334,12 +334,12 @@ fn annotation(report: &str, case: &TestCase) -> Value {
     let mut a = json!({
         "external_id": annotation_id(report, case),
         "annotation_type": "BUG",
-        "summary": truncate_chars(&summary, ANNOTATION_SUMMARY_MAX_CHARS),
+        "summary": crate::text::head_chars(&summary, ANNOTATION_SUMMARY_MAX_CHARS),
         "severity": "HIGH",
         "result": "FAILED",
     });
     if let Some(details) = case.details.as_deref().or(case.message.as_deref()) {
-        a["details"] = json!(truncate_chars(details, DETAILS_MAX_CHARS));
+        a["details"] = json!(crate::text::head_chars(details, DETAILS_MAX_CHARS));
     }
     if let Some(file) = &case.file {
         a["path"] = json!(file);
@@ -359,7 +359,7 @@ fn status_key(context: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(context.as_bytes());
     let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{hex}", truncate_chars(context, 31))
+    format!("{}-{hex}", crate::text::head_chars(context, 31))
 }
 
 fn status_state(state: BuildState) -> &'static str {
@@ -603,7 +603,7 @@ impl CodeHost for BitbucketProvider {
             "state": status_state(state),
             "name": self.context,
             "url": url,
-            "description": truncate_chars(description, STATUS_DESCRIPTION_MAX_CHARS),
+            "description": crate::text::head_chars(description, STATUS_DESCRIPTION_MAX_CHARS),
         });
         http.send(
             "POST",

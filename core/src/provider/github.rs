@@ -34,7 +34,7 @@ use serde_json::{Value, json};
 
 use super::{
     ArtifactRef, BuildState, Capabilities, CiProvider, CodeHost, CommentRef, HostComment,
-    ProviderSpec, RunContext, RunHandle, RunUpdate, Setup, TokenVariable, endpoint, truncate_chars,
+    ProviderSpec, RunContext, RunHandle, RunUpdate, Setup, TokenVariable, endpoint,
 };
 use crate::config::{AuthScheme, Config};
 use crate::detect::{CiSystem, CodeHostKind, Detection, Env};
@@ -330,8 +330,8 @@ impl GithubProvider {
 
     fn output(&self, update: &RunUpdate<'_>, annotations: &[Value]) -> Value {
         json!({
-            "title": truncate_chars(update.description, 1000),
-            "summary": truncate_chars(update.summary_markdown, SUMMARY_MAX_CHARS),
+            "title": crate::text::head_chars(update.description, 1000),
+            "summary": crate::text::head_chars(update.summary_markdown, SUMMARY_MAX_CHARS),
             "annotations": annotations,
         })
     }
@@ -481,8 +481,8 @@ fn annotations(run: &TestRun) -> Vec<Value> {
                 "start_line": line,
                 "end_line": line,
                 "annotation_level": "failure",
-                "title": truncate_chars(&case.full_name(), 255),
-                "message": truncate_chars(case.message.as_deref().unwrap_or("failed"), 64 * 1024),
+                "title": crate::text::head_chars(&case.full_name(), 255),
+                "message": crate::text::head_chars(case.message.as_deref().unwrap_or("failed"), 64 * 1024),
             }))
         })
         .collect()
@@ -751,7 +751,7 @@ impl CodeHost for GithubProvider {
         let sha = self.head_sha(ctx)?;
         let mut body = json!({
             "state": status_state(state),
-            "description": truncate_chars(description, STATUS_DESCRIPTION_MAX_CHARS),
+            "description": crate::text::head_chars(description, STATUS_DESCRIPTION_MAX_CHARS),
             "context": self.context,
         });
         if let Some(url) = &ctx.build_url {
@@ -828,7 +828,7 @@ mod tests {
         assert_eq!(conclusion(RunStatus::TimedOut), "timed_out");
         assert_eq!(status_state(BuildState::Error), "error");
         assert_eq!(url_encode("unit tests/é"), "unit%20tests%2F%C3%A9");
-        assert_eq!(truncate_chars("héllo", 2), "hé");
+        assert_eq!(crate::text::head_chars("héllo", 2), "hé");
         assert_eq!(tag_safe("unit tests-17:00..x."), "unit-tests-17-00.-x");
         assert_eq!(tag_safe("github-99-build-shard1"), "github-99-build-shard1");
         assert_eq!(asset_name("junit report (1).xml"), "junit.report..1..xml");

@@ -29,7 +29,6 @@ use serde_json::{Value, json};
 use super::{
     ArtifactRef, BuildState, Capabilities, CiProvider, CodeHost, CommentRef, HostComment,
     ProviderSpec, RunContext, RunHandle, RunUpdate, Setup, TokenKind, TokenVariable,
-    truncate_chars,
 };
 use crate::detect::{CiSystem, CodeHostKind};
 use crate::error::{Error, ErrorKind, Result};
@@ -216,7 +215,7 @@ impl GitlabProvider {
         let mut body = json!({
             "state": state,
             "name": self.context,
-            "description": truncate_chars(description, DESCRIPTION_MAX_CHARS),
+            "description": crate::text::head_chars(description, DESCRIPTION_MAX_CHARS),
         });
         if let Some(url) = &ctx.build_url {
             body["target_url"] = json!(url);
@@ -528,7 +527,7 @@ impl CodeHost for GitlabProvider {
     fn create_comment(&self, ctx: &RunContext, body: &str) -> Result<CommentRef> {
         let path = self.notes_path(ctx)?;
         self.needs_api_token("the merge request note was")?;
-        let note = json!({ "body": truncate_chars(body, NOTE_MAX_CHARS) });
+        let note = json!({ "body": crate::text::head_chars(body, NOTE_MAX_CHARS) });
         let resp = self.send("POST", &path, Body::Json(&note))?;
         Ok(CommentRef {
             id: id_of(&resp.json()?)?.to_string(),
@@ -540,7 +539,7 @@ impl CodeHost for GitlabProvider {
     fn update_comment(&self, ctx: &RunContext, id: &str, body: &str) -> Result<CommentRef> {
         let path = self.notes_path(ctx)?;
         self.needs_api_token("the merge request note was")?;
-        let note = json!({ "body": truncate_chars(body, NOTE_MAX_CHARS) });
+        let note = json!({ "body": crate::text::head_chars(body, NOTE_MAX_CHARS) });
         let resp = self.send("PUT", &format!("{path}/{id}"), Body::Json(&note))?;
         Ok(CommentRef {
             id: id_of(&resp.json()?)?.to_string(),

@@ -154,14 +154,6 @@ pub fn comment_marker(status_context: &str) -> String {
     crate::report::markdown::marker_comment(&format!("testrelay:{status_context}"))
 }
 
-/// `s` cut to at most `max` characters (a vendor's field limit).
-pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => s[..i].to_string(),
-        None => s.to_string(),
-    }
-}
-
 /// What `update_test_run` and `close` send: the run so far and its rendered
 /// summary (already within the provider's size budget).
 #[derive(Debug, Clone, Copy)]

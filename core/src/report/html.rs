@@ -199,27 +199,15 @@ fn is_illegal_in_html(c: char) -> bool {
 /// The first `max` bytes of `text` (cut back to a character boundary) and
 /// how many bytes were left out.
 pub(super) fn clip_head(text: &str, max: usize) -> (&str, usize) {
-    if text.len() <= max {
-        return (text, 0);
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    (&text[..end], text.len() - end)
+    let shown = crate::text::head_bytes(text, max);
+    (shown, text.len() - shown.len())
 }
 
 /// The last `max` bytes of `text` (cut forward to a character boundary) and
 /// how many bytes were left out.
 fn clip_tail(text: &str, max: usize) -> (&str, usize) {
-    if text.len() <= max {
-        return (text, 0);
-    }
-    let mut start = text.len() - max;
-    while !text.is_char_boundary(start) {
-        start += 1;
-    }
-    (&text[start..], start)
+    let shown = crate::text::tail_bytes(text, max);
+    (shown, text.len() - shown.len())
 }
 
 /// Which end of a long text is shown.

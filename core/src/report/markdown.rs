@@ -36,6 +36,7 @@ use std::borrow::Cow;
 use crate::analysis::diff::RunDiff;
 use crate::analysis::regressions::{MetricComparison, PerformanceReport, Verdict, sparkline};
 use crate::model::{CaseStatus, RunStatus, TestCase, TestRun};
+use crate::text::head_bytes;
 
 /// Largest message shown per failure, in bytes; longer ones are cut (at a
 /// character boundary) and end with a `…` line.
@@ -111,7 +112,7 @@ pub fn render_markdown(run: &TestRun, opts: &MarkdownOptions) -> String {
     }
     top.push_str(&format!(
         "## {}: {}\n",
-        title_text(cut_at(&opts.title, TITLE_MAX_BYTES)),
+        title_text(head_bytes(&opts.title, TITLE_MAX_BYTES)),
         status_word(run.status)
     ));
     let table = totals_table(run);
@@ -585,7 +586,7 @@ fn fenced(text: &str) -> String {
     let normalized = text.replace("\r\n", "\n").replace('\r', "\n");
     let normalized = crate::text::visible(&normalized);
     let trimmed = normalized.trim_end_matches('\n');
-    let mut body = cut_at(trimmed, MESSAGE_MAX_BYTES);
+    let mut body = head_bytes(trimmed, MESSAGE_MAX_BYTES);
     if let Some((i, _)) = body.match_indices('\n').nth(MESSAGE_MAX_LINES - 1) {
         body = &body[..i];
     }
@@ -786,23 +787,10 @@ fn whole_lines(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
     }
-    match cut_at(text, max).rfind('\n') {
+    match head_bytes(text, max).rfind('\n') {
         Some(i) => &text[..=i],
         None => "",
     }
-}
-
-/// The longest prefix of `text` of at most `max` bytes that ends on a
-/// character boundary.
-fn cut_at(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 #[cfg(test)]
@@ -865,12 +853,5 @@ mod tests {
             marker_comment("<!-- a --> <script>\n--"),
             "<!-- !- a - script -->"
         );
-    }
-
-    #[test]
-    fn cuts_respect_char_boundaries() {
-        assert_eq!(cut_at("aé", 2), "a");
-        assert_eq!(cut_at("aé", 3), "aé");
-        assert_eq!(cut_at("😀", 3), "");
     }
 }

@@ -941,9 +941,12 @@ fn line(text: &str) -> std::borrow::Cow<'_, str> {
     testrelay::text::visible_line(text)
 }
 
+/// `s` cut to `max` characters, with `…` when something was cut.
 fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
+    let shown = testrelay::text::head_chars(s, max);
+    if shown.len() < s.len() {
+        format!("{shown}…")
+    } else {
+        s.to_string()
     }
 }
