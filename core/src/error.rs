@@ -26,6 +26,7 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[repr(i32)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// A caller-supplied value is wrong (code 1).
     InvalidArgument = 1,

@@ -58,6 +58,9 @@ impl From<ErrorKind> for tr_status {
             ErrorKind::Parse => tr_status::TR_PARSE,
             ErrorKind::Unsupported => tr_status::TR_UNSUPPORTED,
             ErrorKind::Internal => tr_status::TR_INTERNAL,
+            // `ErrorKind` is non-exhaustive; a new kind gets its own status
+            // here (`codes_match_error_kinds` fails until it does).
+            _ => tr_status::TR_INTERNAL,
         }
     }
 }
