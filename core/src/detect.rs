@@ -40,7 +40,7 @@
 //! - The branch is the source branch on pull requests, normalised with
 //!   [`normalize_branch`]; the target branch is `base_branch`.
 //! - Shard indexes are 0-based; 1-based variables are converted.
-//! - Every URL kept has its credentials removed ([`strip_url_credentials`]).
+//! - Every URL kept has its credentials removed (`strip_url_credentials`).
 //! - No token value is ever read into a [`Detection`]: `token_env` names the
 //!   variable that holds the CI's job token and `token_present` says whether
 //!   it is set.

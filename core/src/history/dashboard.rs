@@ -174,7 +174,7 @@ pub struct MetricTrend {
     /// Chart points, oldest first: one per run up to [`MAX_RUN_POINTS`]
     /// runs, else per day (or days).
     pub buckets: Vec<MetricBucket>,
-    /// Tests flagged with a regression, at most [`MAX_REGRESSED_TESTS`].
+    /// Tests flagged with a regression, at most 10 (`MAX_REGRESSED_TESTS`).
     pub regressed_tests: Vec<RegressedTest>,
 }
 

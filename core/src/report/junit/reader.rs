@@ -54,7 +54,7 @@
 //! # Malformed input
 //!
 //! Anything that is not well-formed UTF-8 XML with a `<testsuites>` or
-//! `<testsuite>` root fails with [`ErrorKind::Parse`], naming the source, line
+//! `<testsuite>` root fails with [`ErrorKind::Parse`](crate::ErrorKind::Parse), naming the source, line
 //! and column: truncated files, text that is not XML, other encodings
 //! (a UTF-16 byte order mark, a declaration naming another encoding, invalid
 //! UTF-8). A DOCTYPE that declares entities is refused, so entity-expansion
