@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::History;
-use super::query::run_id_of;
+use super::runs::run_id_of;
 use super::store::db_error;
 use crate::error::{Error, Result};
 use crate::time;

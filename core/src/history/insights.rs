@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use super::query::{DurationKey, HistoryFilter, MetricPoint, RunKind, RunSummary};
+use super::query::{DurationKey, HistoryFilter, MetricPoint};
+use super::runs::{RunKind, RunSummary};
 use super::store::History;
 use crate::analysis::diff::{RunDiff, diff_runs};
 use crate::analysis::flaky::{self, FlakyOptions, FlakyTest, OutcomeRow};

@@ -22,6 +22,7 @@ mod outbox;
 mod query;
 mod record;
 mod requests;
+mod runs;
 mod schema;
 mod store;
 mod url;
@@ -36,8 +37,8 @@ pub use dashboard::{
 pub use insights::NO_GROUP;
 pub use maintenance::{MergeStats, PruneStats};
 pub use outbox::{OutboxEntry, QueuedOperation};
-pub use query::{CaseOutcome, DurationKey, HistoryFilter, MetricPoint, RunSummary};
-pub use record::RunRecord;
+pub use query::{CaseOutcome, DurationKey, HistoryFilter, MetricPoint};
 pub use requests::{FlakyQuery, SplitQuery, TrendsQuery};
+pub use runs::{RunRecord, RunSummary};
 pub use store::{History, SCHEMA_VERSION};
 pub use url::{HISTORY_URL_VARIABLE, is_database_url, refuse_history_url_variable};

@@ -3,20 +3,20 @@
 //! them live in `history::analysis`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
-use rusqlite::types::{Type, Value};
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
-use serde::de::IntoDeserializer;
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use super::branch::normalize_branch;
 use super::identities::test_key;
-use super::record::{DEFAULT_TYPE, RunRecord};
-use super::schema::RUN_COLUMNS;
-use super::store::{History, db_error};
-use crate::error::{Error, ErrorKind, Result};
-use crate::model::{Attempt, CaseStatus, Counts, RunStatus, TestCase};
+use super::runs::{
+    DEFAULT_TYPE, RunKind, RunSummary, bad_value, json_column, no_run, read_run, run_id_of,
+    run_select,
+};
+use super::store::History;
+use crate::error::Result;
+use crate::model::{Attempt, CaseStatus, TestCase};
 
 /// Which runs a query looks at. Every field is optional; the default
 /// selects everything.
@@ -35,17 +35,6 @@ pub struct HistoryFilter {
     pub since_ms: Option<i64>,
     /// Only before this time (Unix ms, exclusive).
     pub until_ms: Option<i64>,
-}
-
-/// A stored run: its row id, its record and the counts of its stored cases.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunSummary {
-    /// Row id in this file (not stable across merges; `run.run_key` is).
-    pub id: i64,
-    /// The run's fields; `started_at_ms` is always set.
-    pub run: RunRecord,
-    /// Counts of the cases stored for the run.
-    pub counts: Counts,
 }
 
 /// One value of a metric, with what trend grouping needs.
@@ -102,26 +91,6 @@ pub enum DurationKey {
     /// Source files ([`TestCase::file`]); a file's duration in a run is the
     /// sum of its cases' durations.
     File,
-}
-
-/// Runs comparable with each other: the same name and the same shard
-/// (index and total; both `None` for a run that is not sharded).
-pub(super) struct RunKind<'a> {
-    /// The run's name.
-    pub(super) name: &'a str,
-    /// Its shard index.
-    pub(super) shard_index: Option<u32>,
-    /// Its shard count.
-    pub(super) shard_total: Option<u32>,
-}
-
-/// `SELECT` list of a run summary, matching [`read_run`].
-fn run_select(alias: &str) -> String {
-    let cols: Vec<String> = std::iter::once("id")
-        .chain(RUN_COLUMNS.split(',').map(str::trim))
-        .map(|c| format!("{alias}.{c}"))
-        .collect();
-    cols.join(", ")
 }
 
 impl History {
@@ -634,101 +603,8 @@ fn limit_value(limit: Option<usize>) -> Value {
     Value::Integer(limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX)))
 }
 
-/// The row id of the run `run_key`.
-///
-/// Errors: `NotFound` when there is none; `Database` when reading fails.
-pub(super) fn run_id_of(conn: &Connection, path: &Path, run_key: &str) -> Result<i64> {
-    conn.prepare_cached("SELECT id FROM test_runs WHERE run_key = ?1")
-        .and_then(|mut stmt| stmt.query_row([run_key], |row| row.get(0)).optional())
-        .map_err(|e| db_error(path, &format!("looking up run {run_key:?}"), e))?
-        .ok_or_else(|| no_run(path, run_key))
-}
-
-/// `NotFound` for a run key that is not in the history.
-fn no_run(path: &Path, run_key: &str) -> Error {
-    Error::new(
-        ErrorKind::NotFound,
-        format!(
-            "history {}: no run with key {run_key:?}; record it first \
-             (begin_run or record_run), or check the key",
-            path.display()
-        ),
-    )
-}
-
-/// The summary of the run with row id `run_id`.
-pub(super) fn read_run_summary(conn: &Connection, path: &Path, run_id: i64) -> Result<RunSummary> {
-    let sql = format!(
-        "SELECT {} FROM test_runs r WHERE r.id = ?1",
-        run_select("r")
-    );
-    conn.prepare_cached(&sql)
-        .and_then(|mut stmt| stmt.query_row([run_id], read_run))
-        .map_err(|e| db_error(path, "reading a run", e))
-}
-
-/// Maps a row of `run_select` to a summary.
-fn read_run(row: &Row<'_>) -> rusqlite::Result<RunSummary> {
-    let status: String = row.get(3)?;
-    let status = RunStatus::deserialize(status.as_str().into_deserializer())
-        .map_err(|e: serde::de::value::Error| bad_value(3, e.to_string()))?;
-    Ok(RunSummary {
-        id: row.get(0)?,
-        run: RunRecord {
-            run_key: row.get(1)?,
-            name: row.get(2)?,
-            status,
-            provider: row.get(4)?,
-            repository: row.get(5)?,
-            build_id: row.get(6)?,
-            build_url: row.get(7)?,
-            commit_sha: row.get(8)?,
-            branch: row.get(9)?,
-            base_branch: row.get(10)?,
-            pr_number: row
-                .get::<_, Option<i64>>(11)?
-                .map(|n| unsigned(11, n))
-                .transpose()?,
-            shard_index: row.get(12)?,
-            shard_total: row.get(13)?,
-            started_at_ms: Some(row.get(14)?),
-            finished_at_ms: row.get(15)?,
-            duration_seconds: row.get(16)?,
-            metadata: json_column(row, 24)?.unwrap_or_default(),
-        },
-        counts: Counts {
-            total: unsigned(17, row.get(17)?)?,
-            passed: unsigned(19, row.get(19)?)?,
-            failed: unsigned(20, row.get(20)?)?,
-            errors: unsigned(21, row.get(21)?)?,
-            skipped: unsigned(22, row.get(22)?)?,
-            flaky: unsigned(23, row.get(23)?)?,
-        },
-    })
-}
-
 /// A stored case status.
 fn case_status(row: &Row<'_>, idx: usize) -> rusqlite::Result<CaseStatus> {
     let text: String = row.get(idx)?;
     CaseStatus::parse(&text).ok_or_else(|| bad_value(idx, format!("unknown case status {text:?}")))
-}
-
-/// A nullable JSON column.
-fn json_column<T: serde::de::DeserializeOwned>(
-    row: &Row<'_>,
-    idx: usize,
-) -> rusqlite::Result<Option<T>> {
-    row.get::<_, Option<String>>(idx)?
-        .map(|text| serde_json::from_str(&text).map_err(|e| bad_value(idx, e.to_string())))
-        .transpose()
-}
-
-/// A count or number that must not be negative.
-fn unsigned(idx: usize, value: i64) -> rusqlite::Result<u64> {
-    u64::try_from(value).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(idx, value))
-}
-
-/// A conversion error for column `idx`.
-fn bad_value(idx: usize, message: String) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, message.into())
 }

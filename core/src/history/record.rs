@@ -12,137 +12,20 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use rusqlite::{Transaction, params};
-use serde::{Deserialize, Serialize};
 
 use super::branch::stored_branch;
 use super::bulk::insert_rows;
 use super::identities::test_refs;
 use super::outbox::QueuedOperation;
-use super::query::{RunSummary, read_run_summary, run_id_of};
+use super::runs::{DEFAULT_TYPE, RunRecord, RunSummary, check_finite, read_run_summary, run_id_of};
 use super::schema::RUN_COLUMNS;
 use super::store::{History, db_error};
 use crate::error::{Error, Result};
 use crate::model::{CaseStatus, Counts, RunStatus, TestCase, TestRun};
 use crate::time;
 
-/// The task type of a case without a `type` property (stored as `NULL`).
-pub(super) const DEFAULT_TYPE: &str = "test";
-
 /// Metrics written per transaction.
 const BATCH_ROWS: usize = 50_000;
-
-/// Everything the history keeps about a run besides its cases and metrics.
-///
-/// `run_key` identifies the run: recording the same key again replaces the
-/// run. Branches are normalised with
-/// [`normalize_branch`](crate::model::normalize_branch) when stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RunRecord {
-    /// Unique key of the run (stable across retries of the same CI job).
-    pub run_key: String,
-    /// Display name.
-    pub name: String,
-    /// CI provider name (`github`, `local`, ...); empty when unknown.
-    pub provider: String,
-    /// Repository, `owner/name` or the vendor's equivalent.
-    pub repository: Option<String>,
-    /// Commit the run tested.
-    pub commit_sha: Option<String>,
-    /// Branch the run tested.
-    pub branch: Option<String>,
-    /// Target branch of the pull request, for PR runs.
-    pub base_branch: Option<String>,
-    /// Pull (merge) request number, for PR runs.
-    pub pr_number: Option<u64>,
-    /// The CI's build id.
-    pub build_id: Option<String>,
-    /// Link to the build.
-    pub build_url: Option<String>,
-    /// Index of this shard (0-based), for sharded runs.
-    pub shard_index: Option<u32>,
-    /// Number of shards, for sharded runs.
-    pub shard_total: Option<u32>,
-    /// Run status.
-    pub status: RunStatus,
-    /// Start, in Unix milliseconds; the time of recording when `None`.
-    pub started_at_ms: Option<i64>,
-    /// End, in Unix milliseconds.
-    pub finished_at_ms: Option<i64>,
-    /// Wall time in seconds.
-    pub duration_seconds: f64,
-    /// Free-form key/value metadata.
-    pub metadata: BTreeMap<String, String>,
-}
-
-impl Default for RunRecord {
-    fn default() -> Self {
-        RunRecord {
-            run_key: String::new(),
-            name: String::new(),
-            provider: String::new(),
-            repository: None,
-            commit_sha: None,
-            branch: None,
-            base_branch: None,
-            pr_number: None,
-            build_id: None,
-            build_url: None,
-            shard_index: None,
-            shard_total: None,
-            status: RunStatus::Pending,
-            started_at_ms: None,
-            finished_at_ms: None,
-            duration_seconds: 0.0,
-            metadata: BTreeMap::new(),
-        }
-    }
-}
-
-impl RunRecord {
-    /// The record of `run`'s own fields: key, name, status, start and end
-    /// (parsed from RFC 3339), duration, and its properties as metadata.
-    /// CI fields (provider, commit, branch, ...) are left empty for the
-    /// caller to fill.
-    ///
-    /// Errors: `InvalidArgument` when `started_at` or `finished_at` is not a
-    /// timestamp.
-    pub fn from_run(run: &TestRun) -> Result<RunRecord> {
-        let parse = |what: &str, value: &Option<String>| -> Result<Option<i64>> {
-            value
-                .as_deref()
-                .map(|s| {
-                    time::parse_timestamp(s).ok_or_else(|| {
-                        Error::invalid(format!(
-                            "run {:?}: {what} {s:?} is not an ISO 8601 timestamp",
-                            run.run_key
-                        ))
-                    })
-                })
-                .transpose()
-        };
-        Ok(RunRecord {
-            run_key: run.run_key.clone(),
-            name: run.name.clone(),
-            status: run.status,
-            started_at_ms: parse("started_at", &run.started_at)?,
-            finished_at_ms: parse("finished_at", &run.finished_at)?,
-            duration_seconds: run.duration_seconds,
-            metadata: run.properties.clone(),
-            ..RunRecord::default()
-        })
-    }
-
-    /// Checks what the store relies on.
-    fn validate(&self) -> Result<()> {
-        if self.run_key.trim().is_empty() {
-            return Err(Error::invalid(
-                "the run key is empty; give every recorded run a unique key",
-            ));
-        }
-        check_finite(&self.run_key, "duration", self.duration_seconds)
-    }
-}
 
 /// `INSERT` of a run row that resets an existing row with the same key.
 static UPSERT_RUN: LazyLock<String> = LazyLock::new(|| {
@@ -563,15 +446,4 @@ fn validate_metric(run_key: &str, m: &MetricRow<'_>) -> Result<()> {
         )));
     }
     check_finite(run_key, &format!("metric {:?}", m.name), m.value)
-}
-
-/// `InvalidArgument` unless `value` is finite.
-fn check_finite(run_key: &str, what: &str, value: f64) -> Result<()> {
-    if value.is_finite() {
-        Ok(())
-    } else {
-        Err(Error::invalid(format!(
-            "run {run_key:?}: {what} is {value}, not a finite number"
-        )))
-    }
 }
