@@ -1,6 +1,6 @@
 //! Reading the history back as plain data: run summaries, metric series,
 //! case outcomes, a run's cases and recent durations. The statistics over
-//! them live in `history::analysis`.
+//! them live in `crate::analysis`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
