@@ -54,7 +54,6 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::analysis::trends::Better;
 use crate::error::{Error, ErrorKind, Result};
-use crate::report::junit::JunitProfile;
 use crate::report::results::SameNameCases;
 
 pub mod guide;
@@ -215,6 +214,25 @@ pub enum AuthScheme {
     /// `Authorization: token <token>` (what older GitHub Enterprise Servers
     /// expect).
     Token,
+}
+
+/// Which JUnit dialect `junit.xml` is written in (config key
+/// `junit_profile`, `"strict"` or `"full"`; see
+/// [`write_junit_with`](crate::report::junit::write_junit_with)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JunitProfile {
+    /// Everything the model knows: `testcase@file` and `@line`, per-case
+    /// `<properties>`, and the Surefire rerun elements. Read by Jenkins,
+    /// GitLab, Azure and Surefire-aware tools.
+    #[default]
+    Full,
+    /// Only what the `junit-10.xsd` schema (Jenkins xunit, shipped with
+    /// pytest) allows: no `file`/`line` attributes and no per-case
+    /// properties. The rerun/flaky elements stay, because that schema has
+    /// them. The output validates against `junit-10.xsd`. This is what
+    /// `junit.xml` gets unless the configuration asks for `full`.
+    Strict,
 }
 
 /// One vendor's section, `providers.<name>`: where its API is and where its

@@ -34,7 +34,8 @@ pub mod time;
 pub(crate) mod url;
 
 pub use config::{
-    AuthScheme, Config, LogLevel, ProviderSettings, ReportFormat, RetryPolicy, Secret, Timeouts,
+    AuthScheme, Config, JunitProfile, LogLevel, ProviderSettings, ReportFormat, RetryPolicy,
+    Secret, Timeouts,
 };
 pub use detect::{CiSystem, CodeHostKind, Detection, Env, RepositoryHost, detect};
 pub use error::{Error, ErrorKind, Result};

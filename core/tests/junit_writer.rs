@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use testrelay::report::junit::writer::{JunitProfile, write_junit, write_junit_with};
+use testrelay::config::JunitProfile;
+use testrelay::report::junit::writer::{write_junit, write_junit_with};
 use testrelay::{Attempt, CaseStatus, RunStatus, SuiteInfo, TestCase, TestRun};
 
 /// Text with every kind of trouble: control characters (illegal in XML 1.0),

@@ -4,8 +4,9 @@
 pub mod reader;
 pub mod writer;
 
+pub use crate::config::JunitProfile;
 pub use reader::{
     JunitReport, MAX_DEPTH, MAX_MARKUP_BYTES, TEXT_LIMIT_BYTES, for_each_case, parse_file,
     parse_reader, truncation_marker,
 };
-pub use writer::{JunitProfile, write_junit, write_junit_with};
+pub use writer::{write_junit, write_junit_with};

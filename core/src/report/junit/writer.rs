@@ -34,26 +34,9 @@
 use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 
+use crate::config::JunitProfile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Attempt, CaseStatus, Counts, SuiteInfo, TestCase, TestRun};
-
-/// Which JUnit dialect [`write_junit_with`] produces (config key
-/// `junit_profile`, `"strict"` or `"full"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JunitProfile {
-    /// Everything the model knows: `testcase@file` and `@line`, per-case
-    /// `<properties>`, and the Surefire rerun elements. Read by Jenkins,
-    /// GitLab, Azure and Surefire-aware tools.
-    #[default]
-    Full,
-    /// Only what the `junit-10.xsd` schema (Jenkins xunit, shipped with
-    /// pytest) allows: no `file`/`line` attributes and no per-case
-    /// properties. The rerun/flaky elements stay, because that schema has
-    /// them. The output validates against `junit-10.xsd`. This is what
-    /// `junit.xml` gets unless the configuration asks for `full`.
-    Strict,
-}
 
 /// Writes `run` as JUnit XML ([`JunitProfile::Full`]) to `out`.
 ///
