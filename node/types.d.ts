@@ -1,6 +1,7 @@
 /* The option and result shapes of testrelay's Node API: the core's types
  * with camelCase keys (node/src/convert.rs is the one mapping). The napi
- * CLI puts this file at the top of the generated index.d.ts. */
+ * CLI puts this file at the top of the generated binding.d.ts; index.d.ts
+ * exports it as the package's types. */
 
 /** Outcome of one test case. */
 export type CaseStatus = 'passed' | 'failed' | 'error' | 'skipped' | 'flaky'
