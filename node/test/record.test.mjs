@@ -73,6 +73,9 @@ test('record() is the JS one, the native method behind it is not exposed', () =>
   assert.notEqual(TestReporter, binding.TestReporter)
   assert.equal(typeof binding.TestReporter.prototype._recordFields, 'function')
   assert.notEqual(binding.TestReporter.prototype.record, record)
+  // Every public member of the binding's reporter is on the package's one.
+  const pub = (proto) => Object.getOwnPropertyNames(proto).filter((n) => n !== 'constructor' && !n.startsWith('_')).sort()
+  assert.deepEqual(pub(TestReporter.prototype), pub(binding.TestReporter.prototype))
   // Called on anything but a reporter, it throws and records nothing.
   assert.throws(() => record.call({}, { name: 'x' }), TypeError)
   assert.throws(() => record.call(undefined, { name: 'x' }), TypeError)
