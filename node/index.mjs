@@ -1,8 +1,8 @@
-// ESM entry point: the same module as the CommonJS testrelay.cjs.
+// ESM entry point: the same module as the CommonJS index.js.
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
-const binding = require('./testrelay.cjs')
+const testrelay = require('./index.js')
 
-export const { TestReporter, History, parseJUnit, parseResults, detectEnvironment, version } = binding
-export default binding
+export const { TestReporter, History, parseJUnit, parseResults, detectEnvironment, version } = testrelay
+export default testrelay

@@ -1,6 +1,7 @@
 /* The option and result shapes of testrelay's Node API: the core's types
  * with camelCase keys (node/src/convert.rs is the one mapping). The napi
- * CLI puts this file at the top of the generated index.d.ts. */
+ * CLI puts this file at the top of the generated binding.d.ts; index.d.ts
+ * exports it as the package's types. */
 
 /** Outcome of one test case. */
 export type CaseStatus = 'passed' | 'failed' | 'error' | 'skipped' | 'flaky'
@@ -61,7 +62,7 @@ export interface ReporterOptions {
   logLevel?: 'off' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
   /** File testrelay's own logger appends to. */
   logFile?: string
-  // The integration guide's names (README, "The guide's names"):
+  // The integration guide's names (docs/configuration.md, "The guide's names"):
   /** The guide's `update_interval`: `updateIntervalSecs`. */
   updateInterval?: number
   /** The guide's `result_format`: `'all'`, a format (`'xml'` is junit), `'json,xml,html'`, or a list. */
@@ -203,7 +204,7 @@ export interface RunSummary {
   performance: PerformanceReport | null
 }
 
-/** A run's metrics compared with their baseline (the README's "Performance regressions"). */
+/** A run's metrics compared with their baseline (docs/metrics.md, "Performance regressions"). */
 export interface PerformanceReport {
   baselineBranch: string | null
   baselineRuns: number

@@ -79,8 +79,8 @@ fi
 PYTHONDONTWRITEBYTECODE=1 TESTRELAY_LIBRARY="$prefix/lib/libtestrelay.so" TESTRELAY_HEADER="$prefix/include/testrelay.h" \
   python3 -m unittest discover -s examples/python -v
 echo "release archive: ok"
-# testrelay::gtest registered by testrelay_add_tests, and the README's CTest
-# recipe: ctest --output-junit, then testrelay report.
+# testrelay::gtest registered by testrelay_add_tests, and the CTest
+# recipe of docs/c-and-cpp.md: ctest --output-junit, then testrelay report.
 ctest --test-dir build/consumer --output-on-failure --output-junit ctest-junit.xml
 check=(python3 tests/c/runners/check_runner.py history)
 "${check[@]}" consumer "$PWD/tests/c/consumer/consumer_gtest.cpp" build/tests/c/history_dump \

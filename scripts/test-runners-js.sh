@@ -27,20 +27,20 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
-# The README's snippets use each reporter the way the sample suites below do.
+# The snippets of docs/node.md use each reporter the way the sample suites below do.
 for snippet in "--test-reporter=testrelay/node-test --test-reporter-destination=stdout" \
   "reporters: ['default', ['testrelay/jest', {" "testLocationInResults: true" \
   "reporters: ['default', ['testrelay/vitest', {" "includeTaskLocation: true" \
   "--reporter testrelay/mocha --reporter-option reporter=spec" \
   "reporter: [['list'], ['testrelay/playwright', {"; do
-  if ! grep -qF -- "$snippet" README.md; then
-    echo "scripts/test-runners-js.sh: README.md lacks the snippet: $snippet" >&2
+  if ! grep -qF -- "$snippet" docs/node.md; then
+    echo "scripts/test-runners-js.sh: docs/node.md lacks the snippet: $snippet" >&2
     exit 1
   fi
   # (the commands below: the lines starting with `run ` or continuing one with `  --`)
   if ! grep -rqF -- "$snippet" tests/runners-js &&
     ! grep -E '^(run |  --)' scripts/test-runners-js.sh | grep -qF -- "$snippet"; then
-    echo "scripts/test-runners-js.sh: no sample suite uses the README's snippet: $snippet" >&2
+    echo "scripts/test-runners-js.sh: no sample suite uses the snippet of docs/node.md: $snippet" >&2
     exit 1
   fi
 done

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test suite of testrelay: Rust (unit, integration, doc), the CI
+# Runs every test suite of testrelay: the documentation's links (every
+# relative link of README.md and docs/ resolves), Rust (unit, integration, doc), the CI
 # examples against their vendors' schemas, the contract tests (Prism serving
 # GitHub's, Azure DevOps' and Bitbucket's published descriptions), then the
 # C ABI through CMake/ctest
@@ -14,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-test-deps.sh
+scripts/check-doc-links.py
 cargo test --workspace --locked
 scripts/test-examples.sh
 scripts/test-contract.sh

@@ -1,21 +1,24 @@
 //! Where the configuration is written down outside `config.rs`, it is the
-//! real one: the README's block (every key, every value) and the Node
-//! package's `ReporterOptions` type (every key, in camelCase).
+//! real one: the block of docs/configuration.md (every key, every value)
+//! and the Node package's `ReporterOptions` type (every key, in camelCase).
 
 use testrelay::Config;
 
 #[test]
-fn readme_lists_every_default_exactly() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
-        .expect("README.md at the repository root");
-    let section = readme
-        .split_once("## Configuration")
-        .expect("a Configuration section")
+fn docs_list_every_default_exactly() {
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/configuration.md"
+    ))
+    .expect("docs/configuration.md");
+    let section = page
+        .split_once("# Configuration\n")
+        .expect("a Configuration title")
         .1;
     let block = section
         .split_once("```json\n")
         .and_then(|(_, rest)| rest.split_once("```"))
-        .expect("a json block in the Configuration section")
+        .expect("a json block in the Configuration page")
         .0;
     let documented: serde_json::Value = serde_json::from_str(block).expect("valid JSON");
     let actual = serde_json::to_value(Config::default()).unwrap();

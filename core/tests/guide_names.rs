@@ -1,5 +1,5 @@
-//! The integration guide's names (`testrelay::config::guide`): the README
-//! table is the code's table; the guide's vendor variables reach their own
+//! The integration guide's names (`testrelay::config::guide`): the table
+//! of docs/configuration.md is the code's table; the guide's vendor variables reach their own
 //! vendor only; the guide's flags, variables and configuration keys work
 //! from the command line against the local simulator, with the token rule
 //! intact and the token in no output; `--format all|xml|json,xml,html`;
@@ -48,22 +48,25 @@ fn text(o: &Output) -> String {
 }
 
 #[test]
-fn the_readme_table_is_the_code_table() {
-    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
-    let start = readme
-        .find("### The guide's names")
-        .expect("README needs a \"### The guide's names\" section");
-    let section = &readme[start..];
+fn the_documented_table_is_the_code_table() {
+    let page = std::fs::read_to_string(repo("docs/configuration.md")).unwrap();
+    let start = page
+        .find("## The guide's names")
+        .expect("docs/configuration.md needs a \"## The guide's names\" section");
+    let section = &page[start..];
     let section = &section[..section[4..].find("\n#").map_or(section.len(), |i| i + 4)];
     for row in GUIDE_NAMES {
         let line = format!("| `{}` | {} |", row.guide, row.testrelay);
-        assert!(section.contains(&line), "README lacks the row: {line}");
+        assert!(
+            section.contains(&line),
+            "docs/configuration.md lacks the row: {line}"
+        );
     }
     let rows = section.lines().filter(|l| l.starts_with("| `")).count();
     assert_eq!(
         rows,
         GUIDE_NAMES.len(),
-        "README rows that are not in the code"
+        "docs/configuration.md rows that are not in the code"
     );
     for flag in COORDINATOR_FLAGS {
         assert!(section.contains(&format!("`{flag}`")), "{flag}");

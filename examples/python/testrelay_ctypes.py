@@ -109,7 +109,7 @@ def _utf8(value):
 
 class Reporter:
     """One test run (tr_reporter). `config` is the configuration as a dict
-    (the keys of the README's Configuration section). Use as a context
+    (the keys of docs/configuration.md). Use as a context
     manager, or call close(); finish() ends the run and returns the summary."""
 
     def __init__(self, config, lib=None):

@@ -57,6 +57,24 @@ pub unsafe extern "C" fn tr_history_open(
     })
 }
 
+/// Closes the history. NULL is ignored.
+///
+/// Thread-safety: must be the last call on `h`, with no other thread using it.
+///
+/// # Safety
+/// `h` must be NULL or a history from `tr_history_open` not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tr_history_free(h: *mut tr_history) {
+    if h.is_null() {
+        return;
+    }
+    boundary(|| {
+        // SAFETY: `h` came from Box::into_raw in tr_history_open, freed once.
+        drop(unsafe { Box::from_raw(h) });
+        Ok(())
+    });
+}
+
 /// Locks the history behind `h`.
 ///
 /// # Safety
@@ -158,24 +176,6 @@ pub unsafe extern "C" fn tr_history_merge(
         let other = unsafe { text(other_path, "other_path") }?;
         put_json(slot, &history.merge(Path::new(other))?)
     })
-}
-
-/// Closes the history. NULL is ignored.
-///
-/// Thread-safety: must be the last call on `h`, with no other thread using it.
-///
-/// # Safety
-/// `h` must be NULL or a history from `tr_history_open` not yet freed.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn tr_history_free(h: *mut tr_history) {
-    if h.is_null() {
-        return;
-    }
-    boundary(|| {
-        // SAFETY: `h` came from Box::into_raw in tr_history_open, freed once.
-        drop(unsafe { Box::from_raw(h) });
-        Ok(())
-    });
 }
 
 fn parse_query<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {

@@ -15,19 +15,33 @@
 //! - strings in are NUL-terminated UTF-8, copied before the call returns;
 //!   strings out are [`tr_string`]s owned by the caller until `tr_string_free`.
 
-mod boundary;
-mod history;
-mod misc;
-mod reporter;
+// The modules are declared in the order the header's sections follow (cbindgen
+// writes the functions in source order): version and status, strings, the
+// reporter, the history, parsing, detection. Keep each in its own group so
+// rustfmt does not sort them.
+mod version;
+
 mod status;
+
+mod boundary;
+
 mod strings;
 
+mod reporter;
+
+mod history;
+
+mod parsing;
+
+mod detection;
+
 pub use boundary::tr_last_error_message;
+pub use detection::tr_detect_environment;
 pub use history::{
     tr_history, tr_history_cases, tr_history_flaky, tr_history_free, tr_history_merge,
     tr_history_open, tr_history_runs, tr_history_split, tr_history_trends,
 };
-pub use misc::{tr_detect_environment, tr_parse_junit_file, tr_parse_results_file, tr_version};
+pub use parsing::{tr_parse_junit_file, tr_parse_results_file};
 pub use reporter::{
     tr_case, tr_case_status, tr_event_callback, tr_event_kind, tr_reporter,
     tr_reporter_attach_artifact, tr_reporter_finish, tr_reporter_free, tr_reporter_new,
@@ -36,6 +50,7 @@ pub use reporter::{
 };
 pub use status::tr_status;
 pub use strings::{tr_string, tr_string_free, tr_string_len, tr_string_ptr};
+pub use version::tr_version;
 
 /// Major version of the C ABI: bumped only for incompatible changes.
 pub const TESTRELAY_ABI_VERSION_MAJOR: u32 = 1;

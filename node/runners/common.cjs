@@ -5,7 +5,7 @@
 'use strict'
 
 const path = require('node:path')
-const { TestReporter } = require('../testrelay.cjs')
+const { TestReporter } = require('../index.js')
 
 /** The separator of describe blocks in a case's classname. */
 const SEPARATOR = ' › '

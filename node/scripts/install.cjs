@@ -30,7 +30,7 @@ function newest(p) {
 // The error loading the addon gave, or null when it loads.
 function loadError() {
   try {
-    require(path.join(dir, 'index.js'))
+    require(path.join(dir, 'binding.js'))
     return null
   } catch (e) {
     return e
@@ -94,7 +94,7 @@ function napiCli() {
 
 const cliPackage = napiCli()
 const cli = path.join(path.dirname(cliPackage), require(cliPackage).bin.napi)
-const args = [cli, 'build', '--platform']
+const args = [cli, 'build', '--platform', '--js', 'binding.js', '--dts', 'binding.d.ts']
 if (process.env.TESTRELAY_NODE_PROFILE !== 'debug') args.push('--release')
 // Outside a checkout, cargo's target directory is a temporary one removed
 // afterwards (it grows to hundreds of MB), unless CARGO_TARGET_DIR names one.

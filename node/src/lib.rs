@@ -6,9 +6,9 @@
 //! settles promises from its own threads ([`promise`]) so the event loop
 //! never waits on the network. `record()`, the hot path, reads its case
 //! without the generic mapping ([`test_case`](mod@test_case)); the
-//! package's entry point `testrelay.cjs` replaces it with a JS `record()`
-//! that reads the fields in JS and passes them to the hidden native
-//! `_recordFields`.
+//! package's entry point `index.js` wraps this binding (generated as
+//! `binding.js`, internal) in a JS `TestReporter` whose `record()` reads
+//! the fields in JS and passes them to the hidden native `_recordFields`.
 //!
 //! - [`reporter::TestReporter`]: the seed's SDK and the full session;
 //! - [`history::History`]: history queries;

@@ -159,11 +159,11 @@ impl TestReporter {
     }
 
     /// `record()`'s fast path: the fields of the test case, already read
-    /// by the package's JS `record()` (`testrelay.cjs`), in the order
+    /// by the package's JS `record()` (`index.js`), in the order
     /// `name, status, durationSeconds, line, attempts, properties,
     /// classname, suite, file, message, details, stdout, stderr`
-    /// (`undefined` when not given). Not part of the API: `testrelay.cjs`
-    /// takes it off the prototype.
+    /// (`undefined` when not given). Not part of the API: `index.js` keeps
+    /// the binding's reporter out of reach.
     ///
     /// Throws what `record()` throws for those values.
     #[allow(
@@ -476,7 +476,7 @@ impl TestReporter {
     }
 
     /// Whether the run started and is not closed (for the package's exit
-    /// handling, `testrelay.cjs`). Not part of the API.
+    /// handling, `index.js`). Not part of the API.
     #[napi(js_name = "_isOpen", skip_typescript)]
     pub fn is_open(&self) -> bool {
         self.started.get().is_some_and(|r| !r.is_finished())

@@ -1,6 +1,6 @@
-// record(): the package's JS record() (testrelay.cjs: fields read in JS,
+// record(): the package's JS record() (index.js: fields read in JS,
 // passed to the native _recordFields) behaves as the native record() of
-// the generated index.js, which reads them from the object in Rust. One
+// the generated binding.js, which reads them from the object in Rust. One
 // difference, by design: the JS record() reads every field before checking
 // them, the native one stops reading at the first bad field (seen only by
 // getters and Proxies).
@@ -21,11 +21,11 @@ const require = createRequire(import.meta.url)
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
 
 test('the JS record() and the native record() give the same errors and store the same cases', async () => {
-  // The native record(): index.js alone, in a process that never loads testrelay.cjs.
+  // The native record(): binding.js alone, in a process that never loads index.js.
   const script = [
     `const { createRequire } = require('node:module')`,
-    `const binding = require(${JSON.stringify(path.join(packageDir, 'index.js'))})`,
-    `if (typeof binding.TestReporter.prototype._recordFields !== 'function') throw new Error('testrelay.cjs was loaded')`,
+    `const binding = require(${JSON.stringify(path.join(packageDir, 'binding.js'))})`,
+    `if (require.cache[${JSON.stringify(path.join(packageDir, 'index.js'))}]) throw new Error('index.js was loaded')`,
     `import(${JSON.stringify(new URL('../test-support/record-cases.mjs', import.meta.url).href)})`,
     `  .then((m) => m.runRecordInputs(binding, process.argv[1]))`,
     `  .then((r) => process.stdout.write(JSON.stringify(r)))`,
@@ -65,9 +65,17 @@ test('record() is the JS one, the native method behind it is not exposed', () =>
   assert.equal('_recordFields' in TestReporter.prototype, false)
   assert.equal(Object.keys(TestReporter.prototype).includes('record'), true)
   // The generated types document record(), not _recordFields.
-  const dts = fs.readFileSync(path.join(packageDir, 'index.d.ts'), 'utf8')
+  const dts = fs.readFileSync(path.join(packageDir, 'binding.d.ts'), 'utf8')
   assert.match(dts, /\/\*\*[^/]*Records one test case\.[^/]*\*\/\s*record\(testCase: TestCaseInput\): void/)
   assert.doesNotMatch(dts, /recordFields/)
+  // The package's TestReporter wraps the binding's; loading it changed nothing of the binding.
+  const binding = require('../binding.js')
+  assert.notEqual(TestReporter, binding.TestReporter)
+  assert.equal(typeof binding.TestReporter.prototype._recordFields, 'function')
+  assert.notEqual(binding.TestReporter.prototype.record, record)
+  // Every public member of the binding's reporter is on the package's one.
+  const pub = (proto) => Object.getOwnPropertyNames(proto).filter((n) => n !== 'constructor' && !n.startsWith('_')).sort()
+  assert.deepEqual(pub(TestReporter.prototype), pub(binding.TestReporter.prototype))
   // Called on anything but a reporter, it throws and records nothing.
   assert.throws(() => record.call({}, { name: 'x' }), TypeError)
   assert.throws(() => record.call(undefined, { name: 'x' }), TypeError)
@@ -77,9 +85,11 @@ test('CommonJS require of the package gives the module with the JS record()', ()
   const cjs = require('..')
   assert.equal(cjs, testrelay)
   assert.equal(cjs.TestReporter.prototype.record, TestReporter.prototype.record)
-  assert.equal(require.resolve('..'), path.join(packageDir, 'testrelay.cjs'))
+  assert.equal(require.resolve('..'), path.join(packageDir, 'index.js'))
   const manifest = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'))
-  for (const file of ['testrelay.cjs', 'index.mjs', 'index.js', 'index.d.ts']) assert.ok(manifest.files.includes(file), file)
+  for (const file of ['index.js', 'index.mjs', 'index.d.ts', 'types.d.ts', 'binding.js', 'binding.d.ts']) {
+    assert.ok(manifest.files.includes(file), file)
+  }
 })
 
 test('getters and Proxies: fields are read once each, in order; a throwing getter throws its own error', async () => {

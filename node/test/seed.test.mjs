@@ -1,4 +1,4 @@
-// The seed's snippet, taken verbatim from the README and run in a child
+// The seed's snippet, taken verbatim from docs/node.md and run in a child
 // process whose environment looks like GitHub Actions, against the
 // simulator.
 import assert from 'node:assert/strict'
@@ -10,8 +10,8 @@ import { test } from 'node:test'
 
 import { repoRoot, startSimulator, tempDir } from '../test-support/helpers.mjs'
 
-const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8')
-const snippet = /<!-- seed-snippet -->\s*```js\n([\s\S]*?)```/.exec(readme)?.[1]
+const page = fs.readFileSync(path.join(repoRoot, 'docs', 'node.md'), 'utf8')
+const snippet = /<!-- seed-snippet -->\s*```js\n([\s\S]*?)```/.exec(page)?.[1]
 
 async function runSnippet(sim, runTests) {
   const dir = tempDir()
@@ -38,8 +38,8 @@ async function runSnippet(sim, runTests) {
   return { dir, stdout }
 }
 
-test('the README has the seed snippet', () => {
-  assert.ok(snippet, 'README.md needs a ```js block after <!-- seed-snippet -->')
+test('docs/node.md has the seed snippet', () => {
+  assert.ok(snippet, 'docs/node.md needs a ```js block after <!-- seed-snippet -->')
   assert.match(snippet, /new TestReporter\(/)
   assert.match(snippet, /reportResults\(/)
   assert.match(snippet, /reportFailure\(/)

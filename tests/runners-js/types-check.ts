@@ -19,4 +19,24 @@ const playwright: { printsToStdio(): boolean } = new PlaywrightReporter(options)
 // @ts-expect-error: `prNumber` is a number
 new PlaywrightReporter({ prNumber: 'seven' })
 
-export { generator, fromEnv, jest, vitest, mocha, playwright }
+// The main entry: the API's names only, typed by index.d.ts (the shapes of
+// types.d.ts, the declarations of the generated binding.d.ts).
+import * as testrelay from 'testrelay'
+import type { ReporterOptions, RunSummary, ResultsReport, Detection } from 'testrelay'
+
+const reporterOptions: ReporterOptions = { ciSystem: 'local', historyPath: null }
+const reporter = new testrelay.TestReporter(reporterOptions)
+reporter.record({ name: 'adds', status: 'passed', durationSeconds: 0.1 })
+const finished: Promise<RunSummary> = reporter.finish()
+const results: Promise<ResultsReport> = testrelay.parseResults('junit.xml')
+const detection: Detection = testrelay.detectEnvironment({})
+const history: Promise<testrelay.History> = testrelay.History.open('history.db')
+const versionText: string = testrelay.version()
+// @ts-expect-error: a test case needs a name
+reporter.record({ status: 'passed' })
+// @ts-expect-error: the binding's internal method is not part of the API
+reporter._recordFields('x')
+// @ts-expect-error: nor is the generated loader's marker
+testrelay.__napiBindingTarget
+
+export { generator, fromEnv, jest, vitest, mocha, playwright, finished, results, detection, history, versionText }

@@ -1,4 +1,5 @@
-//! Stateless calls: the version, reading result files and CI detection.
+//! Reading result files: JUnit XML, and any supported format recognized
+//! from the content.
 
 use std::ffi::c_char;
 use std::path::Path;
@@ -7,20 +8,11 @@ use serde::Serialize;
 use testrelay::model::{Counts, RunStatus, SuiteInfo, TestCase};
 use testrelay::report::junit;
 use testrelay::report::results::{self, ReadOptions, ResultFormat};
-use testrelay::{Env, Error, ErrorKind, detect};
+use testrelay::{Error, ErrorKind};
 
 use crate::boundary::boundary;
 use crate::status::tr_status;
 use crate::strings::{optional_text, out_ptr, put_json, text, tr_string};
-
-/// The library version as a static NUL-terminated string, e.g. "0.1.0"
-/// (never freed).
-///
-/// Thread-safety: safe from any thread.
-#[unsafe(no_mangle)]
-pub extern "C" fn tr_version() -> *const c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
-}
 
 #[derive(Serialize)]
 struct JunitJson<'a> {
@@ -128,26 +120,5 @@ pub unsafe extern "C" fn tr_parse_results_file(
                 warnings: &file.warnings,
             },
         )
-    })
-}
-
-/// Detects the CI system, code host, repository, commit, branch and pull
-/// request from this process's environment and stores the result in
-/// `*detection_json` (owned by the caller: `tr_string_free`). Never fails on
-/// the environment's content.
-///
-/// Thread-safety: safe from any thread (it reads the environment; do not
-/// change the environment concurrently).
-///
-/// Returns `TR_INVALID_ARGUMENT` when `detection_json` is NULL.
-///
-/// # Safety
-/// `detection_json` must be NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn tr_detect_environment(detection_json: *mut *mut tr_string) -> tr_status {
-    boundary(|| {
-        // SAFETY: forwarded from the caller's contract.
-        let slot = unsafe { out_ptr(detection_json, "detection_json") }?;
-        put_json(slot, &detect(&Env::from_process()))
     })
 }
