@@ -1,7 +1,7 @@
 //! testrelay: report test results from any harness straight into the CI/CD
 //! system it runs under, and keep a local history of runs.
 //!
-//! The public API is re-exported here; see the README for a tour.
+//! The public API is re-exported here; see the README and docs/ for a tour.
 #![forbid(unsafe_code)]
 
 // The modules marked `#[doc(hidden)]` (`fsutil`, `pool`, `time`, `http`)

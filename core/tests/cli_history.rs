@@ -450,7 +450,7 @@ fn an_empty_history_inside_ci_is_pointed_out_once() {
     let note = "History: history.db held no earlier run. On GitHub Actions each job starts \
                 from an empty workspace, so flaky scores, trends, timing-based splits and the \
                 comparison with the previous run have nothing to read: keep the history \
-                between jobs (README, \"Keeping the history between CI jobs\"; examples/ci/).\n";
+                between jobs (docs/history.md, \"Keeping the history between CI jobs\"; examples/ci/).\n";
     let first = run("history.db", true, "4242");
     assert_eq!(first.matches(note).count(), 1, "{first}");
     let second = run("history.db", true, "4243");

@@ -1,6 +1,6 @@
 //! The integration guide's names: every configuration key, command-line
 //! flag and environment variable the guide documents, and what it is in
-//! testrelay. [`GUIDE_NAMES`] is the one table; the README prints it (a
+//! testrelay. [`GUIDE_NAMES`] is the one table; docs/configuration.md prints it (a
 //! test checks they agree), [`translate`] applies its configuration keys,
 //! [`apply_env`] its run-wide variables, and [`VENDOR_VARIABLES`] are read
 //! by [`crate::provider::endpoint`] for the vendor they belong to (so a
@@ -32,7 +32,7 @@ pub struct GuideName {
     pub guide: &'static str,
     /// Where it is written.
     pub kind: Kind,
-    /// testrelay's setting, as the README shows it.
+    /// testrelay's setting, as docs/configuration.md shows it.
     pub testrelay: &'static str,
 }
 
@@ -44,7 +44,7 @@ const fn row(guide: &'static str, kind: Kind, testrelay: &'static str) -> GuideN
     }
 }
 
-/// Every guide name, in the README's order.
+/// Every guide name, in the order of docs/configuration.md.
 pub const GUIDE_NAMES: &[GuideName] = &[
     row(
         "ci_system",

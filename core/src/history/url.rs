@@ -24,7 +24,7 @@ pub(crate) fn unsupported_url(given_as: &str) -> Error {
     Error::unsupported(format!(
         "not supported yet: a PostgreSQL history ({given_as} is a postgres:// URL); this \
          build keeps the history in a SQLite file: give a file path (history_path, \
-         --history) and keep it between CI jobs (README, \"Keeping the history between \
+         --history) and keep it between CI jobs (docs/history.md, \"Keeping the history between \
          CI jobs\")"
     ))
 }

@@ -132,7 +132,7 @@ enum Command {
 
 #[derive(Args)]
 struct Common {
-    /// JSON configuration file (keys as in the README); flags override it.
+    /// JSON configuration file (keys as in docs/configuration.md); flags override it.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Where reports are written [default: test_results].
@@ -175,7 +175,7 @@ struct Common {
     guide: GuideFlags,
 }
 
-/// The integration guide's flags (README, "The guide's names"). The
+/// The integration guide's flags (docs/configuration.md, "The guide's names"). The
 /// per-vendor ones set the section of the provider the run reports to, so
 /// a token goes only to that provider's API.
 #[derive(Args)]
@@ -406,7 +406,7 @@ fn empty_history_note(summary: &RunSummary) -> Option<String> {
             "\nHistory: {} held no earlier run. On {} each job starts from an empty \
              workspace, so flaky scores, trends, timing-based splits and the comparison \
              with the previous run have nothing to read: keep the history between jobs \
-             (README, \"Keeping the history between CI jobs\"; examples/ci/).\n",
+             (docs/history.md, \"Keeping the history between CI jobs\"; examples/ci/).\n",
             line(&path.display().to_string()),
             ci.name()
         )
