@@ -82,6 +82,8 @@ export interface ReporterOptions {
   project?: string
   /** How each run's metrics are compared with their baseline (regressions); `better` is keyed by metric name. */
   performance?: { baselineRuns?: number; minChangePct?: number; alpha?: number; defaultBranch?: string | null; better?: Record<string, 'lower' | 'higher'> }
+  /** Artifact type rules tried before the built-in detection: `[{ pattern: '*.k6.json', type: 'performance_report' }]`. */
+  artifactTypes?: { pattern: string; type: string }[]
 }
 
 /** What `status()` returns (the guide's `get_ci_status()`). */

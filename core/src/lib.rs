@@ -4,6 +4,7 @@
 //! The public API is re-exported here; see the README for a tour.
 #![forbid(unsafe_code)]
 
+pub mod artifact;
 pub mod config;
 pub mod detect;
 pub mod error;

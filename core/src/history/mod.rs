@@ -26,7 +26,7 @@ mod schema;
 mod store;
 mod url;
 
-pub use artifacts::{ArtifactRecord, content_type};
+pub use artifacts::{ArtifactMetricRow, ArtifactQuery, ValueCondition};
 pub use branch::normalize_branch;
 pub use compact::{CompactPolicy, CompactStats};
 pub use dashboard::{

@@ -439,8 +439,7 @@ fn asset_ref(asset: &Value) -> Result<ArtifactRef> {
 /// Whether `asset` holds the content of `path`: fully uploaded, same size,
 /// and the same SHA-256 when GitHub reports a `digest`.
 fn same_content(asset: &Value, path: &Path) -> Result<bool> {
-    let record =
-        crate::history::ArtifactRecord::from_file(path, std::collections::BTreeMap::new())?;
+    let record = crate::fsutil::hash_file(path)?;
     let digest_matches = asset["digest"]
         .as_str()
         .is_none_or(|d| d.eq_ignore_ascii_case(&format!("sha256:{}", record.sha256)));
