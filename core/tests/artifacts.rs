@@ -381,3 +381,65 @@ fn artifacts_survive_merge_and_go_with_pruned_runs() {
     assert_eq!(other.find_artifacts(&nightly).unwrap().len(), 2);
     assert!(other.find_artifacts(&merged).unwrap().is_empty());
 }
+
+#[test]
+fn comparisons_by_kind_of_content() {
+    use testrelay::artifact::compare::{Details, Dimensions, compare_files};
+    use testrelay::report::markdown::render_artifact_comparison;
+    let dir = tempfile::tempdir().unwrap();
+    let w = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let a = w("a.png", &png(3, 2));
+    let b = w("b.png", &png(4, 5));
+    let c = compare_files(&a, "a.png", &b, "b.png").unwrap();
+    assert_eq!(
+        c.details,
+        Details::Image {
+            before: Dimensions {
+                width: 3,
+                height: 2
+            },
+            after: Dimensions {
+                width: 4,
+                height: 5
+            }
+        }
+    );
+    let same = compare_files(&a, "a", &w("a2.png", &png(3, 2)), "a2").unwrap();
+    assert!(same.identical && same.details == Details::Identical);
+    let t1 = w("1.log", b"one\ntwo\nthree\n");
+    let t2 = w("2.log", b"one\n2\nthree\n");
+    let c = compare_files(&t1, "1.log", &t2, "2.log").unwrap();
+    assert_eq!(
+        c.details,
+        Details::Text {
+            diff: Some("@@ -1,3 +1,3 @@\n one\n-two\n+2\n three".into()),
+            lines: (3, 3)
+        }
+    );
+    let bin = compare_files(
+        &w("x.bin", b"\x00\x01\xff"),
+        "x",
+        &w("y.bin", b"\x00\x02\xfe\x00"),
+        "y",
+    )
+    .unwrap();
+    assert_eq!(
+        (bin.details, bin.a.size, bin.b.size),
+        (Details::Binary, 3, 4)
+    );
+    // Names are escaped in Markdown: a backtick or markup in a name stays text.
+    let evil = w("x.json", b"{\"a\": 1}");
+    let evil2 = w("y.json", b"{\"a\": 2}");
+    let md = render_artifact_comparison(
+        &compare_files(&evil, "<img src=x>`*bold*", &evil2, "y.json").unwrap(),
+    );
+    assert!(md.contains("``<img src=x>`*bold*``"), "{md}");
+    assert!(
+        md.contains("| `a` | changed | `1` | `2` | 1 | +100% |"),
+        "{md}"
+    );
+}

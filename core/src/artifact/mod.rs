@@ -9,6 +9,7 @@
 //! ([`History::record_artifact`](crate::history::History::record_artifact),
 //! [`History::find_artifacts`](crate::history::History::find_artifacts)).
 
+pub mod compare;
 pub mod index;
 pub mod kind;
 

@@ -807,6 +807,88 @@ fn cut_at(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// Most bytes of the changed-values table of an artifact comparison.
+const COMPARISON_TABLE_BYTES: usize = 48 * 1024;
+
+/// A comparison of two artifacts as Markdown for a PR comment: a heading
+/// naming both (as code spans), then what differs — changed JSON values in
+/// a table with delta and percent, a text diff in a fenced block, image
+/// dimensions, or size and hash. Every name and value goes through this
+/// module's escapers.
+pub fn render_artifact_comparison(c: &crate::artifact::compare::Comparison) -> String {
+    use crate::artifact::compare::{ChangeKind, Details};
+    let mut out = format!(
+        "### Artifact comparison: {} → {}\n\n",
+        code(&c.a.name, false),
+        code(&c.b.name, false)
+    );
+    if c.identical {
+        out.push_str(&format!(
+            "Identical (SHA-256 {}).\n",
+            code(&c.a.sha256, false)
+        ));
+        return out;
+    }
+    let value = |v: &Option<serde_json::Value>| match v {
+        Some(v) => code(&v.to_string(), true),
+        None => "—".to_string(),
+    };
+    match &c.details {
+        Details::Identical => {}
+        Details::Json { changes } => {
+            let limit = out.len() + COMPARISON_TABLE_BYTES;
+            push_table(
+                &mut out,
+                "| path | change | before | after | delta | % |\n|---|---|---|---|---:|---:|\n",
+                changes.iter().map(|ch| {
+                    format!(
+                        "| {} | {} | {} | {} | {} | {} |\n",
+                        code(&ch.path, true),
+                        match ch.change {
+                            ChangeKind::Added => "added",
+                            ChangeKind::Removed => "removed",
+                            ChangeKind::Changed => "changed",
+                        },
+                        value(&ch.before),
+                        value(&ch.after),
+                        ch.delta.map(number).unwrap_or_default(),
+                        ch.percent
+                            .map(|p| format!("{}{}%", if p > 0.0 { "+" } else { "" }, number(p)))
+                            .unwrap_or_default()
+                    )
+                }),
+                limit,
+            );
+        }
+        Details::Text { diff, lines } => match diff {
+            Some(diff) => {
+                out.push_str(&format!("Lines: {} → {}\n\n", lines.0, lines.1));
+                out.push_str(&fenced(diff));
+            }
+            None => out.push_str(&format!(
+                "Text too different to diff here: {} → {} lines.\n",
+                lines.0, lines.1
+            )),
+        },
+        Details::Image { before, after } => out.push_str(&format!(
+            "Image: {}×{} → {}×{} pixels.\n",
+            before.width, before.height, after.width, after.height
+        )),
+        Details::Binary => {}
+    }
+    out.push_str(&format!(
+        "\nSize: {} → {} bytes; SHA-256 {} → {}.\n",
+        c.a.size,
+        c.b.size,
+        code(&c.a.sha256, false),
+        code(&c.b.sha256, false)
+    ));
+    if c.truncated {
+        out.push_str("\nMore changed than is shown.\n");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
