@@ -9,9 +9,11 @@
 //! ([`History::record_artifact`](crate::history::History::record_artifact),
 //! [`History::find_artifacts`](crate::history::History::find_artifacts)).
 
+pub mod cache;
 pub mod compare;
 pub mod index;
 pub mod kind;
+pub mod retrieve;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;

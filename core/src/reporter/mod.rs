@@ -53,6 +53,7 @@ use crate::model::{Counts, Metric, RunStatus, SuiteInfo, TestCase, TestRun, Test
 use crate::pool::ThreadPool;
 use crate::provider::{Provider, Registry, RunContext};
 
+pub(crate) use delivery::stored_run_provider;
 pub use delivery::{FlushReport, flush};
 pub use packed::{CaseText, PackedCase};
 pub use resolve::ENV_VARIABLES;

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use testrelay::artifact::ArtifactMetadata;
+use testrelay::artifact::cache::{ArtifactCache, CachePolicy};
 use testrelay::artifact::compare::compare_files;
+use testrelay::artifact::retrieve::Retriever;
 use testrelay::history::{ArtifactQuery, History, HistoryFilter, ValueCondition};
 use testrelay::report::markdown::render_artifact_comparison;
 use testrelay::time::{format_rfc3339, now_unix_ms, parse_timestamp};
@@ -59,6 +61,40 @@ enum Action {
         #[command(flatten)]
         common: Common,
     },
+    /// Fetch artifacts: from where they were attached when unchanged, else
+    /// the cache, else the store of the provider the run reported to
+    /// (GitHub release assets; `Unsupported` for a provider without one).
+    /// Every copy is checked against the recorded SHA-256.
+    Get {
+        /// Artifact names (default: every artifact of the run).
+        names: Vec<String>,
+        /// The run's key (default: the newest run).
+        #[arg(long)]
+        run: Option<String>,
+        /// Copy the files into this directory (else only their verified
+        /// paths are printed).
+        #[arg(long, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// At most this many downloads at once.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+        /// JSON configuration file (the provider's endpoint and token, as
+        /// for `report`).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        cache: CacheArgs,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Apply the cache's caps now: delete entries unused for too long, then
+    /// the least recently used until within the size cap.
+    PruneCache {
+        #[command(flatten)]
+        cache: CacheArgs,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Compare two artifacts: each a file, or RUN_KEY:NAME from the
     /// history. JSON gets per-path deltas, text a diff, images their
     /// dimensions, anything else size and hash. Prints Markdown (for a PR
@@ -71,6 +107,40 @@ enum Action {
         #[command(flatten)]
         common: Common,
     },
+}
+
+/// Where the artifact cache is and its caps.
+#[derive(Args)]
+struct CacheArgs {
+    /// The cache directory [default: artifact-cache beside the history].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Size cap of the cache in MiB (least recently used go first).
+    #[arg(long, default_value_t = 1024)]
+    cache_max_mb: u64,
+    /// Entries unused for this many days are deleted.
+    #[arg(long, default_value_t = 30)]
+    cache_max_age_days: u32,
+}
+
+impl CacheArgs {
+    fn open(&self, db: &Db) -> Result<ArtifactCache, Error> {
+        let dir = match &self.cache_dir {
+            Some(d) => d.clone(),
+            None => db
+                .history_path()?
+                .parent()
+                .map(|p| p.join("artifact-cache"))
+                .unwrap_or_else(|| PathBuf::from("artifact-cache")),
+        };
+        ArtifactCache::open(
+            &dir,
+            CachePolicy {
+                max_bytes: self.cache_max_mb.saturating_mul(1024 * 1024),
+                max_age_ms: i64::from(self.cache_max_age_days) * 24 * 3600 * 1000,
+            },
+        )
+    }
 }
 
 #[derive(Args)]
@@ -195,6 +265,94 @@ impl ArtifactsCmd {
                 } else {
                     ExitCode::from(1)
                 })
+            }
+            Action::Get {
+                names,
+                run,
+                output,
+                parallel,
+                config,
+                cache,
+                common,
+            } => {
+                let history = common.db.open_existing()?;
+                let run = run_or_newest(&history, run)?;
+                let all = history.run_artifacts(&run)?;
+                let mut wanted = Vec::new();
+                for name in &names {
+                    wanted.push(all.iter().find(|a| a.name == *name).cloned().ok_or_else(
+                        || {
+                            Error::new(
+                                ErrorKind::NotFound,
+                                format!("run {run:?} has no artifact named {name:?}"),
+                            )
+                        },
+                    )?);
+                }
+                if names.is_empty() {
+                    wanted = all;
+                }
+                let config = crate::read_config(config.as_deref())?;
+                let retriever = Retriever::new(cache.open(&common.db)?, config);
+                let results = retriever.retrieve_batch(&history, &wanted, parallel)?;
+                let mut rows = Vec::new();
+                let mut failed = false;
+                for (a, r) in wanted.iter().zip(results) {
+                    match r {
+                        Ok(got) => {
+                            let copied = match &output {
+                                Some(dir) => Some(copy_out(&got.path, dir, &a.name)?),
+                                None => None,
+                            };
+                            rows.push(serde_json::json!({
+                                "name": a.name, "source": got.source,
+                                "path": copied.unwrap_or(got.path),
+                            }));
+                        }
+                        Err(e) => {
+                            failed = true;
+                            rows.push(serde_json::json!({
+                                "name": a.name, "error": e.message(), "kind": e.kind(),
+                            }));
+                        }
+                    }
+                }
+                if common.json {
+                    out::emit_json(&rows)?;
+                } else {
+                    let text: String = rows
+                        .iter()
+                        .map(|r| match r.get("error") {
+                            Some(e) => format!(
+                                "{}  failed: {}\n",
+                                r["name"].as_str().unwrap_or(""),
+                                e.as_str().unwrap_or("")
+                            ),
+                            None => format!(
+                                "{}  {}  {}\n",
+                                r["name"].as_str().unwrap_or(""),
+                                r["source"].as_str().unwrap_or(""),
+                                r["path"].as_str().unwrap_or("")
+                            ),
+                        })
+                        .collect();
+                    out::emit(&text)?;
+                }
+                Ok(if failed {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                })
+            }
+            Action::PruneCache { cache, common } => {
+                let stats = cache.open(&common.db)?.evict()?;
+                if common.json {
+                    return out::emit_json(&stats);
+                }
+                out::emit(&format!(
+                    "expired {}, evicted {}; {} entries, {} bytes left\n",
+                    stats.expired, stats.evicted, stats.entries, stats.bytes
+                ))
             }
             Action::Compare { a, b, common } => {
                 let (pa, na) = resolve(&a, &common.db)?;
@@ -422,4 +580,12 @@ fn resolve(spec: &str, db: &Db) -> Result<(PathBuf, String), Error> {
         ));
     }
     Ok((PathBuf::from(&artifact.path), spec.to_string()))
+}
+
+/// Copies a verified file to `dir/name` atomically; returns the copy.
+fn copy_out(src: &Path, dir: &Path, name: &str) -> Result<PathBuf, Error> {
+    let dest = dir.join(name);
+    let bytes = std::fs::read(src).map_err(|e| Error::io("reading", src, e))?;
+    testrelay::fsutil::write_bytes_atomic(&dest, &bytes)?;
+    Ok(dest)
 }
