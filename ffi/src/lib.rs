@@ -15,6 +15,7 @@
 //! - strings in are NUL-terminated UTF-8, copied before the call returns;
 //!   strings out are [`tr_string`]s owned by the caller until `tr_string_free`.
 
+mod artifacts;
 mod boundary;
 mod history;
 mod misc;
@@ -22,6 +23,7 @@ mod reporter;
 mod status;
 mod strings;
 
+pub use artifacts::{tr_artifact_get, tr_artifacts_compare, tr_artifacts_find};
 pub use boundary::tr_last_error_message;
 pub use history::{
     tr_history, tr_history_cases, tr_history_flaky, tr_history_free, tr_history_merge,
@@ -40,4 +42,4 @@ pub use strings::{tr_string, tr_string_free, tr_string_len, tr_string_ptr};
 /// Major version of the C ABI: bumped only for incompatible changes.
 pub const TESTRELAY_ABI_VERSION_MAJOR: u32 = 1;
 /// Minor version of the C ABI: bumped when functions or enum values are added.
-pub const TESTRELAY_ABI_VERSION_MINOR: u32 = 2;
+pub const TESTRELAY_ABI_VERSION_MINOR: u32 = 3;

@@ -13,6 +13,7 @@ pub mod cache;
 pub mod compare;
 pub mod index;
 pub mod kind;
+pub mod requests;
 pub mod retrieve;
 
 use std::collections::{BTreeMap, BTreeSet};
