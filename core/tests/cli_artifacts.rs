@@ -80,6 +80,13 @@ fn attach_find_show_validate_compare() {
     std::fs::copy(d.join("out/perf.json"), d.join("perf-first.json")).unwrap();
     let second = report(d, 1250, "pr");
     assert_ne!(first, second);
+    // The run's summary lists what was attached.
+    let summary = std::fs::read_to_string(d.join("test_results/summary.md")).unwrap();
+    assert!(summary.contains("### Artifacts (2)"), "{summary}");
+    assert!(
+        summary.contains("| `perf.json` | `performance_report` | 47 B |"),
+        "{summary}"
+    );
 
     let listed = json(d, &["artifacts", "list", "--json"]);
     let names: Vec<&str> = listed

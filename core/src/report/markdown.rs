@@ -82,6 +82,61 @@ pub struct MarkdownOptions {
     /// This run's metrics compared with their baseline (from the history);
     /// shown after the diff when set.
     pub performance: Option<PerformanceReport>,
+    /// The run's artifacts, listed at the end (linked when they have a URL).
+    pub artifacts: Vec<ArtifactLink>,
+}
+
+/// An artifact as a report lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ArtifactLink {
+    /// File name.
+    pub name: String,
+    /// Semantic type (`performance_report`, `image`, ...).
+    pub semantic_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Where it can be opened, when known.
+    pub url: Option<String>,
+}
+
+impl ArtifactLink {
+    /// The link for a stored artifact, without a URL.
+    pub fn of(a: &crate::artifact::ArtifactMetadata) -> ArtifactLink {
+        ArtifactLink {
+            name: a.name.clone(),
+            semantic_type: a.semantic_type.clone(),
+            size: a.size,
+            url: None,
+        }
+    }
+}
+
+/// At most this many artifacts are listed.
+const ARTIFACTS_LISTED: usize = 50;
+
+/// The `### Artifacts` table (empty for none), within `room` bytes.
+fn artifacts_section(artifacts: &[ArtifactLink], room: usize) -> String {
+    let mut out = String::new();
+    if artifacts.is_empty() {
+        return out;
+    }
+    let head = format!(
+        "\n### Artifacts ({})\n\n| Artifact | Type | Size |\n|---|---|---:|\n",
+        artifacts.len()
+    );
+    let rows = artifacts.iter().take(ARTIFACTS_LISTED).map(|a| {
+        let name = match &a.url {
+            Some(url) => format!("[{}]({})", escape_inline(&a.name), url_escape(url)),
+            None => code(&a.name, true),
+        };
+        format!(
+            "| {name} | {} | {} B |\n",
+            code(&a.semantic_type, true),
+            a.size
+        )
+    });
+    push_table(&mut out, &head, rows, room);
+    out
 }
 
 impl Default for MarkdownOptions {
@@ -94,6 +149,7 @@ impl Default for MarkdownOptions {
             marker: None,
             diff: None,
             performance: None,
+            artifacts: Vec::new(),
         }
     }
 }
@@ -211,6 +267,8 @@ pub fn render_markdown(run: &TestRun, opts: &MarkdownOptions) -> String {
             });
             push_table(&mut out, head, rows, budget - link.len());
         }
+        let room = budget.saturating_sub(out.len() + link.len());
+        out.push_str(&artifacts_section(&opts.artifacts, room));
     }
     out.push_str(&link);
     out

@@ -63,6 +63,7 @@ pub fn write_reports(
     config: &Config,
     diff: Option<&RunDiff>,
     performance: Option<&PerformanceReport>,
+    artifacts: &[markdown::ArtifactLink],
 ) -> Result<Vec<PathBuf>> {
     let formats = &config.report_formats;
     let mut written = Vec::new();
@@ -100,6 +101,7 @@ pub fn write_reports(
                         title: run.name.clone(),
                         diff: diff.cloned(),
                         performance: performance.cloned(),
+                        artifacts: artifacts.to_vec(),
                         ..markdown::MarkdownOptions::default()
                     },
                 );

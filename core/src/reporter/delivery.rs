@@ -94,6 +94,7 @@ pub(super) enum Job {
     Final {
         run: Arc<TestRun>,
         artifacts: Vec<(PathBuf, String)>,
+        artifact_links: Vec<markdown::ArtifactLink>,
         report_url: Option<String>,
         diff: Option<Box<RunDiff>>,
         performance: Option<Box<PerformanceReport>>,
@@ -109,6 +110,7 @@ struct Extras {
     report_url: Option<String>,
     diff: Option<RunDiff>,
     performance: Option<PerformanceReport>,
+    artifacts: Vec<markdown::ArtifactLink>,
 }
 
 /// The texts a provider posts for a run: the Markdown summary (within the
@@ -129,6 +131,7 @@ impl Rendered {
                 marker: Some(comment_marker(&config.status_context)),
                 diff: extras.diff,
                 performance: extras.performance,
+                artifacts: extras.artifacts,
                 ..markdown::MarkdownOptions::default()
             },
         );
@@ -526,6 +529,7 @@ impl Delivery {
                 Job::Final {
                     run,
                     artifacts,
+                    artifact_links,
                     report_url,
                     diff,
                     performance,
@@ -535,6 +539,7 @@ impl Delivery {
                         report_url,
                         diff: diff.map(|d| *d),
                         performance: performance.map(|p| *p),
+                        artifacts: artifact_links,
                     };
                     let receipt = self.finish(&run, &artifacts, extras);
                     let _ = done.send(receipt);
@@ -893,6 +898,10 @@ fn flush_with(
                 .compare_metrics(&run_key, &config.performance)
                 .ok()
                 .flatten(),
+            artifacts: history
+                .run_artifacts(&run_key)
+                .map(|stored| stored.iter().map(markdown::ArtifactLink::of).collect())
+                .unwrap_or_default(),
         };
         let mut steps = Steps {
             provider: &provider,
