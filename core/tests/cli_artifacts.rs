@@ -80,7 +80,12 @@ fn attach_find_show_validate_compare() {
     std::fs::copy(d.join("out/perf.json"), d.join("perf-first.json")).unwrap();
     let second = report(d, 1250, "pr");
     assert_ne!(first, second);
-    // The run's summary lists what was attached.
+    // The run's summary and HTML report list what was attached.
+    let html = std::fs::read_to_string(d.join("test_results/report.html")).unwrap();
+    assert!(
+        html.contains("<tr><td>server.log</td><td>log</td><td>27 B</td></tr>"),
+        "{html}"
+    );
     let summary = std::fs::read_to_string(d.join("test_results/summary.md")).unwrap();
     assert!(summary.contains("### Artifacts (2)"), "{summary}");
     assert!(

@@ -86,7 +86,9 @@ pub fn write_reports(
             }
             ReportFormat::Html => {
                 let path = dir.join(HTML_FILE);
-                write_atomic(&path, |w| html::write_html_full(run, diff, performance, w))?;
+                write_atomic(&path, |w| {
+                    html::write_html_full(run, diff, performance, artifacts, w)
+                })?;
                 written.push(path);
             }
             ReportFormat::Markdown => {
