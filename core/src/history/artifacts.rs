@@ -446,27 +446,37 @@ fn where_clause(query: &ArtifactQuery) -> (String, Vec<SqlValue>) {
     if let Some(t) = &query.semantic_type {
         push("a.semantic_type = ?", vec![text(t)]);
     }
-    for label in &query.labels {
-        push(
-            "a.id IN (SELECT artifact_id FROM artifact_labels WHERE label = ?)",
-            vec![text(label)],
-        );
-    }
-    for (k, v) in &query.metadata {
-        push(
-            "a.id IN (SELECT artifact_id FROM artifact_metadata WHERE key = ? AND value = ?)",
-            vec![text(k), text(v)],
-        );
-    }
+    // Side-table conditions: the first (values, usually the most
+    // selective, then labels, then metadata) drives the lookup as `IN`;
+    // the others are checked per candidate through their primary key
+    // (`EXISTS`), so no large set is built for an unselective one.
+    let mut side: Vec<(&str, Vec<SqlValue>)> = Vec::new();
     for c in &query.values {
-        push(
-            "a.id IN (SELECT artifact_id FROM artifact_values WHERE path = ? AND value >= ? AND value <= ?)",
+        side.push((
+            "artifact_values s WHERE s.path = ? AND s.value >= ? AND s.value <= ?",
             vec![
                 text(&c.path),
                 SqlValue::Real(c.min.unwrap_or(f64::MIN)),
                 SqlValue::Real(c.max.unwrap_or(f64::MAX)),
             ],
-        );
+        ));
+    }
+    for label in &query.labels {
+        side.push(("artifact_labels s WHERE s.label = ?", vec![text(label)]));
+    }
+    for (k, v) in &query.metadata {
+        side.push((
+            "artifact_metadata s WHERE s.key = ? AND s.value = ?",
+            vec![text(k), text(v)],
+        ));
+    }
+    for (i, (from, values)) in side.into_iter().enumerate() {
+        let cond = if i == 0 {
+            format!("a.id IN (SELECT s.artifact_id FROM {from})")
+        } else {
+            format!("EXISTS (SELECT 1 FROM {from} AND s.artifact_id = a.id)")
+        };
+        push(&cond, values);
     }
     if let Some(glob) = &query.name {
         push("a.name GLOB ?", vec![text(glob)]);
