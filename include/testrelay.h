@@ -47,7 +47,7 @@
 #define TESTRELAY_ABI_VERSION_MAJOR 1
 
 // Minor version of the C ABI: bumped when functions or enum values are added.
-#define TESTRELAY_ABI_VERSION_MINOR 2
+#define TESTRELAY_ABI_VERSION_MINOR 3
 
 // ============================================================================
 // Types: status codes, handles, the test case, events
@@ -517,6 +517,80 @@ enum tr_status tr_history_flaky(const struct tr_history *h,
 enum tr_status tr_history_split(const struct tr_history *h,
                                 const char *query_json,
                                 struct tr_string **tests_json);
+
+// Stores in `*artifacts_json` the artifacts matching `query_json`, newest
+// first, as a JSON array of artifact metadata (`name`, `path`, `run_key`,
+// `provider`, `size`, `sha256`, `content_type`, `semantic_type`,
+// `labels`, `metadata`, `created_at`, `values`). `query_json` is NULL
+// (all) or a JSON object with any of `run_key`, `type`, `labels` (all
+// of), `metadata` (object), `values` (`[{"path":…,"min":…,"max":…}]`),
+// `name` (glob), `branch`, `since_ms`, `until_ms`, `limit`.
+// `*artifacts_json` is owned by the caller (`tr_string_free`).
+//
+// Thread-safety: safe from any thread.
+//
+// Returns `TR_INVALID_ARGUMENT` for NULL `h`/`artifacts_json` or invalid
+// UTF-8; `TR_PARSE` for a malformed query or an unknown key;
+// `TR_DATABASE` when the query fails.
+//
+// # Safety
+// `h` must be NULL or live; `query_json` NULL or NUL-terminated;
+// `artifacts_json` NULL or writable.
+enum tr_status tr_artifacts_find(const struct tr_history *h,
+                                 const char *query_json,
+                                 struct tr_string **artifacts_json);
+
+// Fetches artifacts of a run, each from where it was attached when the
+// file is unchanged, else the cache, else the store of the provider the
+// run reported to (GitHub release assets), checked against the recorded
+// SHA-256. `request_json` is a JSON object: `run_key` (required), `names`
+// (default: all of the run's), `cache_dir` (required), `cache`
+// (`{"max_bytes":…,"max_age_ms":…}`), `config` (the configuration giving
+// providers their endpoint and token), `parallel` (default 4). Stores in
+// `*results_json` a JSON array, one object per artifact: `name` and
+// either `path` and `source` (`local`|`cache`|`provider`) or `error` and
+// `kind` (`unsupported` for a provider without a store); one failure
+// does not fail the others. `*results_json` is owned by the caller
+// (`tr_string_free`). Blocks until done (each download within the
+// configuration's `timeouts.finish_secs`).
+//
+// Thread-safety: safe from any thread.
+//
+// Returns `TR_INVALID_ARGUMENT` for NULL arguments or invalid UTF-8;
+// `TR_PARSE` for a malformed request; `TR_NOT_FOUND` for an unknown run
+// or name; `TR_IO` for the cache directory; `TR_DATABASE`.
+//
+// # Safety
+// `h` must be NULL or live; `request_json` NULL or NUL-terminated;
+// `results_json` NULL or writable.
+enum tr_status tr_artifact_get(const struct tr_history *h,
+                               const char *request_json,
+                               struct tr_string **results_json);
+
+// Compares two artifacts: identical by hash; JSON as changed paths with
+// numeric deltas and percent change; text as a bounded unified diff;
+// images by dimensions; else size and hash. `request_json` is a JSON
+// object `{"a": SIDE, "b": SIDE, "retrieve": {…}}` where a SIDE is
+// `{"path": …}` or `{"run_key": …, "name": …}`, and the optional
+// `retrieve` (`cache_dir`, `cache`, `config`, as for `tr_artifact_get`)
+// lets stored artifacts whose file is gone be fetched. Stores in
+// `*result_json` `{"comparison": {…}, "markdown": "…"}` (Markdown for a
+// PR comment, every name escaped), owned by the caller
+// (`tr_string_free`).
+//
+// Thread-safety: safe from any thread.
+//
+// Returns `TR_INVALID_ARGUMENT` for NULL arguments, invalid UTF-8 or a
+// side with neither form; `TR_PARSE` for a malformed request;
+// `TR_NOT_FOUND` for what cannot be found or fetched; `TR_IO`;
+// `TR_DATABASE`.
+//
+// # Safety
+// `h` must be NULL or live; `request_json` NULL or NUL-terminated;
+// `result_json` NULL or writable.
+enum tr_status tr_artifacts_compare(const struct tr_history *h,
+                                    const char *request_json,
+                                    struct tr_string **result_json);
 
 // ============================================================================
 // Parsing: result files written by test runners

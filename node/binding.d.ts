@@ -22,7 +22,7 @@ export interface ReporterOptions {
   /** Explicit run key (else derived from the CI build). */
   testRunId?: string
   /** Per-vendor settings, e.g. `{ gitlab: { apiUrl, tokenEnv } }`: where each provider's API is and where its token comes from. */
-  providers?: Record<string, { apiUrl?: string; token?: string; tokenEnv?: string; authScheme?: 'bearer' | 'token'; user?: string }>
+  providers?: Record<string, { apiUrl?: string; token?: string; tokenEnv?: string; authScheme?: 'bearer' | 'token'; user?: string; proxy?: string }>
   /** Token of the provider the run reports to (shorthand for its `providers` entry); never printed, logged or stored. */
   apiToken?: string
   /** `owner/name`. */
@@ -83,6 +83,8 @@ export interface ReporterOptions {
   project?: string
   /** How each run's metrics are compared with their baseline (regressions); `better` is keyed by metric name. */
   performance?: { baselineRuns?: number; minChangePct?: number; alpha?: number; defaultBranch?: string | null; better?: Record<string, 'lower' | 'higher'> }
+  /** Artifact type rules tried before the built-in detection: `[{ pattern: '*.k6.json', type: 'performance_report' }]`. */
+  artifactTypes?: { pattern: string; type: string }[]
 }
 
 /** What `status()` returns (the guide's `get_ci_status()`). */
@@ -332,6 +334,92 @@ export interface MergeStats {
   artifacts: number
 }
 
+/** `History.artifactsFind()` query (docs/artifacts.md). */
+export interface ArtifactQuery {
+  runKey?: string
+  /** Semantic type: `performance_report`, `coverage_report`, `test_report`, `trace`, `image`, `archive`, `log`, `binary`, `other`, or a configured one. */
+  type?: string
+  /** All of these labels. */
+  labels?: string[]
+  metadata?: Record<string, string>
+  /** Indexed JSON values: the number at `path` within `[min, max]`. */
+  values?: { path: string; min?: number; max?: number }[]
+  /** Name glob (`*`, `?`, `[...]`). */
+  name?: string
+  branch?: string
+  sinceMs?: number
+  untilMs?: number
+  limit?: number
+}
+
+/** An artifact as the history stores it. */
+export interface ArtifactMetadata {
+  name: string
+  path: string
+  runKey: string
+  provider: string
+  size: number
+  sha256: string
+  contentType: string
+  semanticType: string
+  labels: string[]
+  metadata: Record<string, string>
+  createdAt: number
+  /** JSON artifacts: numeric leaves by dotted path. */
+  values?: Record<string, number>
+}
+
+/** Where artifacts are cached and how providers are reached. */
+export interface ArtifactRetrieval {
+  cacheDir: string
+  cache?: { maxBytes: number; maxAgeMs: number }
+  /** The configuration's own keys (camelCase; not the guide's names): the providers' endpoints and tokens. */
+  config?: Omit<ReporterOptions, 'ciSystem' | 'artifactDir' | 'enableHistoryTracking' | 'trackPerformanceTrends' | 'updateOnCompletionOnly' | 'detailedLogging' | 'project'>
+}
+
+/** `History.artifactGet()` request. */
+export interface ArtifactGetRequest extends ArtifactRetrieval {
+  runKey: string
+  names?: string[]
+  parallel?: number
+}
+
+/** One artifact's outcome of `History.artifactGet()`. */
+export interface ArtifactGetResult {
+  name: string
+  path?: string
+  source?: 'local' | 'cache' | 'provider'
+  error?: string
+  kind?: string
+}
+
+/** A side of `History.artifactsCompare()`: a file, or a stored artifact. */
+export type ArtifactSide = { path: string } | { runKey: string; name: string }
+
+/** `History.artifactsCompare()` request. */
+export interface ArtifactCompareRequest {
+  a: ArtifactSide
+  b: ArtifactSide
+  retrieve?: ArtifactRetrieval
+}
+
+/** What `History.artifactsCompare()` resolves with. */
+export interface ArtifactCompareResult {
+  comparison: {
+    a: { name: string; size: number; sha256: string }
+    b: { name: string; size: number; sha256: string }
+    identical: boolean
+    details:
+      | { kind: 'identical' }
+      | { kind: 'json'; changes: { path: string; change: 'added' | 'removed' | 'changed'; before: unknown; after: unknown; delta: number | null; percent: number | null }[] }
+      | { kind: 'text'; diff: string | null; lines: [number, number] }
+      | { kind: 'image'; before: { width: number; height: number }; after: { width: number; height: number } }
+      | { kind: 'binary' }
+    truncated: boolean
+  }
+  markdown: string
+}
+
 /** A suite of a result file. */
 export interface SuiteInfo {
   name: string
@@ -454,6 +542,31 @@ export declare class History {
    * present are skipped) and resolves with what was added.
    */
   merge(otherPath: string): Promise<MergeStats>
+  /**
+   * The artifacts matching `query` (`runKey`, `type`, `labels` (all
+   * of), `metadata`, `values` (`[{ path, min?, max? }]`), `name` (glob),
+   * `branch`, `sinceMs`, `untilMs`, `limit`), newest first.
+   *
+   * Rejects with `TR_INVALID_ARGUMENT` for an unknown key.
+   */
+  artifactsFind(query?: ArtifactQuery): Promise<ArtifactMetadata[]>
+  /**
+   * Fetches artifacts of a run: `{ runKey, names?, cacheDir, cache?,
+   * config?, parallel? }`; each from its attached file when unchanged,
+   * else the cache, else the provider's store, checked against the
+   * recorded SHA-256. Resolves with one `{ name, path, source }` or
+   * `{ name, error, kind }` per artifact.
+   *
+   * Rejects with `TR_NOT_FOUND` for an unknown run or name.
+   */
+  artifactGet(request: ArtifactGetRequest): Promise<ArtifactGetResult[]>
+  /**
+   * Compares two artifacts, each `{ path }` or `{ runKey, name }`:
+   * `{ a, b, retrieve? }`. Resolves with `{ comparison, markdown }`.
+   *
+   * Rejects with `TR_NOT_FOUND` for what cannot be found.
+   */
+  artifactsCompare(request: ArtifactCompareRequest): Promise<ArtifactCompareResult>
 }
 
 /** A reporting session (one test run) with the seed's API. */

@@ -83,6 +83,8 @@ export interface ReporterOptions {
   project?: string
   /** How each run's metrics are compared with their baseline (regressions); `better` is keyed by metric name. */
   performance?: { baselineRuns?: number; minChangePct?: number; alpha?: number; defaultBranch?: string | null; better?: Record<string, 'lower' | 'higher'> }
+  /** Artifact type rules tried before the built-in detection: `[{ pattern: '*.k6.json', type: 'performance_report' }]`. */
+  artifactTypes?: { pattern: string; type: string }[]
 }
 
 /** What `status()` returns (the guide's `get_ci_status()`). */
@@ -330,6 +332,92 @@ export interface MergeStats {
   cases: number
   metrics: number
   artifacts: number
+}
+
+/** `History.artifactsFind()` query (docs/artifacts.md). */
+export interface ArtifactQuery {
+  runKey?: string
+  /** Semantic type: `performance_report`, `coverage_report`, `test_report`, `trace`, `image`, `archive`, `log`, `binary`, `other`, or a configured one. */
+  type?: string
+  /** All of these labels. */
+  labels?: string[]
+  metadata?: Record<string, string>
+  /** Indexed JSON values: the number at `path` within `[min, max]`. */
+  values?: { path: string; min?: number; max?: number }[]
+  /** Name glob (`*`, `?`, `[...]`). */
+  name?: string
+  branch?: string
+  sinceMs?: number
+  untilMs?: number
+  limit?: number
+}
+
+/** An artifact as the history stores it. */
+export interface ArtifactMetadata {
+  name: string
+  path: string
+  runKey: string
+  provider: string
+  size: number
+  sha256: string
+  contentType: string
+  semanticType: string
+  labels: string[]
+  metadata: Record<string, string>
+  createdAt: number
+  /** JSON artifacts: numeric leaves by dotted path. */
+  values?: Record<string, number>
+}
+
+/** Where artifacts are cached and how providers are reached. */
+export interface ArtifactRetrieval {
+  cacheDir: string
+  cache?: { maxBytes: number; maxAgeMs: number }
+  /** The configuration's own keys (camelCase; not the guide's names): the providers' endpoints and tokens. */
+  config?: Omit<ReporterOptions, 'ciSystem' | 'artifactDir' | 'enableHistoryTracking' | 'trackPerformanceTrends' | 'updateOnCompletionOnly' | 'detailedLogging' | 'project'>
+}
+
+/** `History.artifactGet()` request. */
+export interface ArtifactGetRequest extends ArtifactRetrieval {
+  runKey: string
+  names?: string[]
+  parallel?: number
+}
+
+/** One artifact's outcome of `History.artifactGet()`. */
+export interface ArtifactGetResult {
+  name: string
+  path?: string
+  source?: 'local' | 'cache' | 'provider'
+  error?: string
+  kind?: string
+}
+
+/** A side of `History.artifactsCompare()`: a file, or a stored artifact. */
+export type ArtifactSide = { path: string } | { runKey: string; name: string }
+
+/** `History.artifactsCompare()` request. */
+export interface ArtifactCompareRequest {
+  a: ArtifactSide
+  b: ArtifactSide
+  retrieve?: ArtifactRetrieval
+}
+
+/** What `History.artifactsCompare()` resolves with. */
+export interface ArtifactCompareResult {
+  comparison: {
+    a: { name: string; size: number; sha256: string }
+    b: { name: string; size: number; sha256: string }
+    identical: boolean
+    details:
+      | { kind: 'identical' }
+      | { kind: 'json'; changes: { path: string; change: 'added' | 'removed' | 'changed'; before: unknown; after: unknown; delta: number | null; percent: number | null }[] }
+      | { kind: 'text'; diff: string | null; lines: [number, number] }
+      | { kind: 'image'; before: { width: number; height: number }; after: { width: number; height: number } }
+      | { kind: 'binary' }
+    truncated: boolean
+  }
+  markdown: string
 }
 
 /** A suite of a result file. */

@@ -1,7 +1,9 @@
 //! File helpers shared by reports, the local provider and the CLI.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
+
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
@@ -41,9 +43,68 @@ pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// A file's size and SHA-256, as [`hash_file`] measured them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileDigest {
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the content, lower-case hex.
+    pub sha256: String,
+}
+
+/// Reads `path` once, in 64 KiB blocks, to measure and hash it: the one
+/// way testrelay hashes a file (artifacts, their validation, the cache).
+///
+/// Errors: `NotFound` or `Io` naming the file.
+pub fn hash_file(path: &Path) -> Result<FileDigest> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io("opening", path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| Error::io("reading", path, e))?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok(FileDigest {
+        size,
+        sha256: hex(&hasher.finalize()),
+    })
+}
+
+/// SHA-256 of bytes in memory, lower-case hex (same form as [`hash_file`]).
+pub fn hash_bytes(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hashes_a_file_like_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"abc").unwrap();
+        let d = hash_file(&path).unwrap();
+        assert_eq!(d.size, 3);
+        assert_eq!(
+            d.sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(hash_bytes(b"abc"), d.sha256);
+        let err = hash_file(&dir.path().join("nope")).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::NotFound);
+    }
 
     #[test]
     fn replaces_content_and_creates_parents() {

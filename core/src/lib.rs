@@ -10,6 +10,7 @@
 // can reach it, not API, with no stability promise.
 
 pub mod analysis;
+pub mod artifact;
 pub mod config;
 pub mod detect;
 pub mod error;

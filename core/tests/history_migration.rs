@@ -74,7 +74,7 @@ fn opening_a_version_1_history_upgrades_it_in_place() {
         scalar(&path, "PRAGMA user_version"),
         i64::from(SCHEMA_VERSION)
     );
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
     // Every case and metric is kept; identities are stored once: the 6
     // tests of the two runs plus the explicit id under its second name.
     assert_eq!(scalar(&path, "SELECT count(*) FROM test_tasks"), 11);
@@ -174,4 +174,30 @@ fn a_version_1_file_is_not_merged_until_upgraded() {
     assert_eq!(answers(&h), expected());
     assert_eq!(h.merge(&old).unwrap().runs_added, 0);
     assert_eq!(answers(&h), expected());
+}
+
+#[test]
+fn artifact_labels_of_before_version_4_become_searchable_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    write_v1(&path);
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "INSERT INTO artifacts (run_id, name, path, size, sha256, content_type, labels, created_at)
+             SELECT id, 'shot.png', 'out/shot.png', 3, 'abc', 'image/png',
+                    '{\"kind\":\"screenshot\"}', 5 FROM test_runs WHERE run_key = 'run-1';",
+        )
+        .unwrap();
+    let h = History::open(&path).expect("upgrade");
+    let stored = h.run_artifacts("run-1").unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].labels.is_empty());
+    assert_eq!(stored[0].metadata["kind"], "screenshot");
+    assert_eq!(stored[0].semantic_type, "other");
+    let query = testrelay::history::ArtifactQuery {
+        metadata: [("kind".to_string(), "screenshot".to_string())].into(),
+        ..Default::default()
+    };
+    assert_eq!(h.find_artifacts(&query).unwrap().len(), 1);
 }

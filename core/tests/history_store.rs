@@ -61,7 +61,7 @@ fn open_creates_directories_and_the_current_schema() {
     let version: i32 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!((version, SCHEMA_VERSION), (3, 3));
+    assert_eq!((version, SCHEMA_VERSION), (4, 4));
     let page_size: i64 = conn
         .query_row("PRAGMA page_size", [], |r| r.get(0))
         .unwrap();
@@ -89,6 +89,9 @@ fn open_creates_directories_and_the_current_schema() {
     assert_eq!(
         names("table"),
         [
+            "artifact_labels",
+            "artifact_metadata",
+            "artifact_values",
             "artifacts",
             "outbox",
             "performance_metrics",
@@ -101,7 +104,13 @@ fn open_creates_directories_and_the_current_schema() {
     assert_eq!(
         names("index"),
         [
+            "artifact_labels_artifact",
+            "artifact_metadata_artifact",
+            "artifact_values_artifact",
+            "artifacts_created",
+            "artifacts_name",
             "artifacts_run",
+            "artifacts_type",
             "outbox_due",
             "outbox_run",
             "performance_metrics_name",
@@ -263,7 +272,7 @@ fn a_newer_schema_is_refused() {
     assert!(
         err.to_string().contains(
             "is a testrelay history of schema version 7, written by a newer testrelay \
-             (this one understands up to version 3)"
+             (this one understands up to version 4)"
         ),
         "{err}"
     );

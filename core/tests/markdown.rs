@@ -602,6 +602,13 @@ fn hostile_rendering() -> impl Strategy<Value = (TestRun, MarkdownOptions)> {
                 budget_bytes: budget,
                 report_url: Some("https://ci.test/run/1".into()),
                 slowest: 5,
+                // Artifact names are as hostile as test names.
+                artifacts: vec![testrelay::report::markdown::ArtifactLink {
+                    name: title.clone(),
+                    semantic_type: "log".into(),
+                    size: 1,
+                    url: None,
+                }],
                 title,
                 marker: Some("<!-- testrelay:k -->".into()),
                 diff,

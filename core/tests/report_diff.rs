@@ -165,14 +165,14 @@ fn write_reports_passes_the_diff_to_html_and_markdown() {
     };
     let d = diff(1);
     let paths =
-        testrelay::report::write_reports(&run(), dir.path(), &config, Some(&d), None).unwrap();
+        testrelay::report::write_reports(&run(), dir.path(), &config, Some(&d), None, &[]).unwrap();
     assert_eq!(paths.len(), 2);
     let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
     assert!(md.contains("### Compared with `ci-41`\n"), "{md}");
     let page = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(page.contains("<section id=\"diff\">"));
 
-    testrelay::report::write_reports(&run(), dir.path(), &config, None, None).unwrap();
+    testrelay::report::write_reports(&run(), dir.path(), &config, None, None, &[]).unwrap();
     let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
     assert!(!md.contains("Compared with"), "{md}");
 }

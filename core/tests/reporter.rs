@@ -617,7 +617,7 @@ fn local_provider_is_a_real_default() {
         (stored[0].size, stored[0].content_type.as_str()),
         (3, "image/png")
     );
-    assert_eq!(stored[0].labels, labels);
+    assert_eq!(stored[0].metadata, labels);
     let _ = LocalProvider::new(&cfg).unwrap();
     assert_eq!(
         reporter

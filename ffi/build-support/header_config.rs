@@ -49,6 +49,9 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
             "tr_history_trends",
             "tr_history_flaky",
             "tr_history_split",
+            "tr_artifacts_find",
+            "tr_artifact_get",
+            "tr_artifacts_compare",
         ],
     ),
     (

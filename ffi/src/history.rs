@@ -79,7 +79,7 @@ pub unsafe extern "C" fn tr_history_free(h: *mut tr_history) {
 ///
 /// # Safety
 /// `h` must be NULL or a live history.
-unsafe fn history<'a>(h: *const tr_history) -> Result<MutexGuard<'a, History>> {
+pub(crate) unsafe fn history<'a>(h: *const tr_history) -> Result<MutexGuard<'a, History>> {
     // SAFETY: the caller passes NULL or a live history.
     let h = unsafe { h.as_ref() }.ok_or_else(|| Error::invalid("`history` is NULL"))?;
     // A panic while holding the lock left no half-written state the

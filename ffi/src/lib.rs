@@ -31,10 +31,13 @@ mod reporter;
 
 mod history;
 
+mod artifacts;
+
 mod parsing;
 
 mod detection;
 
+pub use artifacts::{tr_artifact_get, tr_artifacts_compare, tr_artifacts_find};
 pub use boundary::tr_last_error_message;
 pub use detection::tr_detect_environment;
 pub use history::{
@@ -55,4 +58,4 @@ pub use version::tr_version;
 /// Major version of the C ABI: bumped only for incompatible changes.
 pub const TESTRELAY_ABI_VERSION_MAJOR: u32 = 1;
 /// Minor version of the C ABI: bumped when functions or enum values are added.
-pub const TESTRELAY_ABI_VERSION_MINOR: u32 = 2;
+pub const TESTRELAY_ABI_VERSION_MINOR: u32 = 3;

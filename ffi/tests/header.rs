@@ -30,7 +30,7 @@ fn header_carries_abi_version_and_banner() {
     assert!(header.starts_with("/*\n * testrelay.h: the C ABI of testrelay."));
     assert!(header.contains("DO NOT EDIT"));
     assert!(header.contains("#define TESTRELAY_ABI_VERSION_MAJOR 1\n"));
-    assert!(header.contains("#define TESTRELAY_ABI_VERSION_MINOR 2\n"));
+    assert!(header.contains("#define TESTRELAY_ABI_VERSION_MINOR 3\n"));
     assert!(header.contains("#ifndef TESTRELAY_H\n#define TESTRELAY_H\n"));
 }
 

@@ -5,8 +5,10 @@
 //! it (so `testRunId` is `Config::test_run_id`, `shardIndex` is
 //! `SplitQuery::shard_index`). Results go the other way: the core value
 //! is serialized and its keys are turned into camelCase. The keys inside
-//! user-supplied maps (`properties`, `labels`, `metadata`, `sources`, and
-//! `better`, keyed by metric name) are data and are left as they are.
+//! user-supplied maps (`properties`, `labels`, `metadata`, `sources`,
+//! `better`, keyed by metric name, an artifact's `values` by JSON path,
+//! and a comparison's `before`/`after` JSON values) are data and are left
+//! as they are.
 
 use napi::bindgen_prelude::{Function, Unknown};
 use napi::{Env, ValueType};
@@ -18,7 +20,16 @@ use testrelay::ErrorKind;
 use crate::errors::{Failure, Outcome};
 
 /// Keys whose values are maps of user data, never renamed inside.
-const USER_MAPS: [&str; 5] = ["properties", "labels", "metadata", "sources", "better"];
+const USER_MAPS: [&str; 8] = [
+    "properties",
+    "labels",
+    "metadata",
+    "sources",
+    "better",
+    "values",
+    "before",
+    "after",
+];
 
 /// Reads a JS value as JSON-like data. Functions, symbols and other
 /// values JSON cannot hold are a `TypeError` naming `what`.

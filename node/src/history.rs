@@ -10,7 +10,10 @@ use napi::Env;
 use napi::bindgen_prelude::{Object, Unknown};
 use napi_derive::napi;
 use testrelay::ErrorKind;
-use testrelay::history::{FlakyQuery, History as Store, HistoryFilter, SplitQuery, TrendsQuery};
+use testrelay::artifact::requests::{CompareRequest, GetRequest};
+use testrelay::history::{
+    ArtifactQuery, FlakyQuery, History as Store, HistoryFilter, SplitQuery, TrendsQuery,
+};
 
 use crate::convert::{from_js, string, to_value};
 use crate::errors::{Outcome, to_napi};
@@ -150,6 +153,74 @@ impl History {
             env,
             self.query(env, move |s| s.merge(std::path::Path::new(&other_path))),
         )
+    }
+
+    /// The artifacts matching `query` (`runKey`, `type`, `labels` (all
+    /// of), `metadata`, `values` (`[{ path, min?, max? }]`), `name` (glob),
+    /// `branch`, `sinceMs`, `untilMs`, `limit`), newest first.
+    ///
+    /// Rejects with `TR_INVALID_ARGUMENT` for an unknown key.
+    #[napi(
+        ts_args_type = "query?: ArtifactQuery",
+        ts_return_type = "Promise<ArtifactMetadata[]>"
+    )]
+    pub fn artifacts_find<'env>(
+        &self,
+        env: &'env Env,
+        query: Option<Unknown<'_>>,
+    ) -> napi::Result<Object<'env>> {
+        let outcome = optional::<ArtifactQuery>(env, query, "artifacts query")
+            .and_then(|q| self.query(env, move |s| s.find_artifacts(&q.unwrap_or_default())));
+        to_napi(env, outcome)
+    }
+
+    /// Fetches artifacts of a run: `{ runKey, names?, cacheDir, cache?,
+    /// config?, parallel? }`; each from its attached file when unchanged,
+    /// else the cache, else the provider's store, checked against the
+    /// recorded SHA-256. Resolves with one `{ name, path, source }` or
+    /// `{ name, error, kind }` per artifact.
+    ///
+    /// Rejects with `TR_NOT_FOUND` for an unknown run or name.
+    #[napi(
+        ts_args_type = "request: ArtifactGetRequest",
+        ts_return_type = "Promise<ArtifactGetResult[]>"
+    )]
+    pub fn artifact_get<'env>(
+        &self,
+        env: &'env Env,
+        request: Unknown<'_>,
+    ) -> napi::Result<Object<'env>> {
+        let outcome = from_js::<GetRequest>(
+            env,
+            request,
+            "artifact get request",
+            ErrorKind::InvalidArgument,
+        )
+        .and_then(|r| self.query(env, move |s| r.run(s)));
+        to_napi(env, outcome)
+    }
+
+    /// Compares two artifacts, each `{ path }` or `{ runKey, name }`:
+    /// `{ a, b, retrieve? }`. Resolves with `{ comparison, markdown }`.
+    ///
+    /// Rejects with `TR_NOT_FOUND` for what cannot be found.
+    #[napi(
+        ts_args_type = "request: ArtifactCompareRequest",
+        ts_return_type = "Promise<ArtifactCompareResult>"
+    )]
+    pub fn artifacts_compare<'env>(
+        &self,
+        env: &'env Env,
+        request: Unknown<'_>,
+    ) -> napi::Result<Object<'env>> {
+        let outcome = from_js::<CompareRequest>(
+            env,
+            request,
+            "artifact compare request",
+            ErrorKind::InvalidArgument,
+        )
+        .and_then(|r| self.query(env, move |s| r.run(s)));
+        to_napi(env, outcome)
     }
 }
 

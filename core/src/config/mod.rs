@@ -37,6 +37,7 @@
 //! | `store_metrics` | `true` | keep recorded metrics in the history (for `trends`); `false`: they are in the reports only |
 //! | `log_level` | none (`warn`, or `TESTRELAY_LOG`) | level of testrelay's own logger (the CLI; Node when set): `off`, `error`, `warn`, `info`, `debug`, `trace` |
 //! | `log_file` | none (stderr) | file testrelay's own logger appends to |
+//! | `artifact_types` | `[]` | extra artifact type rules, tried before the built-in detection: `[{"pattern": "*.k6.json", "type": "performance_report"}]` (see [`crate::artifact::kind`]) |
 //!
 //! The integration guide's names for these keys (`ci_system`,
 //! `result_format`, ...) are accepted too: [`guide`] translates them.
@@ -418,6 +419,8 @@ pub struct Config {
     pub log_file: Option<PathBuf>,
     /// How metrics are compared with their baseline.
     pub performance: PerformanceSettings,
+    /// Artifact type rules tried before the built-in detection.
+    pub artifact_types: Vec<crate::artifact::TypeRule>,
 }
 
 impl Default for Config {
@@ -456,6 +459,7 @@ impl Default for Config {
             log_level: None,
             log_file: None,
             performance: PerformanceSettings::default(),
+            artifact_types: Vec::new(),
         }
     }
 }

@@ -7,8 +7,8 @@ use rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
 
 use super::schema::{
-    ARTIFACT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, RUN_FILE_COLUMNS, TASK_COLUMNS, TEST_COLUMNS,
-    same_test,
+    ARTIFACT_COLUMNS, ARTIFACT_SIDE_TABLES, METRIC_COLUMNS, RUN_COLUMNS, RUN_FILE_COLUMNS,
+    TASK_COLUMNS, TEST_COLUMNS, same_test,
 };
 use super::store::{History, check_current_history, db_error};
 use crate::error::{Error, Result};
@@ -229,14 +229,26 @@ fn copy_new_runs(tx: &Transaction<'_>) -> rusqlite::Result<MergeStats> {
         ),
         &[run_shift],
     )?;
+    let artifact_shift = offset("artifacts")?;
     let artifacts = copy(
         format!(
-            "INSERT INTO main.artifacts (run_id, {ARTIFACT_COLUMNS}) \
-         SELECT run_id + ?1, {ARTIFACT_COLUMNS} FROM {SOURCE}.artifacts \
+            "INSERT INTO main.artifacts (id, run_id, {ARTIFACT_COLUMNS}) \
+         SELECT id + ?2, run_id + ?1, {ARTIFACT_COLUMNS} FROM {SOURCE}.artifacts \
          WHERE run_id IN ({new_runs}) ORDER BY id"
         ),
-        &[run_shift],
+        &[run_shift, artifact_shift],
     )?;
+    for (table, columns) in ARTIFACT_SIDE_TABLES {
+        copy(
+            format!(
+                "INSERT INTO main.{table} (artifact_id, {columns}) \
+                 SELECT artifact_id + ?1, {columns} FROM {SOURCE}.{table} \
+                 WHERE artifact_id IN (SELECT id FROM {SOURCE}.artifacts \
+                                       WHERE run_id IN ({new_runs}))"
+            ),
+            &[artifact_shift],
+        )?;
+    }
     let other_runs: i64 = tx.query_row(
         &format!("SELECT count(*) FROM {SOURCE}.test_runs"),
         [],

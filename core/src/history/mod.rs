@@ -27,7 +27,7 @@ mod schema;
 mod store;
 mod url;
 
-pub use artifacts::{ArtifactRecord, content_type};
+pub use artifacts::{ArtifactMetricRow, ArtifactQuery, ValueCondition};
 pub use compact::{CompactPolicy, CompactStats};
 pub use dashboard::{
     BaseComparison, Bucketing, DashboardData, DashboardQuery, FlakyRow, MAX_DAY_POINTS,

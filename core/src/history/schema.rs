@@ -19,7 +19,7 @@ pub(super) const APPLICATION_ID: i32 = 0x5452_4C59;
 
 /// The migration scripts; script `i` takes the schema from version `i` to
 /// version `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The tables version 1 created. Every history has them; later versions
 /// may add tables but never drop these.
@@ -69,8 +69,16 @@ pub(super) const METRIC_COLUMNS: &str = "test_id, metric_name, metric_value, uni
 pub(super) const RUN_FILE_COLUMNS: &str = "file, cases, duration";
 
 /// Columns of `artifacts` other than `id` and `run_id`.
-pub(super) const ARTIFACT_COLUMNS: &str =
-    "name, path, size, sha256, content_type, labels, url, created_at";
+pub(super) const ARTIFACT_COLUMNS: &str = "name, path, size, sha256, content_type, labels, url, \
+     created_at, semantic_type, metadata, content_index";
+
+/// The artifacts' side tables (since version 4), each keyed by
+/// `artifact_id`, with their other columns.
+pub(super) const ARTIFACT_SIDE_TABLES: &[(&str, &str)] = &[
+    ("artifact_labels", "label"),
+    ("artifact_metadata", "key, value"),
+    ("artifact_values", "path, value"),
+];
 
 /// Version 1: runs, cases (tasks), per-file totals, metrics, artifacts and
 /// the reporter's outbox.
@@ -257,4 +265,50 @@ ALTER TABLE tests ADD COLUMN test_key INTEGER NOT NULL DEFAULT 0;
 UPDATE tests SET test_key = testrelay_test_key(test_id);
 DROP INDEX tests_test;
 CREATE INDEX tests_key ON tests(test_key);
+";
+
+/// Version 4: artifacts get a semantic type, key/value metadata and a
+/// content index, each searchable through an index.
+///
+/// Before version 4 `labels` held key/value pairs; they move to
+/// `metadata` (a JSON object), and `labels` holds a JSON array of plain
+/// labels. The side tables repeat labels, metadata and the numeric leaves
+/// of JSON artifacts (`content_index`, a JSON object of dotted path to
+/// number) one row each, keyed for lookups by value; the JSON columns are
+/// what reads return. Deleting an artifact deletes its side rows.
+const V4: &str = "
+ALTER TABLE artifacts ADD COLUMN semantic_type TEXT NOT NULL DEFAULT 'other';
+ALTER TABLE artifacts ADD COLUMN metadata TEXT;
+ALTER TABLE artifacts ADD COLUMN content_index TEXT;
+UPDATE artifacts SET metadata = CASE WHEN json_valid(labels) AND labels <> '{}' THEN labels END,
+    labels = NULL;
+CREATE INDEX artifacts_created ON artifacts(created_at, id);
+CREATE INDEX artifacts_type ON artifacts(semantic_type, created_at, id);
+CREATE INDEX artifacts_name ON artifacts(name, created_at);
+
+CREATE TABLE artifact_labels (
+    artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+    label       TEXT    NOT NULL,
+    PRIMARY KEY (label, artifact_id)
+) WITHOUT ROWID;
+CREATE INDEX artifact_labels_artifact ON artifact_labels(artifact_id);
+
+CREATE TABLE artifact_metadata (
+    artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+    key         TEXT    NOT NULL,
+    value       TEXT    NOT NULL,
+    PRIMARY KEY (key, value, artifact_id)
+) WITHOUT ROWID;
+CREATE INDEX artifact_metadata_artifact ON artifact_metadata(artifact_id);
+INSERT INTO artifact_metadata (artifact_id, key, value)
+    SELECT a.id, j.key, CAST(j.value AS TEXT) FROM artifacts a, json_each(a.metadata) j
+    WHERE a.metadata IS NOT NULL;
+
+CREATE TABLE artifact_values (
+    artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+    path        TEXT    NOT NULL,
+    value       REAL    NOT NULL,
+    PRIMARY KEY (path, value, artifact_id)
+) WITHOUT ROWID;
+CREATE INDEX artifact_values_artifact ON artifact_values(artifact_id);
 ";

@@ -428,6 +428,28 @@ impl HttpClient {
         self
     }
 
+    /// A copy of this client with header `name` set to `value` instead of
+    /// what it had (e.g. another `accept` for a download).
+    pub fn with_header_replaced(&self, name: &'static str, value: impl Into<String>) -> HttpClient {
+        let mut extra_headers: Vec<_> = self
+            .extra_headers
+            .iter()
+            .filter(|(n, _)| !n.eq_ignore_ascii_case(name))
+            .cloned()
+            .collect();
+        extra_headers.push((name, value.into()));
+        HttpClient {
+            agent: self.agent.clone(),
+            base: self.base.clone(),
+            auth: self.auth.clone(),
+            retry: self.retry.clone(),
+            request_secs: self.request_secs,
+            extra_headers,
+            pagination: self.pagination,
+            sleeper: self.sleeper,
+        }
+    }
+
     /// Sets how lists continue on the next page (default: `Link`).
     pub fn with_pagination(mut self, pagination: Pagination) -> HttpClient {
         self.pagination = pagination;

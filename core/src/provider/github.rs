@@ -439,8 +439,7 @@ fn asset_ref(asset: &Value) -> Result<ArtifactRef> {
 /// Whether `asset` holds the content of `path`: fully uploaded, same size,
 /// and the same SHA-256 when GitHub reports a `digest`.
 fn same_content(asset: &Value, path: &Path) -> Result<bool> {
-    let record =
-        crate::history::ArtifactRecord::from_file(path, std::collections::BTreeMap::new())?;
+    let record = crate::fsutil::hash_file(path)?;
     let digest_matches = asset["digest"]
         .as_str()
         .is_none_or(|d| d.eq_ignore_ascii_case(&format!("sha256:{}", record.sha256)));
@@ -697,6 +696,35 @@ impl CiProvider for GithubProvider {
             )
         })?;
         Ok(asset_ref(&asset)?.url)
+    }
+
+    /// The release asset's bytes (`GET …/releases/assets/{id}` with
+    /// `accept: application/octet-stream`).
+    fn download_artifact(&self, ctx: &RunContext, name: &str) -> Result<Vec<u8>> {
+        let target = self.target_for(ctx, None)?;
+        let release = self.release(&target, false)?;
+        let name = &asset_name(name);
+        let asset = self.find_asset(&release, name)?.ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!("release `{}` has no asset `{name}`", target.tag),
+            )
+        })?;
+        let id = asset["id"].as_u64().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Parse,
+                "GitHub answered with a release asset without id",
+            )
+        })?;
+        let response = self
+            .http
+            .with_header_replaced("accept", "application/octet-stream")
+            .send(
+                "GET",
+                &format!("/repos/{}/releases/assets/{id}", self.repo),
+                Body::Empty,
+            )?;
+        Ok(response.body)
     }
 
     fn publish_summary(&self, update: &RunUpdate<'_>) -> Result<bool> {

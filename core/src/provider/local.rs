@@ -8,6 +8,7 @@
 //! | set_build_status | `build-status.json` |
 //! | add_pr_comment | `pr-comment.md` (replaced in place, never a second copy) |
 //! | upload_artifact | `artifacts/<name>` |
+//! | download_artifact | reads `artifacts/<name>` back |
 
 use std::path::{Path, PathBuf};
 
@@ -261,6 +262,22 @@ impl CiProvider for LocalProvider {
             url: file_url(&dest),
             size,
         })
+    }
+
+    /// The copy in `artifacts/` of the output directory (shared by every
+    /// run there: a later run's file of the same name replaces it, which
+    /// the retriever's hash check notices).
+    fn download_artifact(&self, _ctx: &RunContext, name: &str) -> Result<Vec<u8>> {
+        let safe = Path::new(name)
+            .file_name()
+            .filter(|n| !n.is_empty() && n.to_str() == Some(name))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "artifact name `{name}` must be a plain file name (no directories)"
+                ))
+            })?;
+        let path = self.dir.join("artifacts").join(safe);
+        std::fs::read(&path).map_err(|e| Error::io("reading the stored artifact", &path, e))
     }
 
     fn get_artifact_url(

@@ -239,6 +239,21 @@ pub trait CiProvider: Send + Sync {
         name: &str,
     ) -> Result<String>;
 
+    /// The content of the artifact `name` the run stored with this
+    /// provider (artifact retrieval). The default: `Unsupported`, naming
+    /// the provider — a provider with a store it can read back overrides
+    /// it.
+    ///
+    /// Errors: `Unsupported`; `NotFound` when the store has no such
+    /// artifact; the HTTP layer's kinds.
+    fn download_artifact(&self, ctx: &RunContext, name: &str) -> Result<Vec<u8>> {
+        let _ = (ctx, name);
+        Err(Error::unsupported(format!(
+            "the {} provider has no artifact store testrelay can download from",
+            self.name()
+        )))
+    }
+
     /// The run's state as the CI system reports it.
     fn get_test_run_status(&self, ctx: &RunContext, handle: &RunHandle) -> Result<TestRunResult>;
 

@@ -97,7 +97,7 @@ pub fn write_html<W: Write>(run: &TestRun, out: W) -> Result<()> {
 ///
 /// Errors: as [`write_html`].
 pub fn write_html_with<W: Write>(run: &TestRun, diff: Option<&RunDiff>, out: W) -> Result<()> {
-    write_html_full(run, diff, None, out)
+    write_html_full(run, diff, None, &[], out)
 }
 
 /// [`write_html_with`] with a "Performance" section after the comparison
@@ -110,10 +110,11 @@ pub fn write_html_full<W: Write>(
     run: &TestRun,
     diff: Option<&RunDiff>,
     performance: Option<&PerformanceReport>,
+    artifacts: &[crate::report::markdown::ArtifactLink],
     out: W,
 ) -> Result<()> {
     let mut w = BufWriter::with_capacity(64 * 1024, out);
-    render(run, diff, performance, &mut w)
+    render(run, diff, performance, artifacts, &mut w)
         .and_then(|()| w.flush())
         .map_err(|err| {
             Error::new(
@@ -131,6 +132,7 @@ fn render<W: Write>(
     run: &TestRun,
     diff: Option<&RunDiff>,
     performance: Option<&PerformanceReport>,
+    artifacts: &[crate::report::markdown::ArtifactLink],
     w: &mut W,
 ) -> io::Result<()> {
     let counts = run.counts();
@@ -157,6 +159,7 @@ fn render<W: Write>(
     write_flaky(w, run, &counts)?;
     write_chart(w, &slowest)?;
     write_suites(w, &suites)?;
+    write_artifacts(w, artifacts)?;
     w.write_all(b"</main>\n<script>")?;
     w.write_all(SCRIPT.as_bytes())?;
     w.write_all(b"</script>\n</body>\n</html>\n")
@@ -733,6 +736,39 @@ fn write_failures<W: Write>(w: &mut W, run: &TestRun, counts: &Counts) -> io::Re
         w.write_all(b"</article>\n")?;
     }
     w.write_all(b"</section>\n")
+}
+
+/// The run's artifacts: name (a link when its URL is http(s)), type, size.
+fn write_artifacts<W: Write>(
+    w: &mut W,
+    artifacts: &[crate::report::markdown::ArtifactLink],
+) -> io::Result<()> {
+    if artifacts.is_empty() {
+        return Ok(());
+    }
+    write!(
+        w,
+        "<section id=\"artifacts\">\n<h2>Artifacts <span class=\"muted\">({})</span></h2>\n\
+         <table><thead><tr><th>Artifact</th><th>Type</th><th>Size</th></tr></thead><tbody>\n",
+        artifacts.len()
+    )?;
+    for a in artifacts {
+        w.write_all(b"<tr><td>")?;
+        match a.url.as_deref() {
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+                w.write_all(b"<a href=\"")?;
+                escape(w, url)?;
+                w.write_all(b"\">")?;
+                escape(w, &a.name)?;
+                w.write_all(b"</a>")?;
+            }
+            _ => escape(w, &a.name)?,
+        }
+        w.write_all(b"</td><td>")?;
+        escape(w, &a.semantic_type)?;
+        writeln!(w, "</td><td>{} B</td></tr>", a.size)?;
+    }
+    w.write_all(b"</tbody></table>\n</section>\n")
 }
 
 fn write_flaky<W: Write>(w: &mut W, run: &TestRun, counts: &Counts) -> io::Result<()> {

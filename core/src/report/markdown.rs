@@ -81,6 +81,61 @@ pub struct MarkdownOptions {
     /// This run's metrics compared with their baseline (from the history);
     /// shown after the diff when set.
     pub performance: Option<PerformanceReport>,
+    /// The run's artifacts, listed at the end (linked when they have a URL).
+    pub artifacts: Vec<ArtifactLink>,
+}
+
+/// An artifact as a report lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ArtifactLink {
+    /// File name.
+    pub name: String,
+    /// Semantic type (`performance_report`, `image`, ...).
+    pub semantic_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Where it can be opened, when known.
+    pub url: Option<String>,
+}
+
+impl ArtifactLink {
+    /// The link for a stored artifact, without a URL.
+    pub fn of(a: &crate::artifact::ArtifactMetadata) -> ArtifactLink {
+        ArtifactLink {
+            name: a.name.clone(),
+            semantic_type: a.semantic_type.clone(),
+            size: a.size,
+            url: None,
+        }
+    }
+}
+
+/// At most this many artifacts are listed.
+const ARTIFACTS_LISTED: usize = 50;
+
+/// The `### Artifacts` table (empty for none), within `room` bytes.
+fn artifacts_section(artifacts: &[ArtifactLink], room: usize) -> String {
+    let mut out = String::new();
+    if artifacts.is_empty() {
+        return out;
+    }
+    let head = format!(
+        "\n### Artifacts ({})\n\n| Artifact | Type | Size |\n|---|---|---:|\n",
+        artifacts.len()
+    );
+    let rows = artifacts.iter().take(ARTIFACTS_LISTED).map(|a| {
+        let name = match &a.url {
+            Some(url) => format!("[{}]({})", escape_inline(&a.name), url_escape(url)),
+            None => code(&a.name, true),
+        };
+        format!(
+            "| {name} | {} | {} B |\n",
+            code(&a.semantic_type, true),
+            a.size
+        )
+    });
+    push_table(&mut out, &head, rows, room);
+    out
 }
 
 impl Default for MarkdownOptions {
@@ -93,6 +148,7 @@ impl Default for MarkdownOptions {
             marker: None,
             diff: None,
             performance: None,
+            artifacts: Vec::new(),
         }
     }
 }
@@ -210,6 +266,8 @@ pub fn render_markdown(run: &TestRun, opts: &MarkdownOptions) -> String {
             });
             push_table(&mut out, head, rows, budget - link.len());
         }
+        let room = budget.saturating_sub(out.len() + link.len());
+        out.push_str(&artifacts_section(&opts.artifacts, room));
     }
     out.push_str(&link);
     out
@@ -791,6 +849,88 @@ fn whole_lines(text: &str, max: usize) -> &str {
         Some(i) => &text[..=i],
         None => "",
     }
+}
+
+/// Most bytes of the changed-values table of an artifact comparison.
+const COMPARISON_TABLE_BYTES: usize = 48 * 1024;
+
+/// A comparison of two artifacts as Markdown for a PR comment: a heading
+/// naming both (as code spans), then what differs — changed JSON values in
+/// a table with delta and percent, a text diff in a fenced block, image
+/// dimensions, or size and hash. Every name and value goes through this
+/// module's escapers.
+pub fn render_artifact_comparison(c: &crate::artifact::compare::Comparison) -> String {
+    use crate::artifact::compare::{ChangeKind, Details};
+    let mut out = format!(
+        "### Artifact comparison: {} → {}\n\n",
+        code(&c.a.name, false),
+        code(&c.b.name, false)
+    );
+    if c.identical {
+        out.push_str(&format!(
+            "Identical (SHA-256 {}).\n",
+            code(&c.a.sha256, false)
+        ));
+        return out;
+    }
+    let value = |v: &Option<serde_json::Value>| match v {
+        Some(v) => code(&v.to_string(), true),
+        None => "—".to_string(),
+    };
+    match &c.details {
+        Details::Identical => {}
+        Details::Json { changes } => {
+            let limit = out.len() + COMPARISON_TABLE_BYTES;
+            push_table(
+                &mut out,
+                "| path | change | before | after | delta | % |\n|---|---|---|---|---:|---:|\n",
+                changes.iter().map(|ch| {
+                    format!(
+                        "| {} | {} | {} | {} | {} | {} |\n",
+                        code(&ch.path, true),
+                        match ch.change {
+                            ChangeKind::Added => "added",
+                            ChangeKind::Removed => "removed",
+                            ChangeKind::Changed => "changed",
+                        },
+                        value(&ch.before),
+                        value(&ch.after),
+                        ch.delta.map(number).unwrap_or_default(),
+                        ch.percent
+                            .map(|p| format!("{}{}%", if p > 0.0 { "+" } else { "" }, number(p)))
+                            .unwrap_or_default()
+                    )
+                }),
+                limit,
+            );
+        }
+        Details::Text { diff, lines } => match diff {
+            Some(diff) => {
+                out.push_str(&format!("Lines: {} → {}\n\n", lines.0, lines.1));
+                out.push_str(&fenced(diff));
+            }
+            None => out.push_str(&format!(
+                "Text too different to diff here: {} → {} lines.\n",
+                lines.0, lines.1
+            )),
+        },
+        Details::Image { before, after } => out.push_str(&format!(
+            "Image: {}×{} → {}×{} pixels.\n",
+            before.width, before.height, after.width, after.height
+        )),
+        Details::Binary => {}
+    }
+    out.push_str(&format!(
+        "\nSize: {} → {} bytes; SHA-256 {} → {}.\n",
+        c.a.size,
+        c.b.size,
+        code(&c.a.sha256, false),
+        code(&c.b.sha256, false)
+    ));
+    if c.truncated {
+        out.push_str("\nMore changed than is shown.\n");
+    }
+    out
 }
 
 #[cfg(test)]

@@ -63,6 +63,7 @@ pub fn write_reports(
     config: &Config,
     diff: Option<&RunDiff>,
     performance: Option<&PerformanceReport>,
+    artifacts: &[markdown::ArtifactLink],
 ) -> Result<Vec<PathBuf>> {
     let formats = &config.report_formats;
     let mut written = Vec::new();
@@ -85,7 +86,9 @@ pub fn write_reports(
             }
             ReportFormat::Html => {
                 let path = dir.join(HTML_FILE);
-                write_atomic(&path, |w| html::write_html_full(run, diff, performance, w))?;
+                write_atomic(&path, |w| {
+                    html::write_html_full(run, diff, performance, artifacts, w)
+                })?;
                 written.push(path);
             }
             ReportFormat::Markdown => {
@@ -100,6 +103,7 @@ pub fn write_reports(
                         title: run.name.clone(),
                         diff: diff.cloned(),
                         performance: performance.cloned(),
+                        artifacts: artifacts.to_vec(),
                         ..markdown::MarkdownOptions::default()
                     },
                 );

@@ -41,6 +41,8 @@ pub(super) struct Collector {
     history: Option<History>,
     persisted: usize,
     artifacts: Vec<(PathBuf, String)>,
+    /// What reports list of the attached artifacts.
+    artifact_links: Vec<crate::report::markdown::ArtifactLink>,
     deliver: Sender<Job>,
     shared: Arc<Shared>,
     last_flush: Instant,
@@ -63,6 +65,7 @@ impl Collector {
             history,
             persisted: 0,
             artifacts: Vec::new(),
+            artifact_links: Vec::new(),
             deliver,
             shared,
             last_flush: Instant::now(),
@@ -175,6 +178,8 @@ impl Collector {
                         log::error!("testrelay: queueing artifact {}: {e}", artifact.name);
                     }
                 }
+                self.artifact_links
+                    .push(crate::report::markdown::ArtifactLink::of(&artifact));
                 self.artifacts.push((path, artifact.name));
             }
             Msg::Timing {
@@ -315,6 +320,7 @@ impl Collector {
             config,
             diff.as_ref(),
             performance.as_ref(),
+            &self.artifact_links,
         ) {
             Ok(paths) => paths,
             Err(e) => {
@@ -336,6 +342,7 @@ impl Collector {
         let job = Job::Final {
             run,
             artifacts: std::mem::take(&mut self.artifacts),
+            artifact_links: std::mem::take(&mut self.artifact_links),
             report_url: reports
                 .iter()
                 .find(|p| p.extension().is_some_and(|e| e == "html"))

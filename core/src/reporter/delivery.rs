@@ -94,6 +94,7 @@ pub(super) enum Job {
     Final {
         run: Arc<TestRun>,
         artifacts: Vec<(PathBuf, String)>,
+        artifact_links: Vec<markdown::ArtifactLink>,
         report_url: Option<String>,
         diff: Option<Box<RunDiff>>,
         performance: Option<Box<PerformanceReport>>,
@@ -109,6 +110,7 @@ struct Extras {
     report_url: Option<String>,
     diff: Option<RunDiff>,
     performance: Option<PerformanceReport>,
+    artifacts: Vec<markdown::ArtifactLink>,
 }
 
 /// The texts a provider posts for a run: the Markdown summary (within the
@@ -129,6 +131,7 @@ impl Rendered {
                 marker: Some(comment_marker(&config.status_context)),
                 diff: extras.diff,
                 performance: extras.performance,
+                artifacts: extras.artifacts,
                 ..markdown::MarkdownOptions::default()
             },
         );
@@ -526,6 +529,7 @@ impl Delivery {
                 Job::Final {
                     run,
                     artifacts,
+                    artifact_links,
                     report_url,
                     diff,
                     performance,
@@ -535,6 +539,7 @@ impl Delivery {
                         report_url,
                         diff: diff.map(|d| *d),
                         performance: performance.map(|p| *p),
+                        artifacts: artifact_links,
                     };
                     let receipt = self.finish(&run, &artifacts, extras);
                     let _ = done.send(receipt);
@@ -777,6 +782,47 @@ pub fn flush(config: &Config, force: bool) -> Result<FlushReport> {
     })
 }
 
+/// The provider a stored run reported to, its context and the
+/// configuration for it: each run's endpoints come from this environment
+/// for that run's provider; the run's own identity wins over this
+/// process's. Used by `flush` and by artifact retrieval.
+///
+/// Errors: `Configuration` (unknown provider, missing token, bad config).
+pub(crate) fn stored_run_provider(
+    stored: &crate::history::RunSummary,
+    config: &Config,
+    registry: &Registry,
+    env: &Env,
+    detection: &crate::detect::Detection,
+) -> Result<(crate::provider::Provider, RunContext, Config)> {
+    let ctx = RunContext {
+        run_key: stored.run.run_key.clone(),
+        name: stored.run.name.clone(),
+        repository: stored.run.repository.clone(),
+        commit_sha: stored.run.commit_sha.clone(),
+        branch: stored.run.branch.clone(),
+        pr_number: stored.run.pr_number,
+        build_url: stored.run.build_url.clone(),
+        build_id: stored.run.build_id.clone(),
+        // Not stored: a fork's merge request is found again only by a
+        // flush inside the same CI job.
+        pr_repository: detection.pr_repository.clone(),
+    };
+    let provider_name = if stored.run.provider.is_empty() {
+        config.provider.clone()
+    } else {
+        stored.run.provider.clone()
+    };
+    let mut run_config = super::resolve::fill_config(config.clone(), detection, env)?;
+    run_config.repository = ctx.repository.clone().or(run_config.repository);
+    run_config.commit_sha = ctx.commit_sha.clone().or(run_config.commit_sha);
+    run_config.branch = ctx.branch.clone().or(run_config.branch);
+    run_config.pr_number = ctx.pr_number.or(run_config.pr_number);
+    let provider_name = registry.resolve_name(&provider_name, detection);
+    let provider = registry.build(&provider_name, &run_config, env, detection)?;
+    Ok((provider, ctx, run_config))
+}
+
 fn flush_with(
     history: &mut History,
     config: &Config,
@@ -828,34 +874,9 @@ fn flush_with(
             properties: stored.run.metadata.clone(),
             ..TestRun::default()
         };
-        let ctx = RunContext {
-            run_key: run_key.clone(),
-            name: stored.run.name.clone(),
-            repository: stored.run.repository.clone(),
-            commit_sha: stored.run.commit_sha.clone(),
-            branch: stored.run.branch.clone(),
-            pr_number: stored.run.pr_number,
-            build_url: stored.run.build_url.clone(),
-            build_id: stored.run.build_id.clone(),
-            // Not stored: a fork's merge request is found again only by a
-            // flush inside the same CI job.
-            pr_repository: detection.pr_repository.clone(),
-        };
-        let provider_name = if stored.run.provider.is_empty() {
-            config.provider.clone()
-        } else {
-            stored.run.provider.clone()
-        };
-        // Each run's endpoints come from this environment for that run's
-        // provider; the run's own identity wins over this process's.
-        let mut run_config = super::resolve::fill_config(config.clone(), &detection, env)?;
-        run_config.repository = ctx.repository.clone().or(run_config.repository);
-        run_config.commit_sha = ctx.commit_sha.clone().or(run_config.commit_sha);
-        run_config.branch = ctx.branch.clone().or(run_config.branch);
-        run_config.pr_number = ctx.pr_number.or(run_config.pr_number);
+        let (provider, ctx, run_config) =
+            stored_run_provider(&stored, config, registry, env, &detection)?;
         let config = &run_config;
-        let provider_name = registry.resolve_name(&provider_name, &detection);
-        let provider = registry.build(&provider_name, config, env, &detection)?;
         let wanted_ops: BTreeSet<Operation> = entries
             .iter()
             .filter_map(|e| Operation::parse(&e.idempotency_key[run_key.len() + 1..]))
@@ -877,6 +898,10 @@ fn flush_with(
                 .compare_metrics(&run_key, &config.performance)
                 .ok()
                 .flatten(),
+            artifacts: history
+                .run_artifacts(&run_key)
+                .map(|stored| stored.iter().map(markdown::ArtifactLink::of).collect())
+                .unwrap_or_default(),
         };
         let mut steps = Steps {
             provider: &provider,

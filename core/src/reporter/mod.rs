@@ -44,14 +44,16 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 use serde::Serialize;
 
+use crate::artifact::ArtifactMetadata;
 use crate::config::Config;
 use crate::detect::{Env, detect};
 use crate::error::{Error, ErrorKind, Result};
-use crate::history::{ArtifactRecord, History};
+use crate::history::History;
 use crate::model::{Counts, Metric, RunStatus, SuiteInfo, TestCase, TestRun, TestRunResult};
 use crate::pool::ThreadPool;
 use crate::provider::{Provider, Registry, RunContext};
 
+pub(crate) use delivery::stored_run_provider;
 pub use delivery::{FlushReport, flush};
 pub use packed::{CaseText, PackedCase};
 pub use resolve::ENV_VARIABLES;
@@ -164,7 +166,7 @@ enum Msg {
     Metric(Metric),
     Suite(SuiteInfo),
     Property(String, String),
-    Artifact(ArtifactRecord),
+    Artifact(ArtifactMetadata),
     Timing {
         started_at: Option<String>,
         duration_seconds: f64,
@@ -512,17 +514,39 @@ impl Reporter {
 
     /// Attaches a file to upload when the run finishes (when
     /// `enable_artifacts` is on), under its file name, with free-form
-    /// labels. The file is hashed now (size, SHA-256 and content type go to
-    /// the history with the labels) and read again at upload time.
+    /// key/value metadata (called labels in the C and Node calls of this
+    /// name). The file is hashed, typed and (JSON) indexed now
+    /// ([`ArtifactMetadata::from_file`], with the configured
+    /// `artifact_types`), stored in the history, and read again at upload
+    /// time.
     ///
     /// Errors: `NotFound`/`Io` when the file cannot be read now;
     /// `InvalidArgument` after `finish`.
     pub fn attach_artifact(
         &self,
         path: impl AsRef<std::path::Path>,
-        labels: BTreeMap<String, String>,
+        metadata: BTreeMap<String, String>,
     ) -> Result<()> {
-        let record = ArtifactRecord::from_file(path.as_ref(), labels)?;
+        self.attach_labeled_artifact(path, Vec::new(), metadata)
+    }
+
+    /// [`attach_artifact`](Self::attach_artifact) with plain labels too
+    /// (`nightly`, `linux`), which [`ArtifactQuery::labels`](crate::history::ArtifactQuery)
+    /// finds.
+    ///
+    /// Errors: as `attach_artifact`.
+    pub fn attach_labeled_artifact(
+        &self,
+        path: impl AsRef<std::path::Path>,
+        labels: Vec<String>,
+        metadata: BTreeMap<String, String>,
+    ) -> Result<()> {
+        let record = ArtifactMetadata::from_file(
+            path.as_ref(),
+            metadata,
+            &self.shared.config.artifact_types,
+        )?
+        .with_labels(labels);
         self.send(Msg::Artifact(record))
     }
 

@@ -39,6 +39,13 @@ impl Db {
             .ok_or_else(|| Error::new(ErrorKind::Configuration, "no history file: pass --history"))
     }
 
+    /// The history file's path (given or default).
+    ///
+    /// Errors: as [`Db::path`].
+    pub(crate) fn history_path(&self) -> Result<PathBuf, Error> {
+        self.path()
+    }
+
     /// Opens an existing history file (reading commands never create one).
     ///
     /// Errors: `NotFound` when the file does not exist.

@@ -10,6 +10,7 @@
 //! quota, a file-size limit, or the history's disk failing (nothing is
 //! wrong with the input; free space, then `testrelay flush`).
 
+mod artifacts_cmd;
 mod child;
 mod dashboard_cmd;
 mod history_cmd;
@@ -56,6 +57,8 @@ enum Command {
         #[arg(long, value_name = "FILE.json")]
         metrics: Option<PathBuf>,
         #[command(flatten)]
+        attach: AttachArgs,
+        #[command(flatten)]
         common: Common,
     },
     /// Merge the reports of parallel shards found under a directory into one
@@ -85,6 +88,8 @@ enum Command {
         /// (read after the command ends; see `report --metrics`).
         #[arg(long, value_name = "FILE.json")]
         metrics: Option<PathBuf>,
+        #[command(flatten)]
+        attach: AttachArgs,
         #[command(flatten)]
         common: Common,
         /// The test command and its arguments, after `--`.
@@ -128,6 +133,61 @@ enum Command {
     /// Record a performance metric from a shell step into the history,
     /// under the run `report`/`run` of the same CI job reports.
     Metric(metric_cmd::MetricCmd),
+    /// Find, show, validate and compare the artifacts the history knows
+    /// (attached with `--attach` or the library's attach calls).
+    Artifacts(artifacts_cmd::ArtifactsCmd),
+}
+
+/// `--attach` and `--label` of `report` and `run`.
+#[derive(Args)]
+struct AttachArgs {
+    /// Files to attach to the run as artifacts (a file or glob,
+    /// repeatable): hashed, typed and stored in the history, and uploaded
+    /// where the provider stores artifacts (docs/artifacts.md). For `run`,
+    /// matched after the command ends.
+    #[arg(long, value_name = "GLOB")]
+    attach: Vec<String>,
+    /// A label for every attached file (repeatable).
+    #[arg(long, value_name = "LABEL", requires = "attach")]
+    label: Vec<String>,
+}
+
+/// The files to attach and their labels, once the patterns are expanded.
+#[derive(Default)]
+struct Attachments {
+    files: Vec<PathBuf>,
+    labels: Vec<String>,
+}
+
+impl AttachArgs {
+    /// Expands the patterns. Errors: `InvalidArgument` for a bad pattern;
+    /// `NotFound` for one that matches no file.
+    fn expand(&self) -> Result<Attachments, Error> {
+        let mut files = Vec::new();
+        for pattern in &self.attach {
+            let path = Path::new(pattern);
+            if path.is_file() {
+                files.push(path.to_path_buf());
+                continue;
+            }
+            let matches: Vec<PathBuf> = glob::glob(pattern)
+                .map_err(|e| Error::invalid(format!("bad pattern `{pattern}`: {e}")))?
+                .filter_map(|m| m.ok())
+                .filter(|p| p.is_file())
+                .collect();
+            if matches.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::NotFound,
+                    format!("no file matches --attach `{pattern}`"),
+                ));
+            }
+            files.extend(matches);
+        }
+        Ok(Attachments {
+            files,
+            labels: self.label.clone(),
+        })
+    }
 }
 
 #[derive(Args)]
@@ -265,12 +325,14 @@ fn main() -> ExitCode {
         Command::Report {
             files,
             metrics,
+            attach,
             common,
-        } => expand_inputs(&files)
-            .and_then(|paths| load_and_report(&paths, metrics.as_deref(), &common)),
-        Command::Aggregate { report_dir, common } => {
-            find_reports(&report_dir).and_then(|paths| load_and_report(&paths, None, &common))
-        }
+        } => expand_inputs(&files).and_then(|paths| {
+            let attachments = attach.expand()?;
+            load_and_report(&paths, metrics.as_deref(), &attachments, &common)
+        }),
+        Command::Aggregate { report_dir, common } => find_reports(&report_dir)
+            .and_then(|paths| load_and_report(&paths, None, &Attachments::default(), &common)),
         Command::Flush { force, common } => flush(force, &common),
         Command::Detect { json } => {
             let detection = testrelay::detect(&testrelay::Env::from_process());
@@ -284,9 +346,17 @@ fn main() -> ExitCode {
             results,
             timeout,
             metrics,
+            attach,
             common,
             command,
-        } => run_command(&results, timeout, metrics.as_deref(), &command, &common),
+        } => run_command(
+            &results,
+            timeout,
+            metrics.as_deref(),
+            &attach,
+            &command,
+            &common,
+        ),
         Command::History(cmd) => cmd.run(),
         Command::Trends(cmd) => cmd.run(),
         Command::Flaky(cmd) => cmd.run(),
@@ -294,6 +364,7 @@ fn main() -> ExitCode {
         Command::Prune(cmd) => cmd.run(),
         Command::Dashboard(cmd) => cmd.run(),
         Command::Metric(cmd) => cmd.run(),
+        Command::Artifacts(cmd) => cmd.run(),
     };
     match result {
         Ok(code) => code,
@@ -313,6 +384,7 @@ fn main() -> ExitCode {
 fn load_and_report(
     paths: &[PathBuf],
     metrics: Option<&Path>,
+    attachments: &Attachments,
     common: &Common,
 ) -> Result<ExitCode, Error> {
     let config = build_config(common)?;
@@ -321,7 +393,7 @@ fn load_and_report(
     if let Some((file, source)) = metrics_file {
         add_metrics(&mut run, file, &source);
     }
-    let summary = deliver(run.clone(), None, common)?;
+    let summary = deliver(run.clone(), None, attachments, common)?;
     let fail_on: &[FailOn] = if common.fail_on.is_empty() {
         &[FailOn::Failures]
     } else {
@@ -368,10 +440,23 @@ fn load_all(paths: &[PathBuf], config: &Config) -> Result<TestRun, Error> {
 }
 
 /// Reports `run` through a Reporter and prints the summary.
-fn deliver(run: TestRun, status: Option<RunStatus>, common: &Common) -> Result<RunSummary, Error> {
+fn deliver(
+    run: TestRun,
+    status: Option<RunStatus>,
+    attachments: &Attachments,
+    common: &Common,
+) -> Result<RunSummary, Error> {
     let config = build_config(common)?;
     let reporter = Reporter::start(config.clone())?;
     reporter.record_run(run.clone())?;
+    for file in &attachments.files {
+        // A file gone since the pattern matched is said; the run goes on.
+        if let Err(e) =
+            reporter.attach_labeled_artifact(file, attachments.labels.clone(), Default::default())
+        {
+            out::warn(&format!("testrelay: attaching {}: {e}", file.display()));
+        }
+    }
     if let Some(status) = status {
         reporter.set_run_status(status)?;
     }
@@ -417,6 +502,7 @@ fn run_command(
     patterns: &[String],
     timeout: Option<u64>,
     metrics: Option<&Path>,
+    attach: &AttachArgs,
     command: &[String],
     common: &Common,
 ) -> Result<ExitCode, Error> {
@@ -495,7 +581,16 @@ fn run_command(
     } else {
         None
     };
-    let summary = deliver(run.clone(), outcome, common)?;
+    // Files to attach are matched now that the command wrote them; a
+    // pattern matching nothing is said, and the results still delivered.
+    let attachments = attach.expand().unwrap_or_else(|e| {
+        out::warn(&format!("testrelay: {e}"));
+        Attachments {
+            files: Vec::new(),
+            labels: Vec::new(),
+        }
+    });
+    let summary = deliver(run.clone(), outcome, &attachments, common)?;
     if let Some(e) = metrics_error {
         return Err(e);
     }

@@ -1,0 +1,258 @@
+//! Retrieving artifacts: from the attached file, the cache, and the
+//! GitHub simulator's release assets; a corrupt cache entry is fetched
+//! again; a provider without a store says `Unsupported`; a batch keeps
+//! per-item results; several processes fill one cache at once.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use testrelay::artifact::ArtifactMetadata;
+use testrelay::artifact::cache::{ArtifactCache, CachePolicy};
+use testrelay::artifact::retrieve::{Retriever, Source};
+use testrelay::detect::Env;
+use testrelay::history::History;
+use testrelay::{CaseStatus, Config, ErrorKind, Reporter, Secret, TestCase};
+use testrelay_ci_sim::Simulator;
+
+mod history_support;
+
+const TOKEN: &str = "ghs_artifact_retrieval_token_77";
+
+fn github_config(sim: &Simulator, dir: &Path) -> Config {
+    Config {
+        provider: "github".into(),
+        api_url: Some(sim.url()),
+        api_token: Some(Secret::new(TOKEN)),
+        repository: Some("octo/app".into()),
+        commit_sha: Some("abc123".into()),
+        output_dir: dir.join("out"),
+        history_path: Some(dir.join("history.db")),
+        test_run_id: Some("run-7".into()),
+        enable_pr_comments: false,
+        ..Config::default()
+    }
+}
+
+/// Reports run-7 to the simulator with two JSON files attached, then
+/// deletes the attached files: only GitHub has them now.
+fn reported(sim: &Simulator, dir: &Path) -> Config {
+    let config = github_config(sim, dir);
+    let reporter = Reporter::builder(config.clone())
+        .env(Env::new())
+        .start()
+        .unwrap();
+    reporter
+        .record(TestCase::new("s", "c", "t", CaseStatus::Passed))
+        .unwrap();
+    for (name, tp) in [("perf.json", 100), ("perf-2.json", 200)] {
+        let path = dir.join(name);
+        std::fs::write(&path, format!(r#"{{"throughput": {tp}}}"#)).unwrap();
+        reporter.attach_artifact(&path, BTreeMap::new()).unwrap();
+    }
+    let summary = reporter.finish(Duration::from_secs(60)).unwrap();
+    assert!(
+        summary.not_delivered.is_empty(),
+        "{:?}",
+        summary.not_delivered
+    );
+    std::fs::remove_file(dir.join("perf.json")).unwrap();
+    std::fs::remove_file(dir.join("perf-2.json")).unwrap();
+    config
+}
+
+fn downloads(sim: &Simulator) -> usize {
+    sim.requests()
+        .iter()
+        .filter(|r| r.path.contains("/releases/assets/") && r.method == "GET")
+        .count()
+}
+
+#[test]
+fn provider_then_cache_then_refetch_of_a_corrupt_entry() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = reported(&sim, dir.path());
+    let history = History::open(&dir.path().join("history.db")).unwrap();
+    let perf = history.run_artifacts("run-7").unwrap()[0].clone();
+    assert_eq!(perf.name, "perf.json");
+    let cache = ArtifactCache::open(&dir.path().join("cache"), CachePolicy::default()).unwrap();
+    let retriever = Retriever::with_env(cache.clone(), config, Env::new());
+
+    let got = retriever.retrieve(&history, &perf).unwrap();
+    assert_eq!(got.source, Source::Provider);
+    assert_eq!(std::fs::read(&got.path).unwrap(), br#"{"throughput": 100}"#);
+    assert_eq!(downloads(&sim), 1);
+    let asset_get = sim
+        .requests()
+        .into_iter()
+        .rfind(|r| r.path.contains("/releases/assets/"))
+        .unwrap();
+    assert_eq!(asset_get.header("accept"), Some("application/octet-stream"));
+
+    let again = retriever.retrieve(&history, &perf).unwrap();
+    assert_eq!((again.source, downloads(&sim)), (Source::Cache, 1));
+
+    // A corrupt entry is never served: it is fetched again.
+    std::fs::write(&again.path, br#"{"throughput": 999}"#).unwrap();
+    let refetched = retriever.retrieve(&history, &perf).unwrap();
+    assert_eq!((refetched.source, downloads(&sim)), (Source::Provider, 2));
+    assert_eq!(
+        std::fs::read(&refetched.path).unwrap(),
+        br#"{"throughput": 100}"#
+    );
+
+    // The attached file, when it is back unchanged, comes first.
+    std::fs::write(&perf.path, br#"{"throughput": 100}"#).unwrap();
+    assert_eq!(
+        retriever.retrieve(&history, &perf).unwrap().source,
+        Source::Local
+    );
+    // Changed, it is not used.
+    std::fs::write(&perf.path, br#"{"throughput": 101}"#).unwrap();
+    assert_eq!(
+        retriever.retrieve(&history, &perf).unwrap().source,
+        Source::Cache
+    );
+}
+
+#[test]
+fn a_batch_has_a_result_per_item() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = reported(&sim, dir.path());
+    let mut history = History::open(&dir.path().join("history.db")).unwrap();
+    // A run on a provider with no artifact store, whose file is gone.
+    let mut travis = history_support::record("travis-1", "main", 5_000);
+    travis.provider = "travis".into();
+    history.begin_run(&travis).unwrap();
+    let gone = dir.path().join("gone.log");
+    std::fs::write(&gone, "x").unwrap();
+    let meta = ArtifactMetadata::from_file(&gone, BTreeMap::new(), &[]).unwrap();
+    history.record_artifact("travis-1", &meta).unwrap();
+    std::fs::remove_file(&gone).unwrap();
+
+    let mut wanted = history.run_artifacts("run-7").unwrap();
+    wanted.extend(history.run_artifacts("travis-1").unwrap());
+    let cache = ArtifactCache::open(&dir.path().join("cache"), CachePolicy::default()).unwrap();
+    let retriever = Retriever::with_env(cache, config, Env::new());
+    let results = retriever.retrieve_batch(&history, &wanted, 3).unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0].as_ref().unwrap().source, Source::Provider);
+    assert_eq!(
+        std::fs::read(&results[1].as_ref().unwrap().path).unwrap(),
+        br#"{"throughput": 200}"#
+    );
+    let err = results[2].as_ref().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(err.message().contains("gone.log is missing"), "{err}");
+    assert!(
+        err.message()
+            .contains("travis provider has no artifact store"),
+        "{err}"
+    );
+    assert!(!err.message().contains(TOKEN));
+}
+
+#[test]
+fn processes_fill_one_cache_at_once() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    reported(&sim, dir.path());
+    let config = serde_json::json!({
+        "provider": "github",
+        "providers": {"github": {"api_url": sim.url(), "token": TOKEN}},
+        "repository": "octo/app",
+    });
+    std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
+    let children: Vec<_> = (0..4)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_testrelay"))
+                .current_dir(dir.path())
+                .args([
+                    "artifacts",
+                    "get",
+                    "--run",
+                    "run-7",
+                    "--config",
+                    "config.json",
+                    "--history",
+                    "history.db",
+                    "--cache-dir",
+                    "cache",
+                    "--output",
+                    &format!("got-{i}"),
+                    "--json",
+                ])
+                .env("CI", "false")
+                .env_remove("GITHUB_ACTIONS")
+                .output()
+                .unwrap()
+        })
+        .collect();
+    for out in &children {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // `output()` runs them one after another; these run at once.
+    let spawned: Vec<_> = (0..4)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_testrelay"))
+                .current_dir(dir.path())
+                .args([
+                    "artifacts",
+                    "get",
+                    "--run",
+                    "run-7",
+                    "--config",
+                    "config.json",
+                    "--history",
+                    "history.db",
+                    "--cache-dir",
+                    "shared",
+                    "--output",
+                    &format!("at-once-{i}"),
+                    "--json",
+                ])
+                .env("CI", "false")
+                .env_remove("GITHUB_ACTIONS")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in spawned {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for i in 0..4 {
+        for (name, body) in [
+            ("perf.json", r#"{"throughput": 100}"#),
+            ("perf-2.json", r#"{"throughput": 200}"#),
+        ] {
+            let got = dir.path().join(format!("at-once-{i}")).join(name);
+            assert_eq!(std::fs::read_to_string(got).unwrap(), body);
+        }
+    }
+    // The shared cache holds exactly the two entries, each verified, and
+    // no temporary file.
+    let cache = ArtifactCache::open(&dir.path().join("shared"), CachePolicy::default()).unwrap();
+    let stats = cache.evict().unwrap();
+    assert_eq!((stats.entries, stats.bytes), (2, 38));
+    let mut files = Vec::new();
+    for sub in std::fs::read_dir(dir.path().join("shared")).unwrap() {
+        for f in std::fs::read_dir(sub.unwrap().path()).unwrap() {
+            files.push(f.unwrap().file_name().into_string().unwrap());
+        }
+    }
+    assert!(files.iter().all(|f| f.len() == 64), "{files:?}");
+}
