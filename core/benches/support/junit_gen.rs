@@ -2,7 +2,7 @@
 //! reader and `report` benchmarks (never for tests: tests read files real
 //! runners wrote).
 //!
-//! The shape (issue #20): about 3,000 cases per MB; about 5% failures with
+//! The shape (issue #20): about 3,600 cases per MB; about 5% failures with
 //! ~1.5 KB stack traces, 3% skipped (half of them an empty `<skipped/>`),
 //! 10% with `system-out`, properties on a quarter of the suites, and
 //! Java-, pytest- and jest-style names, some with escaped `<…>`. The same
