@@ -432,10 +432,24 @@ impl TestRun {
 
     /// The `n` slowest cases, slowest first (ties keep recorded order).
     pub fn slowest(&self, n: usize) -> Vec<&TestCase> {
-        let mut v: Vec<&TestCase> = self.cases.iter().collect();
-        v.sort_by(|a, b| b.duration_seconds.total_cmp(&a.duration_seconds));
-        v.truncate(n);
-        v
+        if n == 0 {
+            return Vec::new();
+        }
+        // Slower first, then recorded order: a total order, so selecting
+        // the first `n` and sorting only those gives what a stable sort of
+        // every case would (without sorting every case).
+        let order = |a: &(usize, &TestCase), b: &(usize, &TestCase)| {
+            b.1.duration_seconds
+                .total_cmp(&a.1.duration_seconds)
+                .then(a.0.cmp(&b.0))
+        };
+        let mut v: Vec<(usize, &TestCase)> = self.cases.iter().enumerate().collect();
+        if n < v.len() {
+            v.select_nth_unstable_by(n - 1, order);
+            v.truncate(n);
+        }
+        v.sort_unstable_by(order);
+        v.into_iter().map(|(_, case)| case).collect()
     }
 }
 

@@ -15,6 +15,10 @@
 //! run side by side).
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::BuildHasherDefault;
+
+use crate::report::results::IdHasher;
 
 use crate::model::{Attempt, CaseStatus, RunStatus, SuiteInfo, TestCase, TestRun};
 use crate::time::{format_rfc3339, parse_timestamp};
@@ -24,7 +28,7 @@ use crate::time::{format_rfc3339, parse_timestamp};
 /// concatenated (later properties win).
 pub fn merge_runs(runs: impl IntoIterator<Item = TestRun>) -> TestRun {
     let mut merged = TestRun::default();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index = CaseIndex::default();
     let mut first = true;
     let mut earliest: Option<i64> = None;
     let mut latest: Option<i64> = None;
@@ -54,12 +58,9 @@ pub fn merge_runs(runs: impl IntoIterator<Item = TestRun>) -> TestRun {
         merged.properties.extend(run.properties);
         for mut case in run.cases {
             case.ensure_id();
-            match index.get(&case.id) {
-                Some(&i) => combine(&mut merged.cases[i], case),
-                None => {
-                    index.insert(case.id.clone(), merged.cases.len());
-                    merged.cases.push(case);
-                }
+            match index.insert(&case.id, merged.cases.len()) {
+                Some(i) => combine(&mut merged.cases[i], case),
+                None => merged.cases.push(case),
             }
         }
     }
@@ -75,6 +76,39 @@ pub fn merge_runs(runs: impl IntoIterator<Item = TestRun>) -> TestRun {
         merged.counts().final_status()
     };
     merged
+}
+
+/// The position of each case in the merged run, by id: computed ids (16
+/// hex digits) as numbers hashed as they are, any other id as a string.
+#[derive(Default)]
+struct CaseIndex {
+    hex: HashMap<u64, usize, BuildHasherDefault<IdHasher>>,
+    other: HashMap<String, usize>,
+}
+
+impl CaseIndex {
+    /// The position of `id` if it was seen; otherwise records `at` for it.
+    fn insert(&mut self, id: &str, at: usize) -> Option<usize> {
+        let slot = match u64::from_str_radix(id, 16) {
+            Ok(key) if id.len() == 16 => self.hex.entry(key),
+            _ => {
+                return match self.other.get(id) {
+                    Some(&i) => Some(i),
+                    None => {
+                        self.other.insert(id.to_string(), at);
+                        None
+                    }
+                };
+            }
+        };
+        match slot {
+            Entry::Occupied(seen) => Some(*seen.get()),
+            Entry::Vacant(new) => {
+                new.insert(at);
+                None
+            }
+        }
+    }
 }
 
 fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {

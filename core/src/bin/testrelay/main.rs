@@ -27,7 +27,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use testrelay::report::results::{ReadOptions, SameNameCases};
 use testrelay::report::{self, aggregate};
 use testrelay::{
-    Config, Error, ErrorKind, LogLevel, ReportFormat, Reporter, RunStatus, RunSummary, TestRun,
+    Config, Error, ErrorKind, LogLevel, ReportFormat, Reporter, RunStatus, RunSummary, TestCase,
+    TestRun,
 };
 
 #[derive(Parser)]
@@ -393,13 +394,14 @@ fn load_and_report(
     if let Some((file, source)) = metrics_file {
         add_metrics(&mut run, file, &source);
     }
-    let summary = deliver(run.clone(), None, attachments, common)?;
+    let counts = run.counts();
+    let summary = deliver(run, None, attachments, common)?;
     let fail_on: &[FailOn] = if common.fail_on.is_empty() {
         &[FailOn::Failures]
     } else {
         &common.fail_on
     };
-    Ok(if should_fail(fail_on, &run.counts(), &summary) {
+    Ok(if should_fail(fail_on, &counts, &summary) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -439,7 +441,8 @@ fn load_all(paths: &[PathBuf], config: &Config) -> Result<TestRun, Error> {
     Ok(aggregate::merge_runs(runs))
 }
 
-/// Reports `run` through a Reporter and prints the summary.
+/// Reports `run` through a Reporter (which takes it whole, uncopied),
+/// attaches `attachments` and prints the summary.
 fn deliver(
     run: TestRun,
     status: Option<RunStatus>,
@@ -448,7 +451,8 @@ fn deliver(
 ) -> Result<RunSummary, Error> {
     let config = build_config(common)?;
     let reporter = Reporter::start(config.clone())?;
-    reporter.record_run(run.clone())?;
+    let digest = Digest::of(&run);
+    reporter.record_run(run)?;
     for file in &attachments.files {
         // A file gone since the pattern matched is said; the run goes on.
         if let Err(e) =
@@ -464,7 +468,7 @@ fn deliver(
     if common.json {
         out::emit_json(&summary)?;
     } else {
-        let mut text = summary_text(&run, &summary);
+        let mut text = summary_text(&digest, &summary);
         if let Some(note) = empty_history_note(&summary) {
             text.push_str(&note);
         }
@@ -590,7 +594,8 @@ fn run_command(
             labels: Vec::new(),
         }
     });
-    let summary = deliver(run.clone(), outcome, &attachments, common)?;
+    let counts = run.counts();
+    let summary = deliver(run, outcome, &attachments, common)?;
     if let Some(e) = metrics_error {
         return Err(e);
     }
@@ -598,7 +603,7 @@ fn run_command(
         return Ok(ExitCode::from(124));
     }
     if !common.fail_on.is_empty() {
-        return Ok(if should_fail(&common.fail_on, &run.counts(), &summary) {
+        return Ok(if should_fail(&common.fail_on, &counts, &summary) {
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS
@@ -885,7 +890,25 @@ fn find_reports(dir: &Path) -> Result<Vec<PathBuf>, Error> {
 /// The human summary of a finished run. Every value from the run goes
 /// through [`line`], so it stays on its line; [`out::emit`] then makes the
 /// whole text safe.
-fn summary_text(run: &TestRun, summary: &RunSummary) -> String {
+/// What the printed summary shows of a run's cases, taken before the run
+/// goes to the Reporter: the first failures and the slowest cases.
+struct Digest {
+    failures: Vec<TestCase>,
+    failure_count: usize,
+    slowest: Vec<TestCase>,
+}
+
+impl Digest {
+    fn of(run: &TestRun) -> Digest {
+        Digest {
+            failures: run.failures().take(20).cloned().collect(),
+            failure_count: run.failures().count(),
+            slowest: run.slowest(5).into_iter().cloned().collect(),
+        }
+    }
+}
+
+fn summary_text(digest: &Digest, summary: &RunSummary) -> String {
     let r = &summary.result;
     let mut s = String::new();
     let _ = writeln!(
@@ -901,10 +924,9 @@ fn summary_text(run: &TestRun, summary: &RunSummary) -> String {
         r.flaky_tests,
         report::markdown::format_duration(r.duration_seconds)
     );
-    let failures: Vec<_> = run.failures().collect();
-    if !failures.is_empty() {
+    if !digest.failures.is_empty() {
         s.push_str("\nFailures:\n");
-        for case in failures.iter().take(20) {
+        for case in &digest.failures {
             let location = match (&case.file, case.line) {
                 (Some(f), Some(l)) => format!(" ({}:{l})", line(f)),
                 (Some(f), None) => format!(" ({})", line(f)),
@@ -920,18 +942,17 @@ fn summary_text(run: &TestRun, summary: &RunSummary) -> String {
                 let _ = writeln!(s, "      {}", line(&truncate(first, 200)));
             }
         }
-        if failures.len() > 20 {
+        if digest.failure_count > 20 {
             let _ = writeln!(
                 s,
                 "  ... and {} more failures (see the reports)",
-                failures.len() - 20
+                digest.failure_count - 20
             );
         }
     }
-    let slowest = run.slowest(5);
-    if !slowest.is_empty() {
+    if !digest.slowest.is_empty() {
         s.push_str("\nSlowest:\n");
-        for case in slowest {
+        for case in &digest.slowest {
             let _ = writeln!(
                 s,
                 "  {:>10}  {}",

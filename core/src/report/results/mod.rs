@@ -18,8 +18,9 @@
 //! for the suite stands for them, so a run never reads green while an input
 //! declared a failure.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 
@@ -407,8 +408,10 @@ impl SameNameCases {
 /// Gives each case of one input its own id (see the module docs).
 #[derive(Debug, Default)]
 pub(crate) struct Ordinals {
-    /// Ids of 16 hex digits (every computed one), by value.
-    hex: HashMap<u64, u32>,
+    /// Ids of 16 hex digits (every computed one) seen once, by value.
+    hex: HashSet<u64, BuildHasherDefault<IdHasher>>,
+    /// How often such an id was seen, when more than once.
+    hex_repeats: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
     /// Any other id (given by the input).
     other: HashMap<String, u32>,
 }
@@ -419,13 +422,39 @@ impl Ordinals {
     pub(crate) fn assign(&mut self, case: &mut TestCase) {
         case.ensure_id();
         let seen = match u64::from_str_radix(&case.id, 16) {
-            Ok(key) if case.id.len() == 16 => self.hex.entry(key).or_insert(0),
+            Ok(key) if case.id.len() == 16 => {
+                if self.hex.insert(key) {
+                    return;
+                }
+                self.hex_repeats.entry(key).or_insert(1)
+            }
             _ => self.other.entry(case.id.clone()).or_insert(0),
         };
         *seen += 1;
         if *seen > 1 {
             case.id = TestCase::repeat_id(&case.id, *seen);
         }
+    }
+}
+
+/// Hashes the 64-bit ids of [`Ordinals`] as they are: they are already
+/// the start of a SHA-256, so SipHash would only cost time.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 

@@ -40,27 +40,22 @@ impl Location {
     /// Advances over `bytes`: a `\n` starts a new line; every character (for
     /// bytes that are not UTF-8: every byte that could start one) is a column.
     fn advance(&mut self, bytes: &[u8]) {
-        // The `str` searches are the fast path (they use memchr); the byte
-        // loop only runs for input that is not UTF-8, just before an error.
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            for &b in bytes {
-                if b == b'\n' {
-                    self.line += 1;
-                    self.column = 1;
-                } else if b & 0xC0 != 0x80 {
-                    self.column += 1;
-                }
-            }
-            return;
-        };
-        match text.rfind('\n') {
+        // One pass over bytes, no UTF-8 validation (the scanner validates
+        // each byte once): for UTF-8 the bytes that are not continuation
+        // bytes are exactly the characters.
+        match memchr::memrchr(b'\n', bytes) {
             Some(last) => {
-                self.line += text[..=last].matches('\n').count() as u64;
-                self.column = 1 + text[last + 1..].chars().count() as u64;
+                self.line += memchr::memchr_iter(b'\n', &bytes[..=last]).count() as u64;
+                self.column = 1 + count_char_starts(&bytes[last + 1..]);
             }
-            None => self.column += text.chars().count() as u64,
+            None => self.column += count_char_starts(bytes),
         }
     }
+}
+
+/// The bytes of `bytes` that can start a character (not `10xxxxxx`).
+fn count_char_starts(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64
 }
 
 /// Buffered input with pinned positions; see the module docs.

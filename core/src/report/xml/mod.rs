@@ -18,6 +18,7 @@ pub(crate) mod input;
 pub(crate) mod scan;
 pub(crate) mod text;
 
+use std::borrow::Cow;
 use std::io::BufRead;
 
 use quick_xml::events::{BytesStart, Event};
@@ -26,7 +27,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::TestCase;
 
 use input::{Input, InputFailure, Location};
-use scan::{NextByte, find_ascii, utf8_prefix};
+use scan::{find_ascii, utf8_prefix};
 use text::{CappedText, MAX_REFERENCE_BYTES, decode_attribute, reference_at};
 
 pub use input::MAX_MARKUP_BYTES;
@@ -134,8 +135,6 @@ pub(crate) fn read<R: BufRead, D: Interpreter>(
         source,
         on_case,
         doc,
-        next_lt: NextByte::new(b'<'),
-        next_amp: NextByte::new(b'&'),
     }
     .run()
 }
@@ -157,8 +156,6 @@ struct Parser<'s, R, D, F> {
     source: &'s str,
     on_case: F,
     doc: D,
-    next_lt: NextByte,
-    next_amp: NextByte,
 }
 
 impl<R: BufRead, D: Interpreter, F: FnMut(TestCase) -> Result<()>> Parser<'_, R, D, F> {
@@ -220,8 +217,10 @@ impl<R: BufRead, D: Interpreter, F: FnMut(TestCase) -> Result<()>> Parser<'_, R,
     }
 
     /// Streams character data up to the next `<` or the end of the input
-    /// into the current text sink, decoding references. Each buffered chunk
-    /// is validated once and handled whole, however many references it holds.
+    /// into the current text sink, decoding references. Each byte is
+    /// searched and validated as UTF-8 once: a run of text ends at the next
+    /// `<` or `&` (found with memchr on the bytes), and only that run is
+    /// validated and consumed.
     fn scan_text(&mut self) -> Result<Stop> {
         let mut need = 1;
         loop {
@@ -232,28 +231,32 @@ impl<R: BufRead, D: Interpreter, F: FnMut(TestCase) -> Result<()>> Parser<'_, R,
                 return Ok(Stop::Eof);
             }
             let at_eof = chunk.len() < need;
-            let (valid, complete) = utf8_prefix(chunk, !at_eof);
             let mut used = 0;
             let mut next_need = 1;
             let mut markup = false;
-            while used < valid.len() {
-                let rest = &valid[used..];
+            while used < chunk.len() {
+                let rest = &chunk[used..];
                 let base = offset + used as u64;
-                let lt = self.next_lt.find(rest, base);
-                let amp = self.next_amp.find(rest, base);
-                let stop = match (lt, amp) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-                let run = &rest[..stop.unwrap_or(rest.len())];
+                let stop = memchr::memchr2(b'<', b'&', rest);
+                let run_bytes = &rest[..stop.unwrap_or(rest.len())];
+                // Before a `<` or `&` a split character cannot be completed.
+                let (run, complete) = utf8_prefix(run_bytes, stop.is_none() && !at_eof);
                 if let Err((at, what)) = self.doc.sink().push_located(run) {
                     return Err(self.error_at(base + at as u64, what));
                 }
                 used += run.len();
-                if stop.is_none() {
+                if run.len() < run_bytes.len() {
+                    if !complete {
+                        return Err(self.invalid_utf8(offset + used as u64));
+                    }
+                    // A character split by the end of the buffered bytes.
+                    if used == 0 {
+                        next_need = chunk.len() + 1;
+                    }
                     break;
                 }
-                if stop == lt {
+                let Some(stop) = stop else { break };
+                if rest[stop] == b'<' {
                     markup = true;
                     break;
                 }
@@ -273,16 +276,6 @@ impl<R: BufRead, D: Interpreter, F: FnMut(TestCase) -> Result<()>> Parser<'_, R,
                     return Err(self.error_at(at, what));
                 }
                 used += len;
-            }
-            if !markup && used == valid.len() && !complete {
-                return Err(self.invalid_utf8(offset + valid.len() as u64));
-            }
-            if used == 0 && !markup && next_need == 1 {
-                // Only a character split by the end of the buffered bytes.
-                if at_eof {
-                    return Err(self.invalid_utf8(offset));
-                }
-                next_need = chunk.len() + 1;
             }
             self.consume(used);
             if markup {
@@ -606,20 +599,36 @@ impl<K: Copy> Frames<K> {
     }
 }
 
-/// The decoded attributes of one element.
-pub(crate) struct Attributes(Vec<(Vec<u8>, String)>);
+/// The decoded attributes of one element. Values borrow the element's
+/// bytes unless they hold a reference or literal whitespace to normalize
+/// (or exceed [`TEXT_LIMIT_BYTES`]); only those are decoded into new strings.
+pub(crate) struct Attributes<'a>(Vec<(&'a [u8], Cow<'a, str>)>);
 
-impl Attributes {
+impl<'a> Attributes<'a> {
     /// Decodes every attribute of `e` (each value capped like any text).
-    pub(crate) fn read(e: &BytesStart<'_>) -> Result<Attributes, String> {
-        let mut out = Vec::new();
+    pub(crate) fn read(e: &'a BytesStart<'_>) -> Result<Attributes<'a>, String> {
+        let mut out = Vec::with_capacity(8);
         for attr in e.attributes() {
             let attr = attr.map_err(|err| format!("malformed attribute: {err}"))?;
-            let raw = std::str::from_utf8(&attr.value)
-                .map_err(|_| "invalid UTF-8 in an attribute value".to_string())?;
-            let mut value = CappedText::default();
-            decode_attribute(raw, &mut value);
-            out.push((attr.key.local_name().as_ref().to_vec(), value.into_string()));
+            let invalid = || "invalid UTF-8 in an attribute value".to_string();
+            let value: Cow<'a, str> = match attr.value {
+                Cow::Borrowed(bytes) => {
+                    Cow::Borrowed(std::str::from_utf8(bytes).map_err(|_| invalid())?)
+                }
+                Cow::Owned(bytes) => Cow::Owned(String::from_utf8(bytes).map_err(|_| invalid())?),
+            };
+            let plain = value.len() <= TEXT_LIMIT_BYTES
+                && !value
+                    .bytes()
+                    .any(|b| matches!(b, b'&' | b'\t' | b'\n' | b'\r'));
+            let value = if plain {
+                value
+            } else {
+                let mut decoded = CappedText::default();
+                decode_attribute(&value, &mut decoded);
+                Cow::Owned(decoded.into_string())
+            };
+            out.push((attr.key.local_name().into_inner(), value));
         }
         Ok(Attributes(out))
     }
@@ -628,8 +637,8 @@ impl Attributes {
     pub(crate) fn get(&self, key: &[u8]) -> Option<&str> {
         self.0
             .iter()
-            .find(|(k, _)| k.as_slice() == key)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_ref())
     }
 
     /// The value of `key` when present and not empty.

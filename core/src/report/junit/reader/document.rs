@@ -1,6 +1,7 @@
 //! How the reader interprets elements: which element is open, where its
 //! text goes, and the suites and test case being built from them.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use quick_xml::events::BytesStart;
@@ -43,7 +44,9 @@ enum Capture {
 struct Frame {
     kind: Kind,
     capture: Option<Capture>,
-    name: String,
+    /// The element's name, for the message about a truncated file (the
+    /// usual names without an allocation).
+    name: Cow<'static, str>,
     line: u64,
 }
 
@@ -184,7 +187,7 @@ impl Interpreter for Document {
         self.stack.push(Frame {
             kind,
             capture,
-            name: String::from_utf8_lossy(name).into_owned(),
+            name: element_name(name),
             line,
         });
         if empty { self.close() } else { Ok(()) }
@@ -545,6 +548,26 @@ impl Document {
         if let Some(properties) = properties {
             properties.insert(property.name, value);
         }
+    }
+}
+
+/// `name` as an owned string, without allocating for the usual elements.
+fn element_name(name: &[u8]) -> Cow<'static, str> {
+    const KNOWN: &[&str] = &[
+        "testsuites",
+        "testsuite",
+        "testcase",
+        "failure",
+        "error",
+        "skipped",
+        "system-out",
+        "system-err",
+        "properties",
+        "property",
+    ];
+    match KNOWN.iter().find(|k| k.as_bytes() == name) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(String::from_utf8_lossy(name).into_owned()),
     }
 }
 
