@@ -256,3 +256,66 @@ fn processes_fill_one_cache_at_once() {
     }
     assert!(files.iter().all(|f| f.len() == 64), "{files:?}");
 }
+
+#[test]
+fn an_artifact_over_ten_megabytes_comes_back_and_a_smaller_limit_is_said_at_once() {
+    // 12 MiB: over the 10 MiB an API response may have, within what a
+    // release-asset download reads.
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = github_config(&sim, dir.path());
+    let big = dir.path().join("trace.bin");
+    let bytes: Vec<u8> = (0..12u32 << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    std::fs::write(&big, &bytes).unwrap();
+    let reporter = Reporter::builder(config.clone())
+        .env(Env::new())
+        .start()
+        .unwrap();
+    reporter
+        .record(TestCase::new("s", "c", "t", CaseStatus::Passed))
+        .unwrap();
+    reporter.attach_artifact(&big, BTreeMap::new()).unwrap();
+    let summary = reporter.finish(Duration::from_secs(60)).unwrap();
+    assert!(
+        summary.not_delivered.is_empty(),
+        "{:?}",
+        summary.not_delivered
+    );
+    std::fs::remove_file(&big).unwrap();
+
+    let history = History::open(&dir.path().join("history.db")).unwrap();
+    let trace = history.run_artifacts("run-7").unwrap()[0].clone();
+    let cache = ArtifactCache::open(&dir.path().join("cache"), CachePolicy::default()).unwrap();
+    let got = Retriever::with_env(cache, config.clone(), Env::new())
+        .retrieve(&history, &trace)
+        .unwrap();
+    assert_eq!(got.source, Source::Provider);
+    assert!(std::fs::read(&got.path).unwrap() == bytes);
+
+    // The same asset through a client reading at most 1 KiB: one request,
+    // a clear error, no retry.
+    let asset = sim
+        .requests()
+        .into_iter()
+        .rfind(|r| r.method == "GET" && r.path.contains("/releases/assets/"))
+        .unwrap();
+    let before = downloads(&sim);
+    let err = testrelay::http::HttpClient::new(
+        &sim.url(),
+        testrelay::http::Auth::Bearer(Secret::new(TOKEN)),
+        &config,
+    )
+    .unwrap()
+    .with_header_replaced("accept", "application/octet-stream")
+    .with_response_limit(1024)
+    .send("GET", &asset.path, testrelay::http::Body::Empty)
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(
+        err.message().contains("larger than the 1024 bytes"),
+        "{err}"
+    );
+    assert_eq!(downloads(&sim), before + 1);
+}

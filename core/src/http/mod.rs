@@ -323,7 +323,8 @@ pub enum Body<'a> {
 pub type Sleeper = fn(Duration);
 
 /// An HTTP client bound to one API base URL and credential. Cheap to share
-/// between threads (`Send + Sync`).
+/// between threads (`Send + Sync`) and to clone (the agent is shared).
+#[derive(Clone)]
 pub struct HttpClient {
     agent: ureq::Agent,
     base: String,
@@ -333,7 +334,13 @@ pub struct HttpClient {
     extra_headers: Vec<(&'static str, String)>,
     pagination: Pagination,
     sleeper: Sleeper,
+    /// The largest response body read, in bytes.
+    max_response_bytes: u64,
 }
+
+/// The largest response body an API call reads (ureq's default, made
+/// explicit): a larger one fails with `InvalidArgument`, unretried.
+pub const API_RESPONSE_MAX_BYTES: u64 = 10 * 1024 * 1024;
 
 impl std::fmt::Debug for HttpClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -419,6 +426,7 @@ impl HttpClient {
             extra_headers: Vec::new(),
             pagination: Pagination::Link,
             sleeper: std::thread::sleep,
+            max_response_bytes: API_RESPONSE_MAX_BYTES,
         }
     }
 
@@ -447,6 +455,16 @@ impl HttpClient {
             extra_headers,
             pagination: self.pagination,
             sleeper: self.sleeper,
+            max_response_bytes: self.max_response_bytes,
+        }
+    }
+
+    /// The same client reading response bodies of up to `bytes` (default
+    /// [`API_RESPONSE_MAX_BYTES`]), for downloads.
+    pub fn with_response_limit(&self, bytes: u64) -> HttpClient {
+        HttpClient {
+            max_response_bytes: bytes,
+            ..self.clone()
         }
     }
 
@@ -506,6 +524,13 @@ impl HttpClient {
                     Some(server_wait) if !last => server_wait,
                     _ => return Err(self.status_error(&what, &resp)),
                 },
+                Err(ureq::Error::BodyExceedsLimit(limit)) => {
+                    // Asking again brings the same body: say so now.
+                    return Err(Error::new(
+                        ErrorKind::InvalidArgument,
+                        format!("{what}: the response is larger than the {limit} bytes read here"),
+                    ));
+                }
                 Err(_) if !last => Duration::ZERO,
                 Err(e) => {
                     return Err(Error::new(
@@ -647,7 +672,11 @@ impl HttpClient {
                 )
             })
             .collect();
-        let body = response.body_mut().read_to_vec()?;
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(self.max_response_bytes)
+            .read_to_vec()?;
         Ok(Response {
             status,
             headers,

@@ -54,6 +54,8 @@ const WORKFLOW_ERRORS_SHOWN: usize = 10;
 const JOB_SUMMARY_MAX_BYTES: u64 = 1024 * 1024;
 /// GitHub's limit on a release asset: each file must be under 2 GiB.
 const RELEASE_ASSET_MAX_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// The largest release asset fetched back (it is read into memory).
+pub const ASSET_DOWNLOAD_MAX_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// The `Accept` header of every request.
 const GITHUB_ACCEPT: &str = "application/vnd.github+json, application/json";
@@ -284,6 +286,27 @@ impl GithubProvider {
                 .json(),
             Err(e) => Err(explain_refused_release(e)),
         }
+    }
+
+    /// The release asset holding artifact `name` of the run.
+    ///
+    /// Errors: `NotFound` when the release has no such asset; the errors of
+    /// [`GithubProvider::release`].
+    fn existing_asset(
+        &self,
+        ctx: &RunContext,
+        handle: Option<&RunHandle>,
+        name: &str,
+    ) -> Result<Value> {
+        let target = self.target_for(ctx, handle)?;
+        let release = self.release(&target, false)?;
+        let name = &asset_name(name);
+        self.find_asset(&release, name)?.ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!("release `{}` has no asset `{name}`", target.tag),
+            )
+        })
     }
 
     /// The asset called `name` in `release`, if any (every page of its list).
@@ -686,30 +709,14 @@ impl CiProvider for GithubProvider {
         handle: Option<&RunHandle>,
         name: &str,
     ) -> Result<String> {
-        let target = self.target_for(ctx, handle)?;
-        let release = self.release(&target, false)?;
-        let name = &asset_name(name);
-        let asset = self.find_asset(&release, name)?.ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotFound,
-                format!("release `{}` has no asset `{name}`", target.tag),
-            )
-        })?;
+        let asset = self.existing_asset(ctx, handle, name)?;
         Ok(asset_ref(&asset)?.url)
     }
 
     /// The release asset's bytes (`GET …/releases/assets/{id}` with
     /// `accept: application/octet-stream`).
     fn download_artifact(&self, ctx: &RunContext, name: &str) -> Result<Vec<u8>> {
-        let target = self.target_for(ctx, None)?;
-        let release = self.release(&target, false)?;
-        let name = &asset_name(name);
-        let asset = self.find_asset(&release, name)?.ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotFound,
-                format!("release `{}` has no asset `{name}`", target.tag),
-            )
-        })?;
+        let asset = self.existing_asset(ctx, None, name)?;
         let id = asset["id"].as_u64().ok_or_else(|| {
             Error::new(
                 ErrorKind::Parse,
@@ -719,6 +726,7 @@ impl CiProvider for GithubProvider {
         let response = self
             .http
             .with_header_replaced("accept", "application/octet-stream")
+            .with_response_limit(ASSET_DOWNLOAD_MAX_BYTES)
             .send(
                 "GET",
                 &format!("/repos/{}/releases/assets/{id}", self.repo),
