@@ -319,3 +319,96 @@ fn an_artifact_over_ten_megabytes_comes_back_and_a_smaller_limit_is_said_at_once
     );
     assert_eq!(downloads(&sim), before + 1);
 }
+
+/// Reports run `key` to `provider` with one attached file, deletes the
+/// file, and fetches it back from the provider's store.
+fn round_trip(config: Config, dir: &Path, key: &str) -> Result<Vec<u8>, testrelay::Error> {
+    let file = dir.join("gpu trace.json");
+    // Content of its own per run: the same bytes would come from the cache.
+    std::fs::write(&file, format!(r#"{{"frames": 60, "run": "{key}"}}"#)).unwrap();
+    let config = Config {
+        test_run_id: Some(key.into()),
+        ..config
+    };
+    let reporter = Reporter::builder(config.clone())
+        .env(Env::new())
+        .start()
+        .unwrap();
+    reporter
+        .record(TestCase::new("s", "c", "t", CaseStatus::Passed))
+        .unwrap();
+    reporter.attach_artifact(&file, BTreeMap::new()).unwrap();
+    let summary = reporter.finish(Duration::from_secs(60)).unwrap();
+    assert!(
+        !summary
+            .not_delivered
+            .iter()
+            .any(|n| n.operation.contains("artifact")),
+        "{:?}",
+        summary.not_delivered
+    );
+    std::fs::remove_file(&file).unwrap();
+    let history = History::open(&dir.join("history.db")).unwrap();
+    let artifact = history.run_artifacts(key).unwrap()[0].clone();
+    let cache = ArtifactCache::open(&dir.join("cache"), CachePolicy::default()).unwrap();
+    let got = Retriever::with_env(cache, config, Env::new()).retrieve(&history, &artifact)?;
+    assert_eq!(got.source, Source::Provider);
+    Ok(std::fs::read(&got.path).unwrap())
+}
+
+#[test]
+fn gitlab_packages_and_bitbucket_downloads_are_read_back() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let base = Config {
+        repository: Some("group/app".into()),
+        commit_sha: Some("0123456789abcdef0123456789abcdef01234567".into()),
+        output_dir: dir.path().join("out"),
+        history_path: Some(dir.path().join("history.db")),
+        enable_pr_comments: false,
+        ..Config::default()
+    };
+    let mut gitlab = Config {
+        provider: "gitlab".into(),
+        ..base.clone()
+    };
+    gitlab.providers.insert(
+        "gitlab".into(),
+        testrelay::ProviderSettings {
+            api_url: Some(format!("{}/api/v4", sim.url())),
+            token: Some(Secret::new("glpat-retrieval-1")),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        round_trip(gitlab, dir.path(), "gl-run").unwrap(),
+        br#"{"frames": 60, "run": "gl-run"}"#
+    );
+    assert!(sim.requests().iter().any(|r| {
+        r.method == "GET"
+            && r.path
+                .ends_with("/packages/generic/testrelay/gl-run/gpu-trace.json")
+    }));
+
+    let mut bitbucket = Config {
+        provider: "bitbucket".into(),
+        ..base
+    };
+    bitbucket.providers.insert(
+        "bitbucket".into(),
+        testrelay::ProviderSettings {
+            api_url: Some(format!("{}/2.0", sim.url())),
+            token: Some(Secret::new("bbat-retrieval-1")),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        round_trip(bitbucket, dir.path(), "bb-run").unwrap(),
+        br#"{"frames": 60, "run": "bb-run"}"#
+    );
+    assert!(sim.requests().iter().any(|r| {
+        r.method == "GET"
+            && r.path
+                .ends_with("/downloads/testrelay-bb-run-gpu-trace.json")
+    }));
+}

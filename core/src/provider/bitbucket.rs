@@ -10,7 +10,7 @@
 //! | failures | annotations on the report (`POST …/annotations`, ≤ 100 a request, ≤ 1,000 a report, summary ≤ 450 characters, file and line when known), each with an `external_id` stable per test, so a rerun replaces instead of adding |
 //! | build status | `POST …/commit/{sha}/statuses/build`, key = the status context (≤ 40 characters; longer contexts keep a prefix and a hash), `INPROGRESS` then `SUCCESSFUL`/`FAILED` |
 //! | PR comment | one comment on the pull request (`content.raw`), found by our marker across `next` pages and edited in place |
-//! | artifacts | Downloads (`POST …/downloads`, multipart `files`) as `testrelay-<run key>-<name>`; found again by listing them |
+//! | artifacts | Downloads (`POST …/downloads`, multipart `files`) as `testrelay-<run key>-<name>`; found again by listing them, read back with `GET …/downloads/{name}` |
 //!
 //! Tokens: a repository, project or workspace access token (Bearer) in
 //! `BITBUCKET_ACCESS_TOKEN`, or an app password in `BITBUCKET_APP_PASSWORD`
@@ -526,6 +526,23 @@ impl CiProvider for BitbucketProvider {
             url: self.download_url(http, &file),
             size,
         })
+    }
+
+    /// The Downloads file (`GET …/downloads/{name}`; Bitbucket answers with
+    /// a redirect to the file, which the HTTP layer follows without the
+    /// credential).
+    fn download_artifact(&self, ctx: &RunContext, name: &str) -> Result<Vec<u8>> {
+        let file = Self::download_name(ctx, name);
+        let response = self
+            .api()?
+            .with_response_limit(super::ARTIFACT_DOWNLOAD_MAX_BYTES)
+            .send(
+                "GET",
+                &format!("{}/downloads/{}", self.repo_path, url_encode(&file)),
+                Body::Empty,
+            )
+            .map_err(explain_refused)?;
+        Ok(response.body)
     }
 
     fn get_artifact_url(

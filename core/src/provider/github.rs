@@ -54,8 +54,6 @@ const WORKFLOW_ERRORS_SHOWN: usize = 10;
 const JOB_SUMMARY_MAX_BYTES: u64 = 1024 * 1024;
 /// GitHub's limit on a release asset: each file must be under 2 GiB.
 const RELEASE_ASSET_MAX_BYTES: u64 = 2 * 1024 * 1024 * 1024;
-/// The largest release asset fetched back (it is read into memory).
-pub const ASSET_DOWNLOAD_MAX_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// The `Accept` header of every request.
 const GITHUB_ACCEPT: &str = "application/vnd.github+json, application/json";
@@ -726,7 +724,7 @@ impl CiProvider for GithubProvider {
         let response = self
             .http
             .with_header_replaced("accept", "application/octet-stream")
-            .with_response_limit(ASSET_DOWNLOAD_MAX_BYTES)
+            .with_response_limit(super::ARTIFACT_DOWNLOAD_MAX_BYTES)
             .send(
                 "GET",
                 &format!("/repos/{}/releases/assets/{id}", self.repo),

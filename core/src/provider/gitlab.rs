@@ -8,7 +8,7 @@
 //! | live progress | not possible: GitLab refuses to post a status again in the state it has, so the description changes only at the end (`Unsupported`) |
 //! | build status | the same commit status; posted only when its state differs |
 //! | PR comment | one note on the merge request (by its project-scoped **IID**), found by our marker across every page and edited in place; a fork's merge request gets it on the target project |
-//! | artifacts | generic packages: `PUT /projects/:id/packages/generic/testrelay/<run key>/<file>` |
+//! | artifacts | generic packages: `PUT /projects/:id/packages/generic/testrelay/<run key>/<file>`, read back with `GET` |
 //! | test results in the pipeline | the JUnit report artifact (`artifacts:reports:junit`), see `examples/ci/gitlab-ci.yml` |
 //!
 //! The project is `repository` (`CI_PROJECT_PATH` inside GitLab CI), a
@@ -410,6 +410,16 @@ impl CiProvider for GitlabProvider {
             url: format!("{}{package}", self.http.base_url()),
             size,
         })
+    }
+
+    /// The generic package file (`GET`, the route a job token may use too).
+    fn download_artifact(&self, ctx: &RunContext, name: &str) -> Result<Vec<u8>> {
+        let response = self
+            .http
+            .with_response_limit(super::ARTIFACT_DOWNLOAD_MAX_BYTES)
+            .send("GET", &self.package_path(ctx, name), Body::Empty)
+            .map_err(explain_refused)?;
+        Ok(response.body)
     }
 
     fn get_artifact_url(

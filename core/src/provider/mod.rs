@@ -154,6 +154,10 @@ pub fn comment_marker(status_context: &str) -> String {
     crate::report::markdown::marker_comment(&format!("testrelay:{status_context}"))
 }
 
+/// The largest artifact a provider's store is read back from (it is read
+/// into memory): 1 GiB.
+pub const ARTIFACT_DOWNLOAD_MAX_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// What `update_test_run` and `close` send: the run so far and its rendered
 /// summary (already within the provider's size budget).
 #[derive(Debug, Clone, Copy)]
@@ -245,7 +249,8 @@ pub trait CiProvider: Send + Sync {
     /// it.
     ///
     /// Errors: `Unsupported`; `NotFound` when the store has no such
-    /// artifact; the HTTP layer's kinds.
+    /// artifact; `InvalidArgument` over [`ARTIFACT_DOWNLOAD_MAX_BYTES`];
+    /// the HTTP layer's kinds.
     fn download_artifact(&self, ctx: &RunContext, name: &str) -> Result<Vec<u8>> {
         let _ = (ctx, name);
         Err(Error::unsupported(format!(

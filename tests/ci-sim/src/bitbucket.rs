@@ -12,6 +12,7 @@
 //! | `POST …/commit/{sha}/statuses/build` | the status, created or updated by `key` (≤ 40 characters); `state` one of INPROGRESS, SUCCESSFUL, FAILED, STOPPED; `url` required |
 //! | `GET`/`POST …/pullrequests/{id}/comments`, `PUT …/comments/{cid}` | paged `{values, pagelen, size, page, next}` (`pagelen` ≤ 100, default 10); `content.raw` required |
 //! | `POST`/`GET …/downloads` | multipart `files` (a same name replaces the file); the list, paged |
+//! | `GET …/downloads/{name}` | the file's bytes (Bitbucket itself redirects to the file's storage) |
 //!
 //! Authentication: `Authorization: Bearer <access token>` or Basic
 //! `<user>:<app password>`; [`Bitbucket::token`] (and [`Bitbucket::username`]
@@ -264,6 +265,13 @@ impl Bitbucket {
             }
             ("POST", ["downloads"]) => self.upload(req, &repo),
             ("GET", ["downloads"]) => Ok(self.list_downloads(req, base, &repo)),
+            ("GET", ["downloads", name]) => self
+                .state
+                .downloads
+                .iter()
+                .find(|d| d.repository == repo && d.name == *name)
+                .map(|d| Reply::bytes(200, "application/octet-stream", d.content.clone()))
+                .ok_or_else(|| error(404, "Resource not found")),
             _ => Err(error(404, "Resource not found")),
         };
         result.unwrap_or_else(|e| e)
