@@ -322,7 +322,12 @@ fn an_artifact_over_ten_megabytes_comes_back_and_a_smaller_limit_is_said_at_once
 
 /// Reports run `key` to `provider` with one attached file, deletes the
 /// file, and fetches it back from the provider's store.
-fn round_trip(config: Config, dir: &Path, key: &str) -> Result<Vec<u8>, testrelay::Error> {
+fn round_trip(
+    config: Config,
+    env: Env,
+    dir: &Path,
+    key: &str,
+) -> Result<Vec<u8>, testrelay::Error> {
     let file = dir.join("gpu trace.json");
     // Content of its own per run: the same bytes would come from the cache.
     std::fs::write(&file, format!(r#"{{"frames": 60, "run": "{key}"}}"#)).unwrap();
@@ -331,7 +336,7 @@ fn round_trip(config: Config, dir: &Path, key: &str) -> Result<Vec<u8>, testrela
         ..config
     };
     let reporter = Reporter::builder(config.clone())
-        .env(Env::new())
+        .env(env.clone())
         .start()
         .unwrap();
     reporter
@@ -351,13 +356,13 @@ fn round_trip(config: Config, dir: &Path, key: &str) -> Result<Vec<u8>, testrela
     let history = History::open(&dir.join("history.db")).unwrap();
     let artifact = history.run_artifacts(key).unwrap()[0].clone();
     let cache = ArtifactCache::open(&dir.join("cache"), CachePolicy::default()).unwrap();
-    let got = Retriever::with_env(cache, config, Env::new()).retrieve(&history, &artifact)?;
+    let got = Retriever::with_env(cache, config, env).retrieve(&history, &artifact)?;
     assert_eq!(got.source, Source::Provider);
     Ok(std::fs::read(&got.path).unwrap())
 }
 
 #[test]
-fn gitlab_packages_and_bitbucket_downloads_are_read_back() {
+fn gitlab_packages_bitbucket_downloads_and_azure_attachments_are_read_back() {
     let sim = Simulator::start().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let base = Config {
@@ -381,7 +386,7 @@ fn gitlab_packages_and_bitbucket_downloads_are_read_back() {
         },
     );
     assert_eq!(
-        round_trip(gitlab, dir.path(), "gl-run").unwrap(),
+        round_trip(gitlab, Env::new(), dir.path(), "gl-run").unwrap(),
         br#"{"frames": 60, "run": "gl-run"}"#
     );
     assert!(sim.requests().iter().any(|r| {
@@ -392,7 +397,7 @@ fn gitlab_packages_and_bitbucket_downloads_are_read_back() {
 
     let mut bitbucket = Config {
         provider: "bitbucket".into(),
-        ..base
+        ..base.clone()
     };
     bitbucket.providers.insert(
         "bitbucket".into(),
@@ -403,7 +408,7 @@ fn gitlab_packages_and_bitbucket_downloads_are_read_back() {
         },
     );
     assert_eq!(
-        round_trip(bitbucket, dir.path(), "bb-run").unwrap(),
+        round_trip(bitbucket, Env::new(), dir.path(), "bb-run").unwrap(),
         br#"{"frames": 60, "run": "bb-run"}"#
     );
     assert!(sim.requests().iter().any(|r| {
@@ -411,4 +416,31 @@ fn gitlab_packages_and_bitbucket_downloads_are_read_back() {
             && r.path
                 .ends_with("/downloads/testrelay-bb-run-gpu-trace.json")
     }));
+
+    let mut azure = Config {
+        provider: "azure".into(),
+        repository: Some("proj/6a3f2c1e-0000-4000-8000-00000000abcd".into()),
+        ..base
+    };
+    azure.providers.insert(
+        "azure".into(),
+        testrelay::ProviderSettings {
+            api_url: Some(format!("{}/org", sim.url())),
+            token: Some(Secret::new("azpat-retrieval-1")),
+            ..Default::default()
+        },
+    );
+    let pipeline = Env::new()
+        .with_var("TF_BUILD", "True")
+        .with_var("BUILD_BUILDID", "42");
+    assert_eq!(
+        round_trip(azure, pipeline, dir.path(), "az-run").unwrap(),
+        br#"{"frames": 60, "run": "az-run"}"#
+    );
+    let get = sim
+        .requests()
+        .into_iter()
+        .rfind(|r| r.method == "GET" && r.path.contains("/attachments/"))
+        .unwrap();
+    assert_eq!(get.header("accept"), Some("application/octet-stream"));
 }

@@ -8,7 +8,7 @@
 //! | test run (create) | `POST {project}/_apis/test/runs`: `automated: true`, `state: InProgress`, `build.id`; a retried create finds the open run by name among the build's runs (`buildUri=vstfs:///Build/Build/{id}`); a rerun of a finished job gets a run of its own |
 //! | live progress | `POST …/test/Runs/{id}/results`, only the results not posted yet, ≤ 1,000 a request, so the Tests tab fills during the run |
 //! | close | the remaining results, then `PATCH …/test/runs/{id}` `state: Completed` |
-//! | artifacts | test-run attachments: `POST …/test/Runs/{id}/attachments`, the file base64-encoded in `stream`; larger than [`ATTACHMENT_MAX_BYTES`] is refused before anything is sent |
+//! | artifacts | test-run attachments: `POST …/test/Runs/{id}/attachments`, the file base64-encoded in `stream`; larger than [`ATTACHMENT_MAX_BYTES`] is refused before anything is sent; read back with `GET …/attachments/{attachmentId}` |
 //! | PR comment | one PR thread whose first comment carries our marker, found across `x-ms-continuationtoken` pages and edited in place (`PATCH …/threads/{t}/comments/{c}`) |
 //! | build status | `POST …/pullRequests/{id}/statuses` (genre `testrelay`, name = status context); without a pull request, the commit's status (`…/commits/{sha}/statuses`) |
 //! | token-free channel | logging commands on stdout inside Azure Pipelines: `task.logissue` for the first failures, `task.uploadsummary` with the Markdown summary |
@@ -758,6 +758,35 @@ impl CiProvider for AzureProvider {
             url: attached["url"].as_str().unwrap_or_default().to_string(),
             size,
         })
+    }
+
+    /// The run's attachment called `name` (`GET …/attachments/{id}`, its
+    /// content).
+    fn download_artifact(&self, ctx: &RunContext, name: &str) -> Result<Vec<u8>> {
+        let run = self.run_id_for(ctx, None)?;
+        let attachment = self
+            .attachments(&run)?
+            .into_iter()
+            .find(|a| a["fileName"].as_str() == Some(name))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    format!("Azure test run {run} has no attachment `{name}`"),
+                )
+            })?;
+        let id = id_of(&attachment)?;
+        let response = self
+            .http
+            .with_header_replaced("accept", "application/octet-stream")
+            .with_response_limit(super::ARTIFACT_DOWNLOAD_MAX_BYTES)
+            .send(
+                "GET",
+                &self.url(&format!("test/Runs/{}/attachments/{id}", url_encode(&run))),
+                Body::Empty,
+            )
+            .map_err(explain_refused)?;
+        check_signed_in("GET", &response)?;
+        Ok(response.body)
     }
 
     fn get_artifact_url(

@@ -10,6 +10,7 @@
 //! | `POST test/Runs/{id}/results` | `{count, value}`; 1 to 1,000 results a request, each with a known `outcome`; 400 on a completed run |
 //! | `GET test/Runs/{id}/results?$skip&$top` | `{count, value}` |
 //! | `POST`/`GET test/Runs/{id}/attachments` | `stream` must be base64, `fileName` set, `attachmentType` known; 400 past [`Azure::attachment_max_bytes`] |
+//! | `GET test/Runs/{id}/attachments/{attachmentId}` | the attachment's bytes |
 //! | `GET`/`POST git/repositories/{repo}/pullRequests/{pr}/threads` | threads, [`Azure::thread_page_size`] a page, continued with `x-ms-continuationtoken` / `continuationToken` |
 //! | `PATCH …/threads/{t}/comments/{c}` | the comment with its new `content` |
 //! | `POST git/repositories/{repo}/pullRequests/{pr}/statuses`, `…/commits/{sha}/statuses` | the status; `state` one of Azure's, `context.name` required |
@@ -346,6 +347,22 @@ impl Azure {
             }
             ("POST", ["test", "Runs" | "runs", id, "attachments"]) => {
                 self.add_attachment(req, &project, id)
+            }
+            ("GET", ["test", "Runs" | "runs", id, "attachments", attachment]) => {
+                self.run(&project, id).and_then(|i| {
+                    self.state.runs[i]
+                        .attachments
+                        .iter()
+                        .find(|a| a.id.to_string() == *attachment)
+                        .map(|a| Reply::bytes(200, "application/octet-stream", a.content.clone()))
+                        .ok_or_else(|| {
+                            error(
+                                404,
+                                &format!("Attachment {attachment} not found."),
+                                "TestObjectNotFoundException",
+                            )
+                        })
+                })
             }
             ("GET", ["test", "Runs" | "runs", id, "attachments"]) => {
                 self.run(&project, id).map(|i| {
