@@ -361,6 +361,23 @@ fn round_trip(
     Ok(std::fs::read(&got.path).unwrap())
 }
 
+/// `base` reporting to `provider` at `api_url`, with a token.
+fn on(base: &Config, provider: &str, api_url: String) -> Config {
+    let mut config = Config {
+        provider: provider.into(),
+        ..base.clone()
+    };
+    config.providers.insert(
+        provider.into(),
+        testrelay::ProviderSettings {
+            api_url: Some(api_url),
+            token: Some(Secret::new(format!("{provider}-retrieval-token-1"))),
+            ..Default::default()
+        },
+    );
+    config
+}
+
 #[test]
 fn gitlab_packages_bitbucket_downloads_and_azure_attachments_are_read_back() {
     let sim = Simulator::start().unwrap();
@@ -373,18 +390,7 @@ fn gitlab_packages_bitbucket_downloads_and_azure_attachments_are_read_back() {
         enable_pr_comments: false,
         ..Config::default()
     };
-    let mut gitlab = Config {
-        provider: "gitlab".into(),
-        ..base.clone()
-    };
-    gitlab.providers.insert(
-        "gitlab".into(),
-        testrelay::ProviderSettings {
-            api_url: Some(format!("{}/api/v4", sim.url())),
-            token: Some(Secret::new("glpat-retrieval-1")),
-            ..Default::default()
-        },
-    );
+    let gitlab = on(&base, "gitlab", format!("{}/api/v4", sim.url()));
     assert_eq!(
         round_trip(gitlab, Env::new(), dir.path(), "gl-run").unwrap(),
         br#"{"frames": 60, "run": "gl-run"}"#
@@ -395,18 +401,7 @@ fn gitlab_packages_bitbucket_downloads_and_azure_attachments_are_read_back() {
                 .ends_with("/packages/generic/testrelay/gl-run/gpu-trace.json")
     }));
 
-    let mut bitbucket = Config {
-        provider: "bitbucket".into(),
-        ..base.clone()
-    };
-    bitbucket.providers.insert(
-        "bitbucket".into(),
-        testrelay::ProviderSettings {
-            api_url: Some(format!("{}/2.0", sim.url())),
-            token: Some(Secret::new("bbat-retrieval-1")),
-            ..Default::default()
-        },
-    );
+    let bitbucket = on(&base, "bitbucket", format!("{}/2.0", sim.url()));
     assert_eq!(
         round_trip(bitbucket, Env::new(), dir.path(), "bb-run").unwrap(),
         br#"{"frames": 60, "run": "bb-run"}"#
@@ -417,19 +412,10 @@ fn gitlab_packages_bitbucket_downloads_and_azure_attachments_are_read_back() {
                 .ends_with("/downloads/testrelay-bb-run-gpu-trace.json")
     }));
 
-    let mut azure = Config {
-        provider: "azure".into(),
+    let azure = Config {
         repository: Some("proj/6a3f2c1e-0000-4000-8000-00000000abcd".into()),
-        ..base
+        ..on(&base, "azure", format!("{}/org", sim.url()))
     };
-    azure.providers.insert(
-        "azure".into(),
-        testrelay::ProviderSettings {
-            api_url: Some(format!("{}/org", sim.url())),
-            token: Some(Secret::new("azpat-retrieval-1")),
-            ..Default::default()
-        },
-    );
     let pipeline = Env::new()
         .with_var("TF_BUILD", "True")
         .with_var("BUILD_BUILDID", "42");

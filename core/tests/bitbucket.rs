@@ -522,10 +522,10 @@ fn with_a_token_the_proxy_is_not_used() {
 }
 
 #[test]
-fn the_simulated_proxy_refuses_what_the_real_one_would() {
-    // Our client through the simulator as a proxy, to routes and with
-    // headers the Pipelines proxy does not take: each is refused, so the
-    // happy-path test above proves something.
+fn the_test_proxy_refuses_what_the_pipelines_proxy_refuses() {
+    // Our client through the test proxy, to routes and with headers the
+    // Pipelines proxy does not take: each is refused, so the happy-path
+    // test above proves something.
     let sim = Simulator::start().unwrap();
     let config = Config {
         retry: RetryPolicy {
