@@ -439,24 +439,12 @@ impl HttpClient {
     /// A copy of this client with header `name` set to `value` instead of
     /// what it had (e.g. another `accept` for a download).
     pub fn with_header_replaced(&self, name: &'static str, value: impl Into<String>) -> HttpClient {
-        let mut extra_headers: Vec<_> = self
+        let mut client = self.clone();
+        client
             .extra_headers
-            .iter()
-            .filter(|(n, _)| !n.eq_ignore_ascii_case(name))
-            .cloned()
-            .collect();
-        extra_headers.push((name, value.into()));
-        HttpClient {
-            agent: self.agent.clone(),
-            base: self.base.clone(),
-            auth: self.auth.clone(),
-            retry: self.retry.clone(),
-            request_secs: self.request_secs,
-            extra_headers,
-            pagination: self.pagination,
-            sleeper: self.sleeper,
-            max_response_bytes: self.max_response_bytes,
-        }
+            .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        client.extra_headers.push((name, value.into()));
+        client
     }
 
     /// The same client reading response bodies of up to `bytes` (default
