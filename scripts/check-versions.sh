@@ -3,9 +3,8 @@
 # [workspace.package] version) must be the version of node/package.json,
 # of every platform package node/npm/*/package.json, of the binding's
 # dependency on the core crate (node/Cargo.toml), and of the CMake project
-# (CMakeLists.txt). The header's TR_VERSION_* macros and node/binding.js follow
-# from it and are checked where they are generated (ffi/tests/header.rs,
-# scripts/test-node.sh). Bump it everywhere with scripts/set-version.sh.
+# (CMakeLists.txt). The header's TR_VERSION_* macros follow from it and are
+# checked where they are generated (ffi/tests/header.rs). Bump it everywhere with scripts/set-version.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

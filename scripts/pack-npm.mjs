@@ -11,8 +11,8 @@
 //   the source build used when none fits, its Cargo.toml and Cargo.lock are
 //   the ones `cargo package` writes for the binding's crate: `testrelay` is
 //   taken from crates.io at this version instead of `../core`.
-// - DIR/testrelay-binding-<tuple>-<version>.tgz for each --binary: the
-//   platform package node/npm/<tuple>/ with that release-built addon
+// - DIR/testrelay-<tuple>-<version>.tgz for each --binary: the platform
+//   package `@testrelay/<tuple>` (node/npm/<tuple>/) with that release-built addon
 //   (stripped first with --strip, by the platform's `strip`).
 // --repository sets `repository` in every package.json (npm's provenance
 // check compares it with the repository the workflow runs in).

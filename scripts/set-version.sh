@@ -4,7 +4,7 @@
 # the workspace (Cargo.toml, hence every crate and Cargo.lock), the npm
 # packages (node/package.json, node/npm/*/package.json), the binding's
 # dependency on the core crate, the CMake project; then regenerates the
-# files derived from it (include/testrelay.h, node/binding.js). Add the
+# files derived from it (include/testrelay.h). Add the
 # version's section to CHANGELOG.md yourself.
 set -euo pipefail
 cd "$(dirname "$0")/.."

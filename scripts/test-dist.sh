@@ -10,7 +10,9 @@
 #     @napi-rs/cli, no binary in the main package) and reports through
 #     TestReporter from CommonJS and from an ES module (tests/dist/). The
 #     main package alone, with no Rust on PATH, must fail to install with a
-#     message saying so.
+#     message saying so; with Rust (optional dependencies omitted) its
+#     install step builds the addon from the tarball's sources, which then
+#     reports from CommonJS.
 #  2. crates.io: `cargo package -p testrelay`, then the packaged crate,
 #     unpacked on its own, builds and passes its unit tests (into target/,
 #     sharing the dependencies already built there).
@@ -38,7 +40,7 @@ echo "== npm: packing =="
 CARGO_TARGET_DIR=$target_dir node scripts/pack-npm.mjs --out "$work/tarballs" --strip \
   --binary "linux-x64-gnu=$target_dir/release/libtestrelay_node.so" | tee "$work/packed.tsv"
 main_tgz=$work/tarballs/testrelay-$version.tgz
-platform_tgz=$work/tarballs/testrelay-binding-linux-x64-gnu-$version.tgz
+platform_tgz=$work/tarballs/testrelay-linux-x64-gnu-$version.tgz
 budget() { # file limit-bytes label
   local size
   size=$(stat -c %s "$1")
@@ -49,7 +51,7 @@ budget() { # file limit-bytes label
   fi
 }
 budget "$main_tgz" $((100 * 1024)) "testrelay-$version.tgz"
-budget "$platform_tgz" $((8 * 1024 * 1024)) "testrelay-binding-linux-x64-gnu-$version.tgz"
+budget "$platform_tgz" $((8 * 1024 * 1024)) "testrelay-linux-x64-gnu-$version.tgz"
 if tar -tzf "$main_tgz" | grep -E '\.node$'; then
   echo "scripts/test-dist.sh: the main package holds a binary" >&2
   exit 1
@@ -72,7 +74,7 @@ cp "$main_tgz" "$platform_tgz" tests/dist/consumer.cjs tests/dist/consumer.mjs "
   # Only the two packages: the napi CLI is a dev dependency.
   installed=$(npm ls --all --parseable | tail -n +2 | sed "s|^$project/node_modules/||" | sort | tr '\n' ' ')
   echo "installed: $installed"
-  [[ $installed == "@testrelay/binding-linux-x64-gnu testrelay " ]] || {
+  [[ $installed == "@testrelay/linux-x64-gnu testrelay " ]] || {
     echo "scripts/test-dist.sh: expected only testrelay and its platform package" >&2
     exit 1
   }
@@ -104,6 +106,42 @@ else (
   }
   echo "without a platform package or Rust: the install fails with the message"
 ) fi
+
+echo "== npm: no platform package, Rust present: the install builds the addon from the tarball =="
+# The source build a user gets where no platform package fits: only the
+# main tarball, optional dependencies omitted. Its Cargo.toml takes the
+# `testrelay` crate from crates.io at this version; until that is
+# published, a [patch.crates-io] in the project's cargo config points it at
+# the crate `cargo package` made (scripts/pack-npm.mjs, above), so what is
+# built is exactly what would be published. The napi CLI comes from npm's
+# registry. A debug build into target/: scripts/test.sh runs
+# scripts/test-node.sh first, whose debug build of the addon there already
+# compiled every dependency (the packaged crate and the workspace differ in
+# their release profile, so a release build would compile them all again).
+fallback=$work/fallback
+mkdir -p "$fallback/.cargo" "$fallback/crate"
+tar -xzf "$target_dir/package/testrelay-$version.crate" -C "$fallback/crate"
+printf '[patch.crates-io]\ntestrelay = { path = "%s" }\n' "$fallback/crate/testrelay-$version" \
+  >"$fallback/.cargo/config.toml"
+cp "$main_tgz" tests/dist/consumer.cjs "$fallback/"
+(
+  cd "$fallback"
+  echo '{ "name": "testrelay-dist-source-build", "version": "1.0.0", "private": true }' >package.json
+  start=$SECONDS
+  if ! CARGO_TARGET_DIR=$root/target TESTRELAY_NODE_PROFILE=debug npm install --omit=optional --foreground-scripts --no-audit --no-fund \
+    "./$(basename "$main_tgz")" >install.log 2>&1; then
+    cat install.log >&2
+    echo "scripts/test-dist.sh: the source build from the main tarball failed" >&2
+    exit 1
+  fi
+  echo "source build: $((SECONDS - start)) s"
+  grep -q "building the native addon from source" install.log || {
+    cat install.log >&2
+    echo "scripts/test-dist.sh: the install did not build the addon from source" >&2
+    exit 1
+  }
+  node consumer.cjs "$work/out-source-build" --source-build
+)
 
 if [[ ${TESTRELAY_DIST_SKIP_CRATE:-0} == 1 ]]; then
   exit 0

@@ -4,9 +4,11 @@
 # examples against their vendors' schemas, the contract tests (Prism serving
 # GitHub's, Azure DevOps' and Bitbucket's published descriptions), then the
 # C ABI through CMake/ctest
-# (plain, release archive, valgrind, ASan+UBSan), what users install from a
-# registry (npm tarballs in a fresh project, the packaged crate alone), then
-# the Node binding (npm ci, generated files, node:test), then the JS runner
+# (plain, release archive, valgrind, ASan+UBSan), the Node binding (npm
+# install, generated files, node:test), what users install from a registry
+# (npm tarballs in a fresh project, the source build from the main tarball,
+# the packaged crate alone; after the Node tests, whose debug build of the
+# addon the source build reuses), then the JS runner
 # reporters and the WebGPU browser example with the real runners and
 # Chromium, then the history dashboard in headless Chromium (screenshots in
 # build/dashboard-test/).
@@ -22,7 +24,7 @@ scripts/test-contract.sh
 scripts/test-contract-azure.sh
 scripts/test-contract-bitbucket.sh
 scripts/test-c.sh
-scripts/test-dist.sh
 scripts/test-node.sh
+scripts/test-dist.sh
 scripts/test-runners-js.sh
 scripts/test-dashboard.sh

@@ -2,7 +2,7 @@
 //
 // Installed from the registry, the native addon comes from the platform
 // package npm picked among the optionalDependencies
-// (@testrelay/binding-<platform>); this step only checks that it loads.
+// (@testrelay/<platform>); this step only checks that it loads.
 // When none fits this platform (or optional dependencies were omitted), it
 // builds the addon from the Rust sources shipped in the package: the
 // binding's crate, whose Cargo.toml takes the `testrelay` crate from
@@ -94,7 +94,7 @@ function napiCli() {
 
 const cliPackage = napiCli()
 const cli = path.join(path.dirname(cliPackage), require(cliPackage).bin.napi)
-const args = [cli, 'build', '--platform', '--js', 'binding.js', '--dts', 'binding.d.ts']
+const args = [cli, 'build', '--platform', '--no-js', '--dts', 'binding.d.ts']
 if (process.env.TESTRELAY_NODE_PROFILE !== 'debug') args.push('--release')
 // Outside a checkout, cargo's target directory is a temporary one removed
 // afterwards (it grows to hundreds of MB), unless CARGO_TARGET_DIR names one.

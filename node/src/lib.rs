@@ -6,7 +6,7 @@
 //! settles promises from its own threads ([`promise`]) so the event loop
 //! never waits on the network. `record()`, the hot path, reads its case
 //! without the generic mapping ([`test_case`](mod@test_case)); the
-//! package's entry point `index.js` wraps this binding (generated as
+//! package's entry point `index.js` wraps this binding (loaded by
 //! `binding.js`, internal) in a JS `TestReporter` whose `record()` reads
 //! the fields in JS and passes them to the hidden native `_recordFields`.
 //!

@@ -1,7 +1,7 @@
 // Test cases for record(), valid and not, and a run of them that returns
 // each call's outcome and the cases the history stored: the same run goes
 // through the package's JS record() and through the native record() of
-// the generated binding.js alone, and must give the same result.
+// the binding (binding.js) alone, and must give the same result.
 import fs from 'node:fs'
 import path from 'node:path'
 

@@ -1,6 +1,6 @@
 // record(): the package's JS record() (index.js: fields read in JS,
 // passed to the native _recordFields) behaves as the native record() of
-// the generated binding.js, which reads them from the object in Rust. One
+// the binding (binding.js), which reads them from the object in Rust. One
 // difference, by design: the JS record() reads every field before checking
 // them, the native one stops reading at the first bad field (seen only by
 // getters and Proxies).
@@ -87,7 +87,7 @@ test('CommonJS require of the package gives the module with the JS record()', ()
   assert.equal(cjs.TestReporter.prototype.record, TestReporter.prototype.record)
   assert.equal(require.resolve('..'), path.join(packageDir, 'index.js'))
   const manifest = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'))
-  for (const file of ['index.js', 'index.mjs', 'index.d.ts', 'types.d.ts', 'binding.js', 'binding.d.ts']) {
+  for (const file of ['index.js', 'index.mjs', 'index.d.ts', 'types.d.ts', 'binding.js', 'binding.d.ts', 'platform.js']) {
     assert.ok(manifest.files.includes(file), file)
   }
 })
