@@ -14,7 +14,7 @@ use testrelay::artifact::retrieve::{Retriever, Source};
 use testrelay::detect::Env;
 use testrelay::history::History;
 use testrelay::{CaseStatus, Config, ErrorKind, Reporter, Secret, TestCase};
-use testrelay_ci_sim::Simulator;
+use testrelay_ci_sim::{Fault, Simulator};
 
 mod history_support;
 
@@ -115,6 +115,68 @@ fn provider_then_cache_then_refetch_of_a_corrupt_entry() {
         retriever.retrieve(&history, &perf).unwrap().source,
         Source::Cache
     );
+}
+
+/// Every file under `dir`, temporary ones included.
+fn files_in(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_in(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_download_cut_short_or_of_other_content_leaves_nothing_in_the_cache() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = reported(&sim, dir.path());
+    let history = History::open(&dir.path().join("history.db")).unwrap();
+    let perf = history.run_artifacts("run-7").unwrap()[0].clone();
+    let cache_dir = dir.path().join("cache");
+    let cache = ArtifactCache::open(&cache_dir, CachePolicy::default()).unwrap();
+    let retriever = Retriever::with_env(cache, config, Env::new());
+    let assets = "/repos/octo/app/releases/assets/";
+
+    // The answer announces all 19 bytes, 5 arrive, the connection ends.
+    sim.inject(Fault::truncate(5).method("GET").path_prefix(assets));
+    let err = retriever.retrieve(&history, &perf).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
+    let message = err.message();
+    assert!(message.contains("broke off after"), "{message}");
+    assert!(message.contains("nothing was cached"), "{message}");
+    assert!(!message.contains(TOKEN), "{message}");
+    assert_eq!(files_in(&cache_dir), Vec::<std::path::PathBuf>::new());
+    assert_eq!(downloads(&sim), 1, "a body that began is not asked again");
+
+    // Other content than recorded: refused with both hashes, not cached.
+    sim.inject(
+        Fault::status(200, r#"{"throughput": 666}"#, &[])
+            .method("GET")
+            .path_prefix(assets),
+    );
+    let err = retriever.retrieve(&history, &perf).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    let message = err.message();
+    assert!(message.contains(&perf.sha256), "{message}");
+    assert!(
+        message.contains(&testrelay::fsutil::hash_bytes(br#"{"throughput": 666}"#)),
+        "{message}"
+    );
+    assert!(message.contains("nothing was cached"), "{message}");
+    assert_eq!(files_in(&cache_dir), Vec::<std::path::PathBuf>::new());
+
+    // The right content becomes the one entry, named by its hash.
+    let got = retriever.retrieve(&history, &perf).unwrap();
+    assert_eq!(got.source, Source::Provider);
+    assert_eq!(files_in(&cache_dir), std::slice::from_ref(&got.path));
+    assert!(got.path.ends_with(&perf.sha256));
+    assert_eq!(std::fs::read(&got.path).unwrap(), br#"{"throughput": 100}"#);
 }
 
 #[test]

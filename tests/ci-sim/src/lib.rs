@@ -66,7 +66,7 @@ pub mod travis;
 mod vendor;
 mod wire;
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -644,7 +644,7 @@ fn answer(shared: &Shared, mut request: tiny_http::Request) {
             return respond(request, reply);
         }
         Some(FaultKind::Delay(delay)) => shared.nap(delay),
-        Some(FaultKind::LoseResponse) | None => {}
+        Some(FaultKind::LoseResponse | FaultKind::Truncate(_)) | None => {}
     }
     let mut reply = if too_large {
         let mut reply = error_reply(
@@ -665,7 +665,33 @@ fn answer(shared: &Shared, mut request: tiny_http::Request) {
         return drop_connection(shared, request);
     }
     decorate(shared, owner, &mut reply, number);
+    if let Some(FaultKind::Truncate(keep)) = fault {
+        return respond_truncated(shared, request, reply, keep);
+    }
     respond(request, reply);
+}
+
+/// Writes `reply`'s head with its full `content-length` and only `keep`
+/// bytes of its body, then ends the client's connection once they reached
+/// it.
+fn respond_truncated(shared: &Shared, request: tiny_http::Request, reply: Reply, keep: usize) {
+    let Some(seen_from) = request.remote_addr().copied() else {
+        return respond(
+            request,
+            error_reply(500, "the connection has no address to cut"),
+        );
+    };
+    let mut head = format!("HTTP/1.1 {} Sim\r\n", reply.status);
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!("content-length: {}\r\n\r\n", reply.body.len()));
+    let mut writer = request.into_writer();
+    let _ = writer
+        .write_all(head.as_bytes())
+        .and_then(|()| writer.write_all(&reply.body[..keep.min(reply.body.len())]))
+        .and_then(|()| writer.flush());
+    shared.relay.close_after_delivery(seen_from);
 }
 
 /// The index of the uploads address among the relay's listeners.
