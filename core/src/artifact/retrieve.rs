@@ -1,7 +1,7 @@
 //! Fetching an artifact's content: from where it was attached when the
 //! file is still there as recorded, else from the [cache](super::cache),
-//! else from the store of the provider the run reported to (GitHub:
-//! the run's release asset). A provider without a store answers
+//! else from the store of the provider the run reported to (GitHub: the
+//! run's release asset; Jenkins, CircleCI, TeamCity: what the job stored). A provider without a store answers
 //! `Unsupported`, and the error says so. Whatever comes from a provider is
 //! streamed into a temporary file of the cache, hashed as it arrives, and
 //! becomes a cache entry only when it has the recorded SHA-256 (memory

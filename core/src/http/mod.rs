@@ -515,6 +515,15 @@ impl HttpClient {
         client
     }
 
+    /// A copy of this client that sends no credential (a download from a
+    /// host the token must not reach).
+    pub fn without_auth(&self) -> HttpClient {
+        HttpClient {
+            auth: Auth::None,
+            ..self.clone()
+        }
+    }
+
     /// The same client reading response bodies of up to `bytes` (default
     /// [`API_RESPONSE_MAX_BYTES`]), for downloads.
     pub fn with_response_limit(&self, bytes: u64) -> HttpClient {

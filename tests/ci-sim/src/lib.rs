@@ -503,6 +503,43 @@ impl Simulator {
         self.with_vendor(|tc: &mut teamcity::Teamcity| tc.seed_artifact(id, path));
     }
 
+    /// Gives TeamCity build `id` the artifact `path` with `content`, as its
+    /// agent would upload it (`publishArtifacts`); served at
+    /// `/app/rest/builds/id:{id}/artifacts/content/{path}`.
+    pub fn seed_teamcity_artifact_content(&self, id: u64, path: &str, content: &[u8]) {
+        self.with_vendor(|tc: &mut teamcity::Teamcity| {
+            tc.seed_artifact_content(id, path, content);
+        });
+    }
+
+    /// Archives `content` as `relative_path` of Jenkins build `build`
+    /// (`/job/app/17/`), as `archiveArtifacts` would (the build is created
+    /// when missing); served at `{build}artifact/{relative_path}`.
+    pub fn seed_jenkins_artifact(&self, build: &str, relative_path: &str, content: &[u8]) {
+        self.with_vendor(|j: &mut jenkins::Jenkins| {
+            j.seed_artifact(build, relative_path, content);
+        });
+    }
+
+    /// Stores `content` as artifact `path` of CircleCI job `number` of
+    /// project `slug`, as `store_artifacts` would (the job must exist);
+    /// returns its `url`, on the simulator (`/circle-artifacts/...`),
+    /// which wants the `Circle-Token` as CircleCI's storage does for a
+    /// private project.
+    pub fn seed_circleci_artifact(
+        &self,
+        slug: &str,
+        number: u64,
+        path: &str,
+        content: &[u8],
+    ) -> Option<String> {
+        let base = self.url();
+        self.with_vendor(|c: &mut circleci::Circleci| {
+            c.seed_artifact(&base, slug, number, path, content)
+        })
+        .flatten()
+    }
+
     /// A snapshot of the emulated Jenkins.
     pub fn jenkins(&self) -> JenkinsState {
         self.with_vendor(|j: &mut jenkins::Jenkins| j.snapshot())
