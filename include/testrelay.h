@@ -546,7 +546,8 @@ enum tr_status tr_artifacts_find(const struct tr_history *h,
 // SHA-256. `request_json` is a JSON object: `run_key` (required), `names`
 // (default: all of the run's), `cache_dir` (required), `cache`
 // (`{"max_bytes":…,"max_age_ms":…}`), `config` (the configuration giving
-// providers their endpoint and token), `parallel` (default 4). Stores in
+// providers their endpoint and token, read as `tr_reporter_new` reads its
+// JSON, the guide's names included), `parallel` (default 4). Stores in
 // `*results_json` a JSON array, one object per artifact: `name` and
 // either `path` and `source` (`local`|`cache`|`provider`) or `error` and
 // `kind` (`unsupported` for a provider without a store); one failure

@@ -373,8 +373,8 @@ export interface ArtifactMetadata {
 export interface ArtifactRetrieval {
   cacheDir: string
   cache?: { maxBytes: number; maxAgeMs: number }
-  /** The configuration's own keys (camelCase; not the guide's names): the providers' endpoints and tokens. */
-  config?: Omit<ReporterOptions, 'ciSystem' | 'artifactDir' | 'enableHistoryTracking' | 'trackPerformanceTrends' | 'updateOnCompletionOnly' | 'detailedLogging' | 'project'>
+  /** The providers' endpoints and tokens: the keys `TestReporter` takes, the guide's names included. */
+  config?: ReporterOptions
 }
 
 /** `History.artifactGet()` request. */

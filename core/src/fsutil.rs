@@ -82,6 +82,75 @@ pub fn hash_bytes(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// A writer that hashes (SHA-256) and counts what passes through it to
+/// `inner`, and refuses to take more than `limit` bytes: the error it
+/// then returns wraps an `InvalidArgument` [`Error`] saying so (see
+/// [`error_of_write`]).
+pub struct HashingWriter<W: Write> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+    limit: u64,
+    limit_text: String,
+}
+
+impl<W: Write> HashingWriter<W> {
+    /// Wraps `inner`; `limit_text` says what the limit is in the error
+    /// ("the cache's size cap").
+    pub fn new(inner: W, limit: u64, limit_text: impl Into<String>) -> HashingWriter<W> {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+            limit,
+            limit_text: limit_text.into(),
+        }
+    }
+
+    /// Bytes written so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The inner writer, the size and the SHA-256 (lower-case hex) of
+    /// everything written.
+    pub fn finish(self) -> (W, FileDigest) {
+        let digest = FileDigest {
+            size: self.bytes,
+            sha256: hex(&self.hasher.finalize()),
+        };
+        (self.inner, digest)
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.saturating_add(buf.len() as u64) > self.limit {
+            return Err(std::io::Error::other(Error::invalid(format!(
+                "the content is larger than {} ({} bytes); nothing was kept",
+                self.limit_text, self.limit
+            ))));
+        }
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The testrelay error an `io::Error` from a writer carries (a
+/// [`HashingWriter`]'s limit), else `Io` naming `path`.
+pub fn error_of_write(err: std::io::Error, action: &str, path: &Path) -> Error {
+    match err.get_ref().and_then(|e| e.downcast_ref::<Error>()) {
+        Some(inner) => Error::new(inner.kind(), inner.message().to_string()),
+        None => Error::io(action, path, err),
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -14,7 +14,7 @@ use testrelay::artifact::retrieve::{Retriever, Source};
 use testrelay::detect::Env;
 use testrelay::history::History;
 use testrelay::{CaseStatus, Config, ErrorKind, Reporter, Secret, TestCase};
-use testrelay_ci_sim::Simulator;
+use testrelay_ci_sim::{Fault, Simulator};
 
 mod history_support;
 
@@ -115,6 +115,68 @@ fn provider_then_cache_then_refetch_of_a_corrupt_entry() {
         retriever.retrieve(&history, &perf).unwrap().source,
         Source::Cache
     );
+}
+
+/// Every file under `dir`, temporary ones included.
+fn files_in(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_in(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_download_cut_short_or_of_other_content_leaves_nothing_in_the_cache() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = reported(&sim, dir.path());
+    let history = History::open(&dir.path().join("history.db")).unwrap();
+    let perf = history.run_artifacts("run-7").unwrap()[0].clone();
+    let cache_dir = dir.path().join("cache");
+    let cache = ArtifactCache::open(&cache_dir, CachePolicy::default()).unwrap();
+    let retriever = Retriever::with_env(cache, config, Env::new());
+    let assets = "/repos/octo/app/releases/assets/";
+
+    // The answer announces all 19 bytes, 5 arrive, the connection ends.
+    sim.inject(Fault::truncate(5).method("GET").path_prefix(assets));
+    let err = retriever.retrieve(&history, &perf).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
+    let message = err.message();
+    assert!(message.contains("broke off after"), "{message}");
+    assert!(message.contains("nothing was cached"), "{message}");
+    assert!(!message.contains(TOKEN), "{message}");
+    assert_eq!(files_in(&cache_dir), Vec::<std::path::PathBuf>::new());
+    assert_eq!(downloads(&sim), 1, "a body that began is not asked again");
+
+    // Other content than recorded: refused with both hashes, not cached.
+    sim.inject(
+        Fault::status(200, r#"{"throughput": 666}"#, &[])
+            .method("GET")
+            .path_prefix(assets),
+    );
+    let err = retriever.retrieve(&history, &perf).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    let message = err.message();
+    assert!(message.contains(&perf.sha256), "{message}");
+    assert!(
+        message.contains(&testrelay::fsutil::hash_bytes(br#"{"throughput": 666}"#)),
+        "{message}"
+    );
+    assert!(message.contains("nothing was cached"), "{message}");
+    assert_eq!(files_in(&cache_dir), Vec::<std::path::PathBuf>::new());
+
+    // The right content becomes the one entry, named by its hash.
+    let got = retriever.retrieve(&history, &perf).unwrap();
+    assert_eq!(got.source, Source::Provider);
+    assert_eq!(files_in(&cache_dir), std::slice::from_ref(&got.path));
+    assert!(got.path.ends_with(&perf.sha256));
+    assert_eq!(std::fs::read(&got.path).unwrap(), br#"{"throughput": 100}"#);
 }
 
 #[test]
@@ -429,4 +491,176 @@ fn gitlab_packages_bitbucket_downloads_and_azure_attachments_are_read_back() {
         .rfind(|r| r.method == "GET" && r.path.contains("/attachments/"))
         .unwrap();
     assert_eq!(get.header("accept"), Some("application/octet-stream"));
+}
+
+/// Reports run `key` under a CI whose job stores artifacts itself, with
+/// one attached file; `store` then puts that file where the job would
+/// (`archiveArtifacts`, `store_artifacts`, the TeamCity agent), given its
+/// name and content. The attached file is deleted and fetched back from
+/// outside the CI (an empty environment).
+fn stored_by_the_job(
+    config: Config,
+    env: Env,
+    dir: &Path,
+    key: &str,
+    store: impl FnOnce(&str, &[u8]),
+) -> Result<Vec<u8>, testrelay::Error> {
+    let file = dir.join("gpu-trace.json");
+    let content = format!(r#"{{"frames": 60, "run": "{key}"}}"#);
+    std::fs::write(&file, &content).unwrap();
+    let config = Config {
+        test_run_id: Some(key.into()),
+        enable_pr_comments: false,
+        enable_status_updates: false,
+        ..config
+    };
+    let reporter = Reporter::builder(config.clone()).env(env).start().unwrap();
+    reporter
+        .record(TestCase::new("s", "c", "t", CaseStatus::Passed))
+        .unwrap();
+    reporter.attach_artifact(&file, BTreeMap::new()).unwrap();
+    reporter.finish(Duration::from_secs(60)).unwrap();
+    store("gpu-trace.json", content.as_bytes());
+    std::fs::remove_file(&file).unwrap();
+    let history = History::open(&dir.join("history.db")).unwrap();
+    let artifact = history.run_artifacts(key).unwrap()[0].clone();
+    let cache = ArtifactCache::open(&dir.join("cache"), CachePolicy::default()).unwrap();
+    let got = Retriever::with_env(cache, config, Env::new()).retrieve(&history, &artifact)?;
+    assert_eq!(got.source, Source::Provider);
+    Ok(std::fs::read(&got.path).unwrap())
+}
+
+#[test]
+fn jenkins_circleci_and_teamcity_job_stores_are_read_back() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let base = Config {
+        repository: Some("octo/app".into()),
+        output_dir: dir.path().join("out"),
+        history_path: Some(dir.path().join("history.db")),
+        ..Config::default()
+    };
+
+    // Jenkins: `archiveArtifacts` keeps the file at its path in the
+    // workspace; it is found by name in the build's api/json.
+    let (user, token) = ("ci-bot", "11jenkins-retrieval-token");
+    sim.set_jenkins(Some((user, token)), false, false);
+    let build = "/job/app/17/";
+    sim.seed_jenkins_build(build, testrelay_ci_sim::JenkinsBuild::default());
+    let mut jenkins = on(&base, "jenkins", sim.url());
+    jenkins.providers.get_mut("jenkins").unwrap().token =
+        Some(Secret::new(format!("{user}:{token}")));
+    let agent = Env::new()
+        .with_var("JENKINS_URL", format!("{}/", sim.url()))
+        .with_var("BUILD_ID", "17")
+        .with_var("BUILD_NUMBER", "17")
+        .with_var("JOB_NAME", "app")
+        .with_var("BUILD_URL", format!("{}{build}", sim.url()));
+    let got = stored_by_the_job(jenkins, agent, dir.path(), "jk-run", |name, bytes| {
+        sim.seed_jenkins_artifact(build, &format!("out/perf/{name}"), bytes);
+    })
+    .unwrap();
+    assert_eq!(got, br#"{"frames": 60, "run": "jk-run"}"#);
+    let get = sim
+        .requests()
+        .into_iter()
+        .rfind(|r| r.method == "GET" && r.path.contains("/artifact/"))
+        .unwrap();
+    assert_eq!(get.path, "/job/app/17/artifact/out/perf/gpu-trace.json");
+    let basic = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{token}"))
+    };
+    assert_eq!(
+        get.header("authorization"),
+        Some(format!("Basic {basic}").as_str())
+    );
+
+    // CircleCI: the item of the job's artifact list, at its `url`.
+    let circle = on(&base, "circleci", format!("{}/api/v2", sim.url()));
+    let job = Env::new()
+        .with_var("CIRCLECI", "true")
+        .with_var("CIRCLE_PROJECT_USERNAME", "octo")
+        .with_var("CIRCLE_PROJECT_REPONAME", "app")
+        .with_var("CIRCLE_BUILD_NUM", "88");
+    let got = stored_by_the_job(circle, job, dir.path(), "cc-run", |name, bytes| {
+        sim.seed_circleci_job(
+            "gh/octo/app",
+            88,
+            testrelay_ci_sim::CircleciJob {
+                status: "success".into(),
+                ..Default::default()
+            },
+        );
+        sim.seed_circleci_artifact("gh/octo/app", 88, "report.html", b"<html/>")
+            .unwrap();
+        sim.seed_circleci_artifact("gh/octo/app", 88, &format!("perf/{name}"), bytes)
+            .unwrap();
+    })
+    .unwrap();
+    assert_eq!(got, br#"{"frames": 60, "run": "cc-run"}"#);
+    let get = sim
+        .requests()
+        .into_iter()
+        .rfind(|r| r.method == "GET" && r.path.starts_with("/circle-artifacts/"))
+        .unwrap();
+    assert_eq!(
+        get.path,
+        "/circle-artifacts/gh/octo/app/88/0/perf/gpu-trace.json"
+    );
+    assert_eq!(
+        get.header("circle-token"),
+        Some("circleci-retrieval-token-1")
+    );
+
+    // TeamCity: what `publishArtifacts '<file> => testrelay'` had the
+    // agent upload, through the REST API.
+    let teamcity = on(&base, "teamcity", format!("{}/app/rest", sim.url()));
+    let props = "/agent/temp/build.properties";
+    let agent = Env::new()
+        .with_var("TEAMCITY_VERSION", "2025.03")
+        .with_var("BUILD_NUMBER", "108")
+        .with_var("TEAMCITY_BUILD_PROPERTIES_FILE", props)
+        .with_file(
+            props,
+            format!("teamcity.build.id=42\nteamcity.serverUrl={}\n", sim.url()),
+        );
+    let got = stored_by_the_job(teamcity, agent, dir.path(), "tc-run", |name, bytes| {
+        sim.seed_teamcity_artifact_content(42, &format!("testrelay/{name}"), bytes);
+    })
+    .unwrap();
+    assert_eq!(got, br#"{"frames": 60, "run": "tc-run"}"#);
+    let get = sim
+        .requests()
+        .into_iter()
+        .rfind(|r| r.method == "GET" && r.path.contains("/artifacts/content/"))
+        .unwrap();
+    assert_eq!(
+        get.path,
+        "/app/rest/builds/id:42/artifacts/content/testrelay/gpu-trace.json"
+    );
+    assert_eq!(
+        get.header("authorization"),
+        Some("Bearer teamcity-retrieval-token-1")
+    );
+}
+
+#[test]
+fn travis_has_no_artifact_store_and_says_so() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let base = Config {
+        repository: Some("octo/app".into()),
+        output_dir: dir.path().join("out"),
+        history_path: Some(dir.path().join("history.db")),
+        ..Config::default()
+    };
+    let travis = on(&base, "travis", sim.url());
+    let job = Env::new()
+        .with_var("TRAVIS", "true")
+        .with_var("TRAVIS_BUILD_ID", "9")
+        .with_var("TRAVIS_JOB_ID", "10");
+    let err = stored_by_the_job(travis, job, dir.path(), "tr-run", |_, _| {}).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+    assert!(err.message().contains("travis"), "{err}");
 }

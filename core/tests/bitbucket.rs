@@ -107,12 +107,13 @@ fn a_full_run_makes_exactly_these_requests() {
         [
             format!("PUT {report}"),
             status.clone(),
+            // The artifact is stored before the texts that link it.
+            format!("POST {REPO}/downloads"),
             format!("PUT {report}"),
             format!("POST {report}/annotations"),
             status,
             format!("GET {REPO}/pullrequests/7/comments"),
             format!("POST {REPO}/pullrequests/7/comments"),
-            format!("POST {REPO}/downloads"),
         ]
     );
     for r in sim.requests() {

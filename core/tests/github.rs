@@ -355,17 +355,18 @@ fn an_attached_artifact_becomes_a_release_asset() {
         [
             "GET /repos/octo/app/commits/abc123/check-runs",
             "POST /repos/octo/app/check-runs",
+            // The artifact is stored before the texts that link it.
+            "GET /repos/octo/app/releases/tags/testrelay-run-42",
+            "POST /repos/octo/app/releases",
+            "POST /repos/octo/app/releases/2/assets",
             "PATCH /repos/octo/app/check-runs/1",
             "POST /repos/octo/app/statuses/abc123",
             "GET /repos/octo/app/issues/7/comments",
             "POST /repos/octo/app/issues/7/comments",
-            "GET /repos/octo/app/releases/tags/testrelay-run-42",
-            "POST /repos/octo/app/releases",
-            "POST /repos/octo/app/releases/4/assets",
         ]
     );
     let requests = sim.requests();
-    let create = requests[7].json().unwrap();
+    let create = requests[3].json().unwrap();
     assert_eq!(
         create,
         serde_json::json!({
@@ -378,7 +379,7 @@ fn an_attached_artifact_becomes_a_release_asset() {
         })
     );
     // The upload went to the release's upload_url: the uploads address.
-    let upload = &requests[8];
+    let upload = &requests[4];
     assert_eq!(upload.header("host"), Some(authority(&sim.uploads_url())));
     assert_ne!(upload.header("host"), Some(authority(&sim.url())));
     assert_eq!(
@@ -415,6 +416,67 @@ fn an_attached_artifact_becomes_a_release_asset() {
         sim.url()
     );
     assert_eq!(delivered.url.as_deref(), Some(url.as_str()));
+    // The PR comment and the check run's summary link the asset.
+    let link = format!("[report.xml]({url})");
+    let comment = requests[8].json().unwrap();
+    assert!(
+        comment["body"].as_str().unwrap().contains(&link),
+        "{comment}"
+    );
+    let close = requests[5].json().unwrap();
+    assert!(
+        close["output"]["summary"].as_str().unwrap().contains(&link),
+        "{close}"
+    );
+}
+
+#[test]
+fn a_failed_upload_leaves_the_artifact_unlinked_and_the_comment_posted() {
+    let sim = Simulator::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (refused, kept) = (dir.path().join("refused.log"), dir.path().join("kept.log"));
+    std::fs::write(&refused, "refused").unwrap();
+    std::fs::write(&kept, "kept").unwrap();
+    let cfg = Config {
+        test_run_id: Some("run 43".into()),
+        ..config(&sim, dir.path())
+    };
+    let reporter = Reporter::builder(cfg).env(Env::new()).start().unwrap();
+    reporter.record(passing(1)).unwrap();
+    // Uploaded in the order attached: the first is refused (a 403 is not
+    // retried), the second stored.
+    reporter
+        .attach_artifact(&refused, Default::default())
+        .unwrap();
+    reporter.attach_artifact(&kept, Default::default()).unwrap();
+    sim.inject(
+        Fault::status(403, r#"{"message":"Resource not accessible"}"#, &[])
+            .method("POST")
+            .path_prefix("/repos/octo/app/releases/")
+            .times(1),
+    );
+    let summary = reporter.finish(Duration::from_secs(60)).unwrap();
+    let failed: Vec<_> = summary
+        .not_delivered
+        .iter()
+        .map(|n| (n.operation.as_str(), n.kind))
+        .collect();
+    assert_eq!(
+        failed,
+        [("artifact:refused.log", ErrorKind::Permission)],
+        "{:?}",
+        summary.not_delivered
+    );
+    let comments = sim.github().comments;
+    assert_eq!(comments.len(), 1, "the comment is posted anyway");
+    let body = &comments[0].body;
+    let url = format!(
+        "{}/octo/app/releases/download/testrelay-run-43/kept.log",
+        sim.url()
+    );
+    assert!(body.contains(&format!("[kept.log]({url})")), "{body}");
+    assert!(body.contains("`refused.log`"), "{body}");
+    assert!(!body.contains("[refused.log]("), "{body}");
 }
 
 #[test]

@@ -101,15 +101,16 @@ fn a_run_with_failures_makes_exactly_these_requests() {
         [
             statuses.clone(),
             format!("POST {PROJECT}/statuses/{SHA}"),
+            // The artifact is stored before the texts that link it.
+            format!(
+                "PUT {PROJECT}/packages/generic/testrelay/{}/gpu-trace.bin",
+                { summary.result.test_run_id.replace(' ', "-") }
+            ),
             statuses.clone(),
             format!("POST {PROJECT}/statuses/{SHA}"),
             statuses,
             format!("GET {PROJECT}/merge_requests/7/notes"),
             format!("POST {PROJECT}/merge_requests/7/notes"),
-            format!(
-                "PUT {PROJECT}/packages/generic/testrelay/{}/gpu-trace.bin",
-                { summary.result.test_run_id.replace(' ', "-") }
-            ),
         ]
     );
     let gl = sim.gitlab();
@@ -127,6 +128,13 @@ fn a_run_with_failures_makes_exactly_these_requests() {
     assert_eq!(mr.notes.len(), 1);
     assert!(mr.notes[0].body.starts_with(&comment_marker("testrelay")));
     assert!(mr.notes[0].body.contains("case_0"));
+    // It links the artifact to its generic package file.
+    let link = format!(
+        "[gpu trace.bin]({}{PROJECT}/packages/generic/testrelay/{}/gpu-trace.bin)",
+        sim.url(),
+        summary.result.test_run_id.replace(' ', "-")
+    );
+    assert!(mr.notes[0].body.contains(&link), "{}", mr.notes[0].body);
     // The artifact, byte for byte.
     let package = &gl.packages[0];
     assert_eq!(package.name, "testrelay");

@@ -603,10 +603,10 @@ fn local_provider_is_a_real_default() {
         ops,
         [
             "create",
+            "artifact:screenshot.png",
             "close",
             "status",
             "comment",
-            "artifact:screenshot.png"
         ]
     );
     assert!(dir.path().join("out/artifacts/screenshot.png").is_file());

@@ -445,7 +445,7 @@ fn a_run_under_teamcity_writes_live_messages_and_delegates_status_and_comment() 
         .collect();
     assert_eq!(
         delivered,
-        ["create", "close", "status", "comment", "artifact:gpu.trace"]
+        ["create", "artifact:gpu.trace", "close", "status", "comment"]
     );
     assert!(
         summary.not_delivered.is_empty(),

@@ -15,8 +15,8 @@ use testrelay::history::{
     ArtifactQuery, FlakyQuery, History as Store, HistoryFilter, SplitQuery, TrendsQuery,
 };
 
-use crate::convert::{from_js, string, to_value};
-use crate::errors::{Outcome, to_napi};
+use crate::convert::{from_js, from_value, json_type, read, string, to_value};
+use crate::errors::{Failure, Outcome, to_napi};
 use crate::promise;
 
 /// An open history file (SQLite), shared by the queries in flight; they
@@ -190,13 +190,9 @@ impl History {
         env: &'env Env,
         request: Unknown<'_>,
     ) -> napi::Result<Object<'env>> {
-        let outcome = from_js::<GetRequest>(
-            env,
-            request,
-            "artifact get request",
-            ErrorKind::InvalidArgument,
-        )
-        .and_then(|r| self.query(env, move |s| r.run(s)));
+        let outcome =
+            artifact_request::<GetRequest>(env, request, "artifact get request", &["config"])
+                .and_then(|r| self.query(env, move |s| r.run(s)));
         to_napi(env, outcome)
     }
 
@@ -213,15 +209,45 @@ impl History {
         env: &'env Env,
         request: Unknown<'_>,
     ) -> napi::Result<Object<'env>> {
-        let outcome = from_js::<CompareRequest>(
+        let outcome = artifact_request::<CompareRequest>(
             env,
             request,
             "artifact compare request",
-            ErrorKind::InvalidArgument,
+            &["retrieve", "config"],
         )
         .and_then(|r| self.query(env, move |s| r.run(s)));
         to_napi(env, outcome)
     }
+}
+
+/// Reads an artifact request whose `config` (at `config_at`) is read as
+/// the Reporter's options are: the same keys, the guide's names included
+/// (`ciSystem`, `retryAttempts`, ...), `null` values dropped. The core
+/// then translates and checks it as it does `testrelay.json`.
+fn artifact_request<T: serde::de::DeserializeOwned>(
+    env: &Env,
+    request: Unknown<'_>,
+    what: &str,
+    config_at: &[&str],
+) -> Outcome<T> {
+    let mut value = read(env, request, what)?;
+    if !value.is_object() {
+        return Err(Failure::type_error(format!(
+            "{what} must be an object, not {}",
+            json_type(&value)
+        )));
+    }
+    let mut slot = Some(&mut value);
+    for key in config_at {
+        slot = slot.and_then(|v| v.get_mut(*key));
+    }
+    if let Some(config) = slot.filter(|c| !c.is_null()) {
+        let given = std::mem::take(config);
+        let snake =
+            crate::reporter::options_in_snake_case(given, &format!("{what}: config"), false)?;
+        *config = serde_json::Value::Object(snake);
+    }
+    from_value(value, what, ErrorKind::InvalidArgument)
 }
 
 /// Reads an optional query object; `undefined`/`null` is `None`.

@@ -519,13 +519,35 @@ fn parse_options(env: &Env, options: Option<Unknown<'_>>) -> Outcome<Config> {
         }
         _ => false,
     };
-    let mut value = match options {
+    let value = match options {
         Some(options) => read(env, options, "options")?,
         None => Value::Object(Default::default()),
     };
+    let mut snake = options_in_snake_case(value, "options", history_off)?;
+    testrelay::config::guide::translate(&mut snake)?;
+    let value = Value::Object(snake);
+    let config: Config = from_value(value, "options", ErrorKind::Configuration)?;
+    config.validate()?;
+    Ok(config)
+}
+
+/// A configuration object as JS gives it, in the core's snake_case: keys
+/// set to `null` dropped (but `historyPath` when `history_off`), the
+/// guide's `ciSystem` as `provider`, `retry`'s keys renamed too. The
+/// guide's other names are then translated by the core's one table
+/// ([`testrelay::config::guide::translate`]). Used for the Reporter's
+/// options and the `config` of artifact requests.
+///
+/// Errors: a `TypeError` when `value` is not an object; `Configuration`
+/// for `ciSystem` together with `provider`.
+pub(crate) fn options_in_snake_case(
+    mut value: Value,
+    what: &str,
+    history_off: bool,
+) -> Outcome<serde_json::Map<String, Value>> {
     let Some(map) = value.as_object_mut() else {
         return Err(Failure::type_error(format!(
-            "options must be an object, not {}",
+            "{what} must be an object, not {}",
             convert::json_type(&value)
         )));
     };
@@ -544,7 +566,7 @@ fn parse_options(env: &Env, options: Option<Unknown<'_>>) -> Outcome<Config> {
     }
     // The guide's other names (`resultFormat`, `retryAttempts`, ...), by the
     // core's one table.
-    let mut snake: serde_json::Map<String, Value> = std::mem::take(map)
+    Ok(std::mem::take(map)
         .into_iter()
         .map(|(k, v)| match v {
             // The guide's `retryAttempts` meets `retry.maxAttempts` here.
@@ -559,12 +581,7 @@ fn parse_options(env: &Env, options: Option<Unknown<'_>>) -> Outcome<Config> {
             ),
             v => (convert::snake_case(&k), v),
         })
-        .collect();
-    testrelay::config::guide::translate(&mut snake)?;
-    let value = Value::Object(snake);
-    let config: Config = from_value(value, "options", ErrorKind::Configuration)?;
-    config.validate()?;
-    Ok(config)
+        .collect())
 }
 
 /// A metric needs a name and a value (the core's defaults would make them

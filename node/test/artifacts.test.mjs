@@ -50,4 +50,27 @@ test('find, compare and get artifacts', async () => {
   const [second] = await history.artifactGet(request)
   assert.equal(second.source, 'cache')
   await assert.rejects(history.artifactGet({ ...request, names: ['nope'] }), { code: 'TR_NOT_FOUND' })
+
+  // The request's config takes the keys TestReporter takes, the guide's
+  // names included: here the provider and its output directory under the
+  // guide's names, with a cache of its own so the provider is asked.
+  const guided = {
+    runKey: 'node-artifacts',
+    names: ['bench-a.json'],
+    cacheDir: path.join(dir, 'cache-guided'),
+    config: { ciSystem: 'local', artifactDir: options.outputDir, retryAttempts: 2, apiToken: undefined },
+  }
+  const [third] = await history.artifactGet(guided)
+  assert.equal(third.source, 'provider', JSON.stringify(third))
+  // ... and refuses what TestReporter refuses.
+  await assert.rejects(async () => history.artifactGet({ ...guided, config: { ciSystem: 'local', provider: 'local' } }),
+    { code: 'TR_CONFIGURATION' })
+  await assert.rejects(async () => history.artifactGet({ ...guided, config: { ciSystem: 'local', colour: 'red' } }),
+    { message: /colour/ })
+  const compared = await history.artifactsCompare({
+    a: { runKey: 'node-artifacts', name: 'bench-a.json' },
+    b: { path: b },
+    retrieve: { cacheDir: path.join(dir, 'cache-compare'), config: { ciSystem: 'local', artifactDir: options.outputDir } },
+  })
+  assert.equal(compared.comparison.identical, false)
 })

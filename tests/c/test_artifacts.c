@@ -69,6 +69,30 @@ int main(void) {
   tr_string_free(got);
   CHECK_STATUS(tr_artifact_get(h, "{\"run_key\":\"nope\",\"cache_dir\":\"c\"}", &got), TR_NOT_FOUND);
 
+  /* The request's config takes what tr_reporter_new takes, the guide's
+   * names included (a cache of its own, so the provider is asked). */
+  snprintf(json, sizeof json,
+           "{\"run_key\":\"c-artifacts\",\"names\":[\"bench-a.json\"],\"cache_dir\":\"%s/cache2\","
+           "\"config\":{\"ci_system\":\"local\",\"artifact_dir\":\"%s/out\",\"retry_attempts\":2}}",
+           dir, dir);
+  CHECK_STATUS(tr_artifact_get(h, json, &got), TR_OK);
+  CHECK_HAS(tr_string_ptr(got), "\"source\":\"provider\"");
+  tr_string_free(got);
+  snprintf(json, sizeof json,
+           "{\"run_key\":\"c-artifacts\",\"cache_dir\":\"%s/cache2\","
+           "\"config\":{\"ci_system\":\"local\",\"provider\":\"local\"}}",
+           dir);
+  CHECK_STATUS(tr_artifact_get(h, json, &got), TR_PARSE);
+  CHECK_ERROR_HAS("give `ci_system` or `provider`");
+  snprintf(json, sizeof json,
+           "{\"a\":{\"run_key\":\"c-artifacts\",\"name\":\"bench-a.json\"},\"b\":{\"path\":\"%s\"},"
+           "\"retrieve\":{\"cache_dir\":\"%s/cache3\",\"config\":{\"ci_system\":\"local\","
+           "\"artifact_dir\":\"%s/out\"}}}",
+           b, dir, dir);
+  CHECK_STATUS(tr_artifacts_compare(h, json, &cmp), TR_OK);
+  CHECK_HAS(tr_string_ptr(cmp), "\"percent\":25.0");
+  tr_string_free(cmp);
+
   tr_history_free(h);
   return 0;
 }

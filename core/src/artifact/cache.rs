@@ -14,6 +14,7 @@
 //! longer than the age cap, then the least recently used ones until the
 //! total size is within the size cap; it runs after every store.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -162,37 +163,75 @@ impl ArtifactCache {
     /// Errors: `InvalidArgument` when the bytes do not match the hash
     /// (nothing is stored); `Io`.
     pub fn put(&self, sha256: &str, bytes: &[u8]) -> Result<PathBuf> {
+        self.put_with(sha256, |sink| {
+            sink.write_all(bytes)
+                .map_err(|e| fsutil::error_of_write(e, "writing into the cache", &self.dir))
+        })
+    }
+
+    /// Stores a copy of the file at `src` (whose hash must be `sha256`),
+    /// read in blocks.
+    ///
+    /// Errors: as [`put`](Self::put); `NotFound`/`Io` for `src`.
+    pub fn put_file(&self, sha256: &str, src: &Path) -> Result<PathBuf> {
+        let mut file = std::fs::File::open(src).map_err(|e| Error::io("opening", src, e))?;
+        self.put_with(sha256, |sink| {
+            std::io::copy(&mut file, sink)
+                .map(|_| ())
+                .map_err(|e| fsutil::error_of_write(e, "copying", src))
+        })
+    }
+
+    /// Stores what `fill` writes (a download streamed as it arrives), which
+    /// must hash to `sha256`, and returns the entry. The content goes to a
+    /// temporary file beside the entry, hashed as it is written; only when
+    /// `fill` succeeded and the hash matches is it renamed into place. On
+    /// any error the temporary file is deleted: nothing partial or wrong
+    /// is ever visible in the cache. More than the size cap is refused
+    /// while it is written. Evicts afterwards.
+    ///
+    /// Errors: `fill`'s error; `InvalidArgument` when the content does not
+    /// hash to `sha256` (the message gives both hashes and the size) or
+    /// is larger than the size cap; `Io`.
+    pub fn put_with(
+        &self,
+        sha256: &str,
+        fill: impl FnOnce(&mut dyn Write) -> Result<()>,
+    ) -> Result<PathBuf> {
         let path = self.entry_path(sha256)?;
-        let actual = fsutil::hash_bytes(bytes);
-        if !actual.eq_ignore_ascii_case(sha256) {
-            return Err(Error::invalid(format!(
-                "content to cache has sha256 {actual}, expected {sha256}"
-            )));
-        }
         // The temporary file is a dot file in the entry's directory, so
         // the rename stays on one file system and eviction skips it.
         let parent = path.parent().unwrap_or(&self.dir);
         fsutil::create_dir_all(parent)?;
-        let mut tmp = tempfile::Builder::new()
+        let tmp = tempfile::Builder::new()
             .prefix(".tmp-")
             .tempfile_in(parent)
             .map_err(|e| Error::io("creating a temporary file in", parent, e))?;
-        std::io::Write::write_all(&mut tmp, bytes)
-            .and_then(|()| tmp.as_file().sync_all())
-            .map_err(|e| Error::io("writing", tmp.path(), e))?;
+        let tmp_path = tmp.path().to_path_buf();
+        let mut writer = fsutil::HashingWriter::new(
+            std::io::BufWriter::with_capacity(64 * 1024, tmp),
+            self.policy.max_bytes,
+            "the cache's size cap",
+        );
+        fill(&mut writer)?;
+        let (buffered, digest) = writer.finish();
+        let tmp = buffered
+            .into_inner()
+            .map_err(|e| Error::io("writing", &tmp_path, e.into_error()))?;
+        if !digest.sha256.eq_ignore_ascii_case(sha256) {
+            return Err(Error::invalid(format!(
+                "the content ({} bytes) has sha256 {}, expected {sha256}; nothing was cached",
+                digest.size, digest.sha256
+            )));
+        }
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io("writing", &tmp_path, e))?;
         tmp.persist(&path)
             .map_err(|e| Error::io("renaming into", &path, e.error))?;
         self.touch(&path);
         self.evict()?;
         Ok(path)
-    }
-
-    /// Stores a copy of the file at `src` (whose hash must be `sha256`).
-    ///
-    /// Errors: as [`put`](Self::put); `NotFound`/`Io` for `src`.
-    pub fn put_file(&self, sha256: &str, src: &Path) -> Result<PathBuf> {
-        let bytes = std::fs::read(src).map_err(|e| Error::io("reading", src, e))?;
-        self.put(sha256, &bytes)
     }
 
     /// Deletes entries unused for longer than the age cap, then the least
@@ -338,6 +377,39 @@ mod tests {
         let stats = c.evict().unwrap();
         assert_eq!((stats.expired, stats.entries), (1, 0));
         assert!(c.get(&h).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_failed_or_oversized_stream_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, _) = cache(dir.path(), 8, i64::MAX / 2);
+        let h = fsutil::hash_bytes(b"12345");
+        let err = c
+            .put_with(&h, |w| {
+                w.write_all(b"12").unwrap();
+                Err(Error::new(ErrorKind::Connection, "cut"))
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Connection);
+        let big = fsutil::hash_bytes(b"123456789");
+        let err = c
+            .put_with(&big, |w| {
+                w.write_all(b"123456789")
+                    .map_err(|e| fsutil::error_of_write(e, "writing", dir.path()))
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert!(err.message().contains("size cap"), "{err}");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        let stored = c.put_with(&h, |w| {
+            w.write_all(b"12345").unwrap();
+            Ok(())
+        });
+        assert!(stored.is_ok());
     }
 
     #[test]

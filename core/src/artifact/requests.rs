@@ -23,8 +23,9 @@ pub struct RetrievalSettings {
     /// Its caps (default: 1 GiB, 30 days).
     #[serde(default)]
     pub cache: Option<CachePolicy>,
-    /// The configuration (as `testrelay.json`).
-    #[serde(default)]
+    /// The configuration, read as `testrelay.json` and `tr_reporter_new`
+    /// read it ([`Config::from_json_value`]: the guide's names too).
+    #[serde(default, deserialize_with = "Config::deserialize_optional")]
     pub config: Option<Config>,
 }
 

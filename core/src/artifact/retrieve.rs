@@ -1,9 +1,12 @@
 //! Fetching an artifact's content: from where it was attached when the
 //! file is still there as recorded, else from the [cache](super::cache),
-//! else from the store of the provider the run reported to (GitHub:
-//! the run's release asset). A provider without a store answers
+//! else from the store of the provider the run reported to (GitHub: the
+//! run's release asset; Jenkins, CircleCI, TeamCity: what the job stored). A provider without a store answers
 //! `Unsupported`, and the error says so. Whatever comes from a provider is
-//! checked against the recorded SHA-256 before it is cached or returned.
+//! streamed into a temporary file of the cache, hashed as it arrives, and
+//! becomes a cache entry only when it has the recorded SHA-256 (memory
+//! stays bounded whatever the size; the cache's size cap bounds a
+//! download).
 //!
 //! [`Retriever::retrieve_batch`] fetches many on a pool of threads, each
 //! with its own result.
@@ -180,31 +183,38 @@ impl Retriever {
                 ),
             ));
         };
-        let bytes = self.download(artifact, run).map_err(|e| {
-            Error::new(
-                e.kind(),
-                format!(
-                    "artifact {:?} of run {:?}: {local_state}, it is not cached, and the provider: {e}",
-                    artifact.name, artifact.run_key
-                ),
-            )
-        })?;
-        let actual = crate::fsutil::hash_bytes(&bytes);
-        if !actual.eq_ignore_ascii_case(&artifact.sha256) {
-            return Err(Error::new(
-                ErrorKind::Parse,
-                format!(
-                    "artifact {:?} of run {:?}: the provider's copy has sha256 {actual}, \
-                     the history recorded {}; not used",
-                    artifact.name, artifact.run_key, artifact.sha256
-                ),
-            ));
-        }
-        let path = self.cache.put(&artifact.sha256, &bytes)?;
+        // Streamed into a temporary file of the cache, hashed as it comes;
+        // it becomes the entry only when its hash is the recorded one.
+        let path = self
+            .cache
+            .put_with(&artifact.sha256, |sink| {
+                self.download(artifact, run, sink).map(|_| ())
+            })
+            .map_err(|e| {
+                Error::new(
+                    e.kind(),
+                    format!(
+                        "artifact {:?} of run {:?}: {local_state}, it is not cached, and the \
+                         provider's copy was not used: {e}{}",
+                        artifact.name,
+                        artifact.run_key,
+                        if e.message().contains("nothing was") {
+                            ""
+                        } else {
+                            " (nothing was cached)"
+                        }
+                    ),
+                )
+            })?;
         Ok(found(path, Source::Provider))
     }
 
-    fn download(&self, artifact: &ArtifactMetadata, run: &RunSummary) -> Result<Vec<u8>> {
+    fn download(
+        &self,
+        artifact: &ArtifactMetadata,
+        run: &RunSummary,
+        sink: &mut dyn std::io::Write,
+    ) -> Result<u64> {
         let detection = detect(&self.env);
         let (provider, ctx, config) = crate::reporter::stored_run_provider(
             run,
@@ -216,7 +226,7 @@ impl Retriever {
         let deadline =
             crate::http::Deadline::within(Duration::from_secs(config.timeouts.finish_secs));
         crate::http::with_deadline(deadline, || {
-            provider.ci.download_artifact(&ctx, &artifact.name)
+            provider.ci.download_artifact(&ctx, &artifact.name, sink)
         })
     }
 }

@@ -477,16 +477,49 @@ impl Config {
                 format!("invalid configuration: {e}"),
             )
         };
-        let mut value: serde_json::Value = serde_json::from_str(json).map_err(invalid)?;
-        let config: Config = match value.as_object_mut() {
-            Some(map) if guide::has_guide_keys(map) => {
-                guide::translate(map)?;
-                serde_json::from_value(value).map_err(invalid)?
-            }
+        let value: serde_json::Value = serde_json::from_str(json).map_err(invalid)?;
+        let config: Config = match value.as_object() {
+            Some(map) if guide::has_guide_keys(map) => return Config::from_json_value(value),
             _ => serde_json::from_str(json).map_err(invalid)?,
         };
         config.validate()?;
         Ok(config)
+    }
+
+    /// [`from_json`](Self::from_json) for a configuration already parsed
+    /// (the `config` object inside a C or Node request): the same guide
+    /// names, the same checks.
+    ///
+    /// Errors: `Configuration` naming an unknown key or a wrong type.
+    pub fn from_json_value(mut value: serde_json::Value) -> Result<Config> {
+        if let Some(map) = value.as_object_mut() {
+            guide::translate(map)?;
+        }
+        let config: Config = serde_json::from_value(value).map_err(|e| {
+            Error::new(
+                ErrorKind::Configuration,
+                format!("invalid configuration: {e}"),
+            )
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Deserializes an optional configuration with
+    /// [`from_json_value`](Self::from_json_value), for `config` fields of
+    /// requests (`#[serde(deserialize_with = ...)]`).
+    ///
+    /// Errors: the configuration error's message, as a serde error.
+    pub fn deserialize_optional<'de, D>(
+        deserializer: D,
+    ) -> std::result::Result<Option<Config>, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        let value = <Option<serde_json::Value> as serde::Deserialize>::deserialize(deserializer)?;
+        value
+            .map(|v| Config::from_json_value(v).map_err(|e| serde::de::Error::custom(e.message())))
+            .transpose()
     }
 
     /// Checks values that parse but make no sense.

@@ -303,6 +303,71 @@ impl Response {
     }
 }
 
+/// What one attempt of a request came to (see `HttpClient::exchange`).
+enum Attempt<T> {
+    /// The answer wanted: no retry.
+    Done(T),
+    /// Another answer (not 2xx): retried when its status says so.
+    Answered(Response),
+    /// No answer (connection, timeout): retried.
+    Failed(ureq::Error),
+}
+
+/// A streamed download ([`HttpClient::download`]): the answer's head and
+/// how many body bytes went into the sink.
+#[derive(Debug, Clone)]
+pub struct Download {
+    /// HTTP status (2xx).
+    pub status: u16,
+    /// Headers, names lower-case.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes written.
+    pub bytes: u64,
+}
+
+impl Download {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A response's headers, names lower-case.
+fn header_list<B>(response: &ureq::http::Response<B>) -> Vec<(String, String)> {
+    response
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_ascii_lowercase(),
+                v.to_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Reads a response's body, up to `limit` bytes.
+fn read_response(
+    mut response: ureq::http::Response<ureq::Body>,
+    limit: u64,
+) -> std::result::Result<Response, ureq::Error> {
+    let status = response.status().as_u16();
+    let headers = header_list(&response);
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(limit)
+        .read_to_vec()?;
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
 /// A body to send.
 #[derive(Debug, Clone, Copy)]
 pub enum Body<'a> {
@@ -331,6 +396,8 @@ pub struct HttpClient {
     auth: Auth,
     retry: RetryPolicy,
     request_secs: u64,
+    /// Longest wait for one read of a download's body.
+    read_secs: u64,
     extra_headers: Vec<(&'static str, String)>,
     pagination: Pagination,
     sleeper: Sleeper,
@@ -423,6 +490,7 @@ impl HttpClient {
             auth,
             retry: config.retry.clone(),
             request_secs: config.timeouts.request_secs,
+            read_secs: config.timeouts.read_secs,
             extra_headers: Vec::new(),
             pagination: Pagination::Link,
             sleeper: std::thread::sleep,
@@ -445,6 +513,15 @@ impl HttpClient {
             .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         client.extra_headers.push((name, value.into()));
         client
+    }
+
+    /// A copy of this client that sends no credential (a download from a
+    /// host the token must not reach).
+    pub fn without_auth(&self) -> HttpClient {
+        HttpClient {
+            auth: Auth::None,
+            ..self.clone()
+        }
     }
 
     /// The same client reading response bodies of up to `bytes` (default
@@ -478,6 +555,110 @@ impl HttpClient {
     ///
     /// Errors: the kinds in the module docs, with the vendor's message.
     pub fn send(&self, method: &str, path: &str, body: Body<'_>) -> Result<Response> {
+        self.exchange(method, path, body, |url, left| {
+            match self.once(method, url, body, left) {
+                Ok(resp) if (200..300).contains(&resp.status) => Attempt::Done(resp),
+                Ok(resp) => Attempt::Answered(resp),
+                Err(e) => Attempt::Failed(e),
+            }
+        })
+    }
+
+    /// GETs `path` (below the base URL, or an absolute URL) with the same
+    /// credential, retries and deadline as [`send`](Self::send), and
+    /// streams the body of the 2xx answer into `sink` as it arrives, so
+    /// memory stays bounded whatever its size. Only an answer that has not
+    /// started is retried: once bytes went into `sink`, a connection that
+    /// breaks is an error (the caller discards what `sink` got). Each read
+    /// waits at most `timeouts.read_secs`, and the whole download ends by
+    /// the operation's deadline ([`with_deadline`]) when one is set.
+    ///
+    /// Errors: as [`send`](Self::send); `Connection` (or `Timeout`) when
+    /// the body breaks off, saying after how many bytes; `sink`'s error
+    /// (its kind and message) when it refuses bytes.
+    pub fn download(&self, path: &str, sink: &mut dyn std::io::Write) -> Result<Download> {
+        let mut sink = Some(sink);
+        self.exchange("GET", path, Body::Empty, |url, left| {
+            match self.start("GET", url, Body::Empty, left, true) {
+                Ok(resp) if resp.status().is_success() => match sink.take() {
+                    Some(sink) => Attempt::Done(self.stream(url, resp, sink)),
+                    None => Attempt::Done(Err(Error::new(
+                        ErrorKind::Internal,
+                        "the download was answered twice",
+                    ))),
+                },
+                Ok(resp) => match read_response(resp, API_RESPONSE_MAX_BYTES) {
+                    Ok(resp) => Attempt::Answered(resp),
+                    Err(e) => Attempt::Failed(e),
+                },
+                Err(e) => Attempt::Failed(e),
+            }
+        })?
+    }
+
+    /// Copies a 2xx answer's body into `sink`.
+    fn stream(
+        &self,
+        url: &str,
+        mut resp: ureq::http::Response<ureq::Body>,
+        sink: &mut dyn std::io::Write,
+    ) -> Result<Download> {
+        let what = format!("GET {}", self.redact(&strip_url_credentials(url)));
+        let status = resp.status().as_u16();
+        let headers = header_list(&resp);
+        let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut bytes: u64 = 0;
+        loop {
+            let n = match std::io::Read::read(&mut reader, &mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let kind = if e.kind() == std::io::ErrorKind::TimedOut {
+                        ErrorKind::Timeout
+                    } else {
+                        ErrorKind::Connection
+                    };
+                    return Err(Error::new(
+                        kind,
+                        format!(
+                            "{what}: the download broke off after {bytes} bytes: {}",
+                            self.redact(&e.to_string())
+                        ),
+                    ));
+                }
+            };
+            sink.write_all(&buf[..n]).map_err(|e| {
+                match e.get_ref().and_then(|i| i.downcast_ref::<Error>()) {
+                    // The sink's own refusal (a size cap): its kind and words.
+                    Some(inner) => Error::new(inner.kind(), format!("{what}: {}", inner.message())),
+                    None => Error::new(
+                        ErrorKind::Io,
+                        format!("{what}: writing what was downloaded failed: {e}"),
+                    ),
+                }
+            })?;
+            bytes += n as u64;
+        }
+        sink.flush()
+            .map_err(|e| Error::new(ErrorKind::Io, format!("{what}: {e}")))?;
+        Ok(Download {
+            status,
+            headers,
+            bytes,
+        })
+    }
+
+    /// The retry loop every request goes through: `attempt` sends once to
+    /// the URL with the time left; its answer decides what happens next.
+    fn exchange<T>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Body<'_>,
+        mut attempt_once: impl FnMut(&str, Option<Duration>) -> Attempt<T>,
+    ) -> Result<T> {
         let url = if path.starts_with("http://") || path.starts_with("https://") {
             path.to_string()
         } else {
@@ -505,22 +686,21 @@ impl HttpClient {
             if left == Some(Duration::ZERO) {
                 return Err(expired("not sent: the time was up"));
             }
-            let outcome = self.once(method, &url, body, left);
-            let wait = match outcome {
-                Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp),
-                Ok(resp) => match retry_wait(&resp, &self.retry) {
+            let wait = match attempt_once(&url, left) {
+                Attempt::Done(value) => return Ok(value),
+                Attempt::Answered(resp) => match retry_wait(&resp, &self.retry) {
                     Some(server_wait) if !last => server_wait,
                     _ => return Err(self.status_error(&what, &resp)),
                 },
-                Err(ureq::Error::BodyExceedsLimit(limit)) => {
+                Attempt::Failed(ureq::Error::BodyExceedsLimit(limit)) => {
                     // Asking again brings the same body: say so now.
                     return Err(Error::new(
                         ErrorKind::InvalidArgument,
                         format!("{what}: the response is larger than the {limit} bytes read here"),
                     ));
                 }
-                Err(_) if !last => Duration::ZERO,
-                Err(e) => {
+                Attempt::Failed(_) if !last => Duration::ZERO,
+                Attempt::Failed(e) => {
                     return Err(Error::new(
                         ErrorKind::Connection,
                         format!(
@@ -585,7 +765,8 @@ impl HttpClient {
         Ok(items)
     }
 
-    /// One attempt; `left` caps its time (the operation's deadline).
+    /// One attempt, its body read (up to the client's response limit);
+    /// `left` caps its time (the operation's deadline).
     fn once(
         &self,
         method: &str,
@@ -593,6 +774,22 @@ impl HttpClient {
         body: Body<'_>,
         left: Option<Duration>,
     ) -> std::result::Result<Response, ureq::Error> {
+        let response = self.start(method, url, body, left, false)?;
+        read_response(response, self.max_response_bytes)
+    }
+
+    /// One attempt up to the response's head; its body is still to read.
+    /// `left` caps its time (the operation's deadline). A `download` has
+    /// no time limit of its own but that deadline, and each read waits at
+    /// most `timeouts.read_secs`.
+    fn start(
+        &self,
+        method: &str,
+        url: &str,
+        body: Body<'_>,
+        left: Option<Duration>,
+        download: bool,
+    ) -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error> {
         let cap = |limit: Duration| left.map_or(limit, |l| l.min(limit));
         let default_limit = cap(Duration::from_secs(self.request_secs));
         let mut builder = ureq::http::Request::builder().method(method).uri(url);
@@ -608,7 +805,17 @@ impl HttpClient {
                 .timeout_global(Some(default_limit))
                 .build()
         };
-        let mut response = match body {
+        let response = match body {
+            Body::Empty if download => {
+                let req = builder.body(()).map_err(ureq::Error::from)?;
+                let req = self
+                    .agent
+                    .configure_request(req)
+                    .timeout_global(left)
+                    .timeout_per_read(Some(Duration::from_secs(self.read_secs)))
+                    .build();
+                self.agent.run(req)?
+            }
             Body::Empty => {
                 let req = builder.body(()).map_err(ureq::Error::from)?;
                 let req = self
@@ -649,27 +856,7 @@ impl HttpClient {
                 self.agent.run(req)?
             }
         };
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_ascii_lowercase(),
-                    v.to_str().unwrap_or("").to_string(),
-                )
-            })
-            .collect();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(self.max_response_bytes)
-            .read_to_vec()?;
-        Ok(Response {
-            status,
-            headers,
-            body,
-        })
+        Ok(response)
     }
 
     fn status_error(&self, what: &str, resp: &Response) -> Error {

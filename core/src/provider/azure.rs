@@ -762,7 +762,12 @@ impl CiProvider for AzureProvider {
 
     /// The run's attachment called `name` (`GET …/attachments/{id}`, its
     /// content).
-    fn download_artifact(&self, ctx: &RunContext, name: &str) -> Result<Vec<u8>> {
+    fn download_artifact(
+        &self,
+        ctx: &RunContext,
+        name: &str,
+        sink: &mut dyn std::io::Write,
+    ) -> Result<u64> {
         let run = self.run_id_for(ctx, None)?;
         let attachment = self
             .attachments(&run)?
@@ -775,18 +780,23 @@ impl CiProvider for AzureProvider {
                 )
             })?;
         let id = id_of(&attachment)?;
-        let response = self
+        let download = self
             .http
             .with_header_replaced("accept", "application/octet-stream")
-            .with_response_limit(super::ARTIFACT_DOWNLOAD_MAX_BYTES)
-            .send(
-                "GET",
+            .download(
                 &self.url(&format!("test/Runs/{}/attachments/{id}", url_encode(&run))),
-                Body::Empty,
+                sink,
             )
             .map_err(explain_refused)?;
-        check_signed_in("GET", &response)?;
-        Ok(response.body)
+        // A sign-in page instead of the file: what went into `sink` is
+        // discarded with this error.
+        let head = Response {
+            status: download.status,
+            headers: download.headers,
+            body: Vec::new(),
+        };
+        check_signed_in("GET", &head)?;
+        Ok(download.bytes)
     }
 
     fn get_artifact_url(

@@ -531,18 +531,21 @@ impl CiProvider for BitbucketProvider {
     /// The Downloads file (`GET …/downloads/{name}`; Bitbucket answers with
     /// a redirect to the file, which the HTTP layer follows without the
     /// credential).
-    fn download_artifact(&self, ctx: &RunContext, name: &str) -> Result<Vec<u8>> {
+    fn download_artifact(
+        &self,
+        ctx: &RunContext,
+        name: &str,
+        sink: &mut dyn std::io::Write,
+    ) -> Result<u64> {
         let file = Self::download_name(ctx, name);
-        let response = self
+        let download = self
             .api()?
-            .with_response_limit(super::ARTIFACT_DOWNLOAD_MAX_BYTES)
-            .send(
-                "GET",
+            .download(
                 &format!("{}/downloads/{}", self.repo_path, url_encode(&file)),
-                Body::Empty,
+                sink,
             )
             .map_err(explain_refused)?;
-        Ok(response.body)
+        Ok(download.bytes)
     }
 
     fn get_artifact_url(

@@ -10,7 +10,7 @@
 //! |---|---|
 //! | test run | the running job (`CIRCLE_BUILD_NUM`); nothing is created |
 //! | live progress, close | none (`Unsupported`): `store_test_results` reads our JUnit when the job ends |
-//! | artifacts | `store_artifacts` in the config; no upload API (`Unsupported`); `get_artifact_url` reads `GET /project/{slug}/{job}/artifacts` |
+//! | artifacts | `store_artifacts` in the config; no upload API (`Unsupported`); `get_artifact_url` reads `GET /project/{slug}/{job}/artifacts` (by path or file name), `download_artifact` fetches that item's `url` |
 //! | run status | `GET /project/{slug}/job/{job}` and the stored results, `GET /project/{slug}/{job}/tests` (every page) |
 //! | status, PR comment | the code host's ([`super::Registry::build`]) |
 //!
@@ -146,6 +146,26 @@ impl CircleciProvider {
     }
 }
 
+/// The `scheme://host[:port]` of a URL, lower-case.
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit('@').next()?;
+    Some(format!("{scheme}://{host}").to_ascii_lowercase())
+}
+
+/// Whether `url` is on the API's origin or an `https` host of CircleCI's
+/// artifact storage (`*.circle-artifacts.com`).
+fn is_circleci_host(url: &str, api: &str) -> bool {
+    let Some(of_url) = origin(url) else {
+        return false;
+    };
+    Some(&of_url) == origin(api).as_ref()
+        || of_url
+            .strip_prefix("https://")
+            .is_some_and(|host| host.ends_with(".circle-artifacts.com"))
+}
+
 /// The run status of a CircleCI job status.
 fn job_status(status: Option<&str>) -> RunStatus {
     match status {
@@ -234,6 +254,26 @@ impl CiProvider for CircleciProvider {
             })
     }
 
+    /// The file `store_artifacts` stored: its `url` from the job's
+    /// artifact list, streamed. The `Circle-Token` goes along only to
+    /// CircleCI's own hosts (the API's, `*.circle-artifacts.com`), which
+    /// need it for a private project; any other host gets no credential.
+    fn download_artifact(
+        &self,
+        ctx: &RunContext,
+        name: &str,
+        sink: &mut dyn std::io::Write,
+    ) -> Result<u64> {
+        let url = self.get_artifact_url(ctx, None, name)?;
+        let (http, _) = self.api("downloading an artifact")?;
+        let download = if is_circleci_host(&url, &http.base_url()) {
+            http.download(&url, sink)?
+        } else {
+            http.without_auth().download(&url, sink)?
+        };
+        Ok(download.bytes)
+    }
+
     fn get_test_run_status(&self, ctx: &RunContext, handle: &RunHandle) -> Result<TestRunResult> {
         let (http, project) = self.api("reading the job")?;
         let job = self.job(ctx)?;
@@ -267,6 +307,36 @@ impl CiProvider for CircleciProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_token_goes_only_to_circleci_hosts() {
+        let api = "https://circleci.com/api/v2";
+        assert!(is_circleci_host(
+            "https://output.circle-artifacts.com/output/job/1/artifacts/0/a.json",
+            api
+        ));
+        assert!(is_circleci_host("https://circleci.com/x", api));
+        assert!(!is_circleci_host(
+            "http://output.circle-artifacts.com/a",
+            api
+        ));
+        assert!(!is_circleci_host(
+            "https://evil.example/circle-artifacts.com",
+            api
+        ));
+        assert!(!is_circleci_host(
+            "https://circle-artifacts.com.evil.example/a",
+            api
+        ));
+        assert!(is_circleci_host(
+            "http://127.0.0.1:9/a",
+            "http://127.0.0.1:9/api/v2"
+        ));
+        assert!(!is_circleci_host(
+            "http://127.0.0.1:10/a",
+            "http://127.0.0.1:9/api/v2"
+        ));
+    }
 
     #[test]
     fn job_statuses() {

@@ -712,8 +712,13 @@ impl CiProvider for GithubProvider {
     }
 
     /// The release asset's bytes (`GET …/releases/assets/{id}` with
-    /// `accept: application/octet-stream`).
-    fn download_artifact(&self, ctx: &RunContext, name: &str) -> Result<Vec<u8>> {
+    /// `accept: application/octet-stream`), streamed.
+    fn download_artifact(
+        &self,
+        ctx: &RunContext,
+        name: &str,
+        sink: &mut dyn std::io::Write,
+    ) -> Result<u64> {
         let asset = self.existing_asset(ctx, None, name)?;
         let id = asset["id"].as_u64().ok_or_else(|| {
             Error::new(
@@ -721,16 +726,11 @@ impl CiProvider for GithubProvider {
                 "GitHub answered with a release asset without id",
             )
         })?;
-        let response = self
+        let download = self
             .http
             .with_header_replaced("accept", "application/octet-stream")
-            .with_response_limit(super::ARTIFACT_DOWNLOAD_MAX_BYTES)
-            .send(
-                "GET",
-                &format!("/repos/{}/releases/assets/{id}", self.repo),
-                Body::Empty,
-            )?;
-        Ok(response.body)
+            .download(&format!("/repos/{}/releases/assets/{id}", self.repo), sink)?;
+        Ok(download.bytes)
     }
 
     fn publish_summary(&self, update: &RunUpdate<'_>) -> Result<bool> {

@@ -412,14 +412,19 @@ impl CiProvider for GitlabProvider {
         })
     }
 
-    /// The generic package file (`GET`, the route a job token may use too).
-    fn download_artifact(&self, ctx: &RunContext, name: &str) -> Result<Vec<u8>> {
-        let response = self
+    /// The generic package file (`GET`, the route a job token may use
+    /// too), streamed.
+    fn download_artifact(
+        &self,
+        ctx: &RunContext,
+        name: &str,
+        sink: &mut dyn std::io::Write,
+    ) -> Result<u64> {
+        let download = self
             .http
-            .with_response_limit(super::ARTIFACT_DOWNLOAD_MAX_BYTES)
-            .send("GET", &self.package_path(ctx, name), Body::Empty)
+            .download(&self.package_path(ctx, name), sink)
             .map_err(explain_refused)?;
-        Ok(response.body)
+        Ok(download.bytes)
     }
 
     fn get_artifact_url(

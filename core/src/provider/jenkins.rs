@@ -9,7 +9,7 @@
 //! | test run | the running build (`BUILD_URL`); nothing is created |
 //! | live progress | none (`Unsupported`): the `junit` step reads the results when the build step ends |
 //! | close | `POST {build}/submitDescription` (form field `description`), with the crumb from `GET /crumbIssuer/api/json` and its session cookie when the server issues one; without credentials, `Unsupported` with a one-line note |
-//! | artifacts | `archiveArtifacts` in the pipeline; there is no upload API (`Unsupported`); `get_artifact_url` finds an archived file in `{build}/api/json` |
+//! | artifacts | `archiveArtifacts` in the pipeline; there is no upload API (`Unsupported`); `get_artifact_url` finds an archived file by name in `{build}/api/json`, `download_artifact` reads `{build}/artifact/{relativePath}` |
 //! | run status | `GET {build}/api/json` and `GET {build}/testReport/api/json` |
 //! | status, PR comment | the code host's ([`super::Registry::build`]) |
 //!
@@ -309,6 +309,19 @@ impl CiProvider for JenkinsProvider {
                     format!("the build archived no artifact `{name}`"),
                 )
             })
+    }
+
+    /// The file `archiveArtifacts` stored (`GET {build}artifact/{relativePath}`,
+    /// found by its file name in `{build}api/json`), streamed, with the
+    /// credentials when set (anonymous reads otherwise).
+    fn download_artifact(
+        &self,
+        ctx: &RunContext,
+        name: &str,
+        sink: &mut dyn std::io::Write,
+    ) -> Result<u64> {
+        let url = self.get_artifact_url(ctx, None, name)?;
+        Ok(self.client(&[])?.download(&url, sink)?.bytes)
     }
 
     fn get_test_run_status(&self, ctx: &RunContext, handle: &RunHandle) -> Result<TestRunResult> {

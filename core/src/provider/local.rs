@@ -267,7 +267,12 @@ impl CiProvider for LocalProvider {
     /// The copy in `artifacts/` of the output directory (shared by every
     /// run there: a later run's file of the same name replaces it, which
     /// the retriever's hash check notices).
-    fn download_artifact(&self, _ctx: &RunContext, name: &str) -> Result<Vec<u8>> {
+    fn download_artifact(
+        &self,
+        _ctx: &RunContext,
+        name: &str,
+        sink: &mut dyn std::io::Write,
+    ) -> Result<u64> {
         let safe = Path::new(name)
             .file_name()
             .filter(|n| !n.is_empty() && n.to_str() == Some(name))
@@ -277,7 +282,10 @@ impl CiProvider for LocalProvider {
                 ))
             })?;
         let path = self.dir.join("artifacts").join(safe);
-        std::fs::read(&path).map_err(|e| Error::io("reading the stored artifact", &path, e))
+        let mut file = std::fs::File::open(&path)
+            .map_err(|e| Error::io("opening the stored artifact", &path, e))?;
+        std::io::copy(&mut file, sink)
+            .map_err(|e| crate::fsutil::error_of_write(e, "copying the stored artifact", &path))
     }
 
     fn get_artifact_url(

@@ -154,10 +154,6 @@ pub fn comment_marker(status_context: &str) -> String {
     crate::report::markdown::marker_comment(&format!("testrelay:{status_context}"))
 }
 
-/// The largest artifact a provider's store is read back from (it is read
-/// into memory): 1 GiB.
-pub const ARTIFACT_DOWNLOAD_MAX_BYTES: u64 = 1024 * 1024 * 1024;
-
 /// What `update_test_run` and `close` send: the run so far and its rendered
 /// summary (already within the provider's size budget).
 #[derive(Debug, Clone, Copy)]
@@ -243,16 +239,24 @@ pub trait CiProvider: Send + Sync {
         name: &str,
     ) -> Result<String>;
 
-    /// The content of the artifact `name` the run stored with this
-    /// provider (artifact retrieval). The default: `Unsupported`, naming
+    /// Writes the content of the artifact `name` the run stored with this
+    /// provider into `sink` as it arrives (artifact retrieval streams it
+    /// into a temporary file of the cache, so memory stays bounded) and
+    /// returns how many bytes it wrote. The default: `Unsupported`, naming
     /// the provider — a provider with a store it can read back overrides
-    /// it.
+    /// it. On an error `sink` may hold part of the content; the caller
+    /// discards it.
     ///
     /// Errors: `Unsupported`; `NotFound` when the store has no such
-    /// artifact; `InvalidArgument` over [`ARTIFACT_DOWNLOAD_MAX_BYTES`];
-    /// the HTTP layer's kinds.
-    fn download_artifact(&self, ctx: &RunContext, name: &str) -> Result<Vec<u8>> {
-        let _ = (ctx, name);
+    /// artifact; `sink`'s errors; the HTTP layer's kinds
+    /// ([`HttpClient::download`](crate::http::HttpClient::download)).
+    fn download_artifact(
+        &self,
+        ctx: &RunContext,
+        name: &str,
+        sink: &mut dyn std::io::Write,
+    ) -> Result<u64> {
+        let _ = (ctx, name, sink);
         Err(Error::unsupported(format!(
             "the {} provider has no artifact store testrelay can download from",
             self.name()

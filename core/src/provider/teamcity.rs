@@ -9,7 +9,7 @@
 //! | metrics | `buildStatisticValue key= value=` for every recorded metric (`key` is the metric's name, `name.test-id` for a test's metric) |
 //! | end of the run | `publishArtifacts` for every report, `buildProblem` (stable `identity`) when the harness itself failed or timed out, `buildStatus text=` with the totals (TeamCity's own text kept in front) |
 //! | close | with a token: `PUT /app/rest/builds/id:{id}/comment` (the one-line description) and `POST /app/rest/builds/id:{id}/tags` (`testrelay-<status>`); without one, `Unsupported` (the service messages carry the results, they need no token) |
-//! | artifacts | `publishArtifacts '<file> => testrelay'`, which the agent uploads |
+//! | artifacts | `publishArtifacts '<file> => testrelay'`, which the agent uploads; read back with `GET /app/rest/builds/id:{id}/artifacts/content/testrelay/<file>` (token needed) |
 //! | run status | `GET /app/rest/builds/id:{id}` (token needed) |
 //! | status, PR comment | the code host's ([`super::Registry::build`]) |
 //!
@@ -578,6 +578,27 @@ impl CiProvider for TeamcityProvider {
             "{}{build}/artifacts/content/{ARTIFACT_DIR}/{file}",
             rest.base_url()
         ))
+    }
+
+    /// The file the agent published under `testrelay/` (`GET
+    /// /app/rest/builds/id:{id}/artifacts/content/testrelay/{name}`),
+    /// streamed; needs the REST token.
+    fn download_artifact(
+        &self,
+        ctx: &RunContext,
+        name: &str,
+        sink: &mut dyn std::io::Write,
+    ) -> Result<u64> {
+        let rest = self.rest("downloading an artifact")?;
+        let build = self.build_path(ctx)?;
+        let download = rest.download(
+            &format!(
+                "{build}/artifacts/content/{ARTIFACT_DIR}/{}",
+                url_encode(name)
+            ),
+            sink,
+        )?;
+        Ok(download.bytes)
     }
 
     fn get_test_run_status(&self, ctx: &RunContext, handle: &RunHandle) -> Result<TestRunResult> {

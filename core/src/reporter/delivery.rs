@@ -7,7 +7,9 @@
 //! `artifact:{name}` when a file is attached. Live `update`s are not queued:
 //! the final `close` supersedes them. `create`, `update` and `close` go to
 //! the CI system, `status` and `comment` to the code host, artifacts to the
-//! CI system's store.
+//! CI system's store. At the end artifacts go first, then the job summary,
+//! `close`, `status` and `comment`, whose texts link each stored artifact
+//! to where the provider keeps it.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -339,20 +341,50 @@ impl Steps<'_> {
         });
     }
 
-    /// Close, status, comment and artifacts, skipping what `wanted` rejects.
+    /// Artifacts, then the summary, close, status and comment, skipping
+    /// what `wanted` rejects. The uploads come first so that the texts
+    /// link each stored artifact to where the provider keeps it; one that
+    /// fails is listed without a link (its failure is in the receipt).
     fn finish(
         &mut self,
         handle: Option<RunHandle>,
         run: &TestRun,
         artifacts: &[(PathBuf, String)],
-        extras: Extras,
+        mut extras: Extras,
         wanted: &dyn Fn(&Operation) -> bool,
     ) {
         let (provider, config, ctx) = (self.provider, self.config, self.ctx);
         let ci = &*provider.ci;
+        let needs_handle = wanted(&Operation::Close)
+            || artifacts
+                .iter()
+                .any(|(_, name)| wanted(&Operation::Artifact(name.clone())));
+        let handle = match handle {
+            Some(h) => Some(h),
+            // `create_test_run` finds the run when it already exists.
+            None if needs_handle => self.create(),
+            None => None,
+        };
+        if config.enable_artifacts {
+            for (path, name) in artifacts {
+                let op = Operation::Artifact(name.clone());
+                if !wanted(&op) {
+                    continue;
+                }
+                let stored = self.step(
+                    &op,
+                    |a: &crate::provider::ArtifactRef| (Some(a.name.clone()), Some(a.url.clone())),
+                    || ci.upload_artifact(ctx, handle.as_ref(), path, name),
+                );
+                let url = stored.map(|a| a.url).filter(|u| !u.is_empty());
+                if let Some(link) = extras.artifacts.iter_mut().find(|l| l.name == *name) {
+                    link.url = url.or(link.url.take());
+                }
+            }
+        }
         // The HTML report is a file on this machine: a link to it only
         // helps locally. A CI system's readers get the build page instead.
-        let report_url = match extras.report_url {
+        let report_url = match extras.report_url.take() {
             Some(url) if ci.capabilities().local_files || url.starts_with("http") => Some(url),
             _ => ctx.build_url.clone(),
         };
@@ -366,16 +398,6 @@ impl Steps<'_> {
         );
         let update = rendered.update(run);
         let (summary, description) = (&rendered.summary, &rendered.description);
-        let needs_handle = wanted(&Operation::Close)
-            || artifacts
-                .iter()
-                .any(|(_, name)| wanted(&Operation::Artifact(name.clone())));
-        let handle = match handle {
-            Some(h) => Some(h),
-            // `create_test_run` finds the run when it already exists.
-            None if needs_handle => self.create(),
-            None => None,
-        };
         // Token-free channels (job summary, log commands): not queued in the
         // outbox, they are local and happen once, here.
         if self.live && wanted(&Operation::Close) {
@@ -429,19 +451,6 @@ impl Steps<'_> {
                 }
             }
             None => self.no_code_host(wanted),
-        }
-        if config.enable_artifacts {
-            for (path, name) in artifacts {
-                let op = Operation::Artifact(name.clone());
-                if !wanted(&op) {
-                    continue;
-                }
-                self.step(
-                    &op,
-                    |a: &crate::provider::ArtifactRef| (Some(a.name.clone()), Some(a.url.clone())),
-                    || ci.upload_artifact(ctx, handle.as_ref(), path, name),
-                );
-            }
         }
     }
 }

@@ -3,7 +3,9 @@
 //! /api/v2/project/{slug}/{number}/tests`) and artifacts (`GET
 //! /api/v2/project/{slug}/{number}/artifacts`), lists paginated with
 //! `next_page_token` / `page-token`. The slug is `gh/<org>/<repo>` or
-//! `bb/<workspace>/<repo>`.
+//! `bb/<workspace>/<repo>`. Stored artifacts' content is served at their
+//! `url`, `/circle-artifacts/{slug}/{number}/0/{path}` (CircleCI's artifact
+//! storage, which wants the token for a private project).
 //!
 //! Authentication: the `Circle-Token` header (the only token accepted when
 //! one is set, else any non-empty one); otherwise 401. An unknown job is
@@ -42,6 +44,8 @@ pub struct CircleciState {
 #[derive(Debug)]
 pub struct Circleci {
     state: CircleciState,
+    /// Stored artifacts' contents by the path of their URL.
+    files: BTreeMap<String, Vec<u8>>,
     /// The only token accepted; any non-empty one when `None`.
     pub token: Option<String>,
     /// Items per page of a list (default 2, so lists paginate).
@@ -49,12 +53,15 @@ pub struct Circleci {
 }
 
 const PREFIX: &str = "/api/v2/project/";
+/// Where stored artifacts are served (CircleCI's artifact storage).
+const FILES: &str = "/circle-artifacts/";
 
 impl Circleci {
     /// An empty CircleCI.
     pub fn new(_options: &crate::SimOptions) -> Circleci {
         Circleci {
             state: CircleciState::default(),
+            files: BTreeMap::new(),
             token: None,
             page_size: 2,
         }
@@ -68,6 +75,25 @@ impl Circleci {
     /// Adds job `number` of project `slug`.
     pub fn seed_job(&mut self, slug: &str, number: u64, job: CircleciJob) {
         self.state.jobs.insert((slug.to_owned(), number), job);
+    }
+
+    /// Stores `content` as artifact `path` of job `number` of `slug` (which
+    /// must exist) and returns its URL below `base`; `None` for an unknown
+    /// job.
+    pub fn seed_artifact(
+        &mut self,
+        base: &str,
+        slug: &str,
+        number: u64,
+        path: &str,
+        content: &[u8],
+    ) -> Option<String> {
+        let job = self.state.jobs.get_mut(&(slug.to_owned(), number))?;
+        let url_path = format!("{FILES}{slug}/{number}/0/{path}");
+        let url = format!("{base}{url_path}");
+        job.artifacts.push((path.to_owned(), url.clone()));
+        self.files.insert(url_path, content.to_vec());
+        Some(url)
     }
 
     fn page(&self, req: &RecordedRequest, items: Vec<Value>) -> Reply {
@@ -95,7 +121,7 @@ impl Vendor for Circleci {
     }
 
     fn owns(&self, path: &str, via: Via) -> bool {
-        via == Via::Api && path.starts_with(PREFIX)
+        via == Via::Api && (path.starts_with(PREFIX) || path.starts_with(FILES))
     }
 
     fn handle(&mut self, req: &RecordedRequest, _incoming: &Incoming<'_>) -> Reply {
@@ -108,6 +134,12 @@ impl Vendor for Circleci {
         }
         if req.method != "GET" {
             return message(405, "Method not allowed");
+        }
+        if req.path.starts_with(FILES) {
+            return match self.files.get(&req.path) {
+                Some(content) => Reply::bytes(200, "application/octet-stream", content.clone()),
+                None => message(404, "Not found"),
+            };
         }
         let parts: Vec<&str> = req.path[PREFIX.len()..].split('/').collect();
         let (slug, rest) = match parts.as_slice() {

@@ -54,6 +54,10 @@ pub enum FaultKind {
     /// Handle the request normally (its effects happen), then close the
     /// connection without sending the response: an answer lost on the way.
     LoseResponse,
+    /// Handle the request normally, send the response's head (with the full
+    /// `content-length`) and only the first this many bytes of its body,
+    /// then close the connection: a download that breaks off.
+    Truncate(usize),
 }
 
 /// How often a fault applies.
@@ -120,6 +124,12 @@ impl Fault {
     /// Handle the request, then close the connection without the response.
     pub fn lose_response() -> Fault {
         Fault::new(FaultKind::LoseResponse)
+    }
+
+    /// Handle the request, then send only the first `keep` bytes of the
+    /// body and close the connection.
+    pub fn truncate(keep: usize) -> Fault {
+        Fault::new(FaultKind::Truncate(keep))
     }
 
     /// Only requests with this HTTP method.
@@ -238,8 +248,8 @@ impl FaultBook {
 }
 
 /// A fault as JSON, the body of `POST /_sim/faults`:
-/// `{"kind": "status"|"delay"|"drop_connection"|"lose_response", "method"?, "path_prefix"?,
-///   "status"?, "body"?, "headers"? {name: value}, "delay_ms"?,
+/// `{"kind": "status"|"delay"|"drop_connection"|"lose_response"|"truncate", "method"?,
+///   "path_prefix"?, "status"?, "body"?, "headers"? {name: value}, "delay_ms"?, "keep_bytes"?,
 ///   "times"? (default 1) | "share"? + "seed"? (default 0)}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -252,6 +262,7 @@ pub(crate) struct FaultSpec {
     #[serde(default)]
     headers: serde_json::Map<String, serde_json::Value>,
     delay_ms: Option<u64>,
+    keep_bytes: Option<usize>,
     times: Option<u32>,
     share: Option<f64>,
     seed: Option<u64>,
@@ -293,10 +304,14 @@ impl FaultSpec {
             )),
             "drop_connection" => FaultKind::DropConnection,
             "lose_response" => FaultKind::LoseResponse,
+            "truncate" => FaultKind::Truncate(
+                self.keep_bytes
+                    .ok_or("a \"truncate\" fault needs \"keep_bytes\"")?,
+            ),
             other => {
                 return Err(format!(
-                    "unknown fault kind {other:?}: use \"status\", \"delay\", \"drop_connection\" \
-                     or \"lose_response\""
+                    "unknown fault kind {other:?}: use \"status\", \"delay\", \"drop_connection\", \
+                     \"lose_response\" or \"truncate\""
                 ));
             }
         };

@@ -1,7 +1,8 @@
 //! Jenkins' remote access API: the crumb issuer (`GET
 //! /crumbIssuer/api/json`, with a session cookie, 404 when crumbs are off),
 //! builds under `/job/<name>[/job/<name>...]/<number>/` with `api/json`,
-//! `testReport/api/json` (404 before a `junit` step ran) and
+//! `testReport/api/json` (404 before a `junit` step ran), archived files
+//! (`artifact/<relativePath>`) and
 //! `submitDescription` (form field `description`; answers 302 to the build
 //! page, as Jenkins does).
 //!
@@ -47,6 +48,8 @@ pub struct JenkinsState {
 #[derive(Debug)]
 pub struct Jenkins {
     state: JenkinsState,
+    /// Archived files' contents by (build path, relative path).
+    files: BTreeMap<(String, String), Vec<u8>>,
     /// The only `(user, token)` accepted; any non-empty pair when `None`.
     pub credentials: Option<(String, String)>,
     /// Whether POSTs need a crumb (the default).
@@ -62,6 +65,7 @@ impl Jenkins {
     pub fn new(_options: &crate::SimOptions) -> Jenkins {
         Jenkins {
             state: JenkinsState::default(),
+            files: BTreeMap::new(),
             credentials: None,
             crumbs: true,
             anonymous_read: false,
@@ -76,6 +80,19 @@ impl Jenkins {
     /// Adds build `path` (`/job/app/17/`) with `build`.
     pub fn seed_build(&mut self, path: &str, build: JenkinsBuild) {
         self.state.builds.insert(path.to_owned(), build);
+    }
+
+    /// Archives `content` as `relative_path` of build `path` (created
+    /// when missing).
+    pub fn seed_artifact(&mut self, path: &str, relative_path: &str, content: &[u8]) {
+        let build = self.state.builds.entry(path.to_owned()).or_default();
+        if !build.artifacts.iter().any(|a| a == relative_path) {
+            build.artifacts.push(relative_path.to_owned());
+        }
+        self.files.insert(
+            (path.to_owned(), relative_path.to_owned()),
+            content.to_vec(),
+        );
     }
 
     fn user(&self, req: &RecordedRequest) -> Option<String> {
@@ -205,6 +222,13 @@ impl Vendor for Jenkins {
                     })).collect::<Vec<_>>(),
                 }),
             ),
+            ("GET", t) if t.starts_with("artifact/") => {
+                let relative = crate::wire::percent_decode(&t["artifact/".len()..], false);
+                match self.files.get(&(build_path.clone(), relative)) {
+                    Some(content) => Reply::bytes(200, "application/octet-stream", content.clone()),
+                    None => error(404, "Not Found"),
+                }
+            }
             ("GET", "testReport/api/json") => match build.test_report {
                 Some((pass, fail, skip)) => Reply::json(
                     200,

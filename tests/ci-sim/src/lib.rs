@@ -66,7 +66,7 @@ pub mod travis;
 mod vendor;
 mod wire;
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -503,6 +503,43 @@ impl Simulator {
         self.with_vendor(|tc: &mut teamcity::Teamcity| tc.seed_artifact(id, path));
     }
 
+    /// Gives TeamCity build `id` the artifact `path` with `content`, as its
+    /// agent would upload it (`publishArtifacts`); served at
+    /// `/app/rest/builds/id:{id}/artifacts/content/{path}`.
+    pub fn seed_teamcity_artifact_content(&self, id: u64, path: &str, content: &[u8]) {
+        self.with_vendor(|tc: &mut teamcity::Teamcity| {
+            tc.seed_artifact_content(id, path, content);
+        });
+    }
+
+    /// Archives `content` as `relative_path` of Jenkins build `build`
+    /// (`/job/app/17/`), as `archiveArtifacts` would (the build is created
+    /// when missing); served at `{build}artifact/{relative_path}`.
+    pub fn seed_jenkins_artifact(&self, build: &str, relative_path: &str, content: &[u8]) {
+        self.with_vendor(|j: &mut jenkins::Jenkins| {
+            j.seed_artifact(build, relative_path, content);
+        });
+    }
+
+    /// Stores `content` as artifact `path` of CircleCI job `number` of
+    /// project `slug`, as `store_artifacts` would (the job must exist);
+    /// returns its `url`, on the simulator (`/circle-artifacts/...`),
+    /// which wants the `Circle-Token` as CircleCI's storage does for a
+    /// private project.
+    pub fn seed_circleci_artifact(
+        &self,
+        slug: &str,
+        number: u64,
+        path: &str,
+        content: &[u8],
+    ) -> Option<String> {
+        let base = self.url();
+        self.with_vendor(|c: &mut circleci::Circleci| {
+            c.seed_artifact(&base, slug, number, path, content)
+        })
+        .flatten()
+    }
+
     /// A snapshot of the emulated Jenkins.
     pub fn jenkins(&self) -> JenkinsState {
         self.with_vendor(|j: &mut jenkins::Jenkins| j.snapshot())
@@ -644,7 +681,7 @@ fn answer(shared: &Shared, mut request: tiny_http::Request) {
             return respond(request, reply);
         }
         Some(FaultKind::Delay(delay)) => shared.nap(delay),
-        Some(FaultKind::LoseResponse) | None => {}
+        Some(FaultKind::LoseResponse | FaultKind::Truncate(_)) | None => {}
     }
     let mut reply = if too_large {
         let mut reply = error_reply(
@@ -665,7 +702,33 @@ fn answer(shared: &Shared, mut request: tiny_http::Request) {
         return drop_connection(shared, request);
     }
     decorate(shared, owner, &mut reply, number);
+    if let Some(FaultKind::Truncate(keep)) = fault {
+        return respond_truncated(shared, request, reply, keep);
+    }
     respond(request, reply);
+}
+
+/// Writes `reply`'s head with its full `content-length` and only `keep`
+/// bytes of its body, then ends the client's connection once they reached
+/// it.
+fn respond_truncated(shared: &Shared, request: tiny_http::Request, reply: Reply, keep: usize) {
+    let Some(seen_from) = request.remote_addr().copied() else {
+        return respond(
+            request,
+            error_reply(500, "the connection has no address to cut"),
+        );
+    };
+    let mut head = format!("HTTP/1.1 {} Sim\r\n", reply.status);
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!("content-length: {}\r\n\r\n", reply.body.len()));
+    let mut writer = request.into_writer();
+    let _ = writer
+        .write_all(head.as_bytes())
+        .and_then(|()| writer.write_all(&reply.body[..keep.min(reply.body.len())]))
+        .and_then(|()| writer.flush());
+    shared.relay.close_after_delivery(seen_from);
 }
 
 /// The index of the uploads address among the relay's listeners.

@@ -36,6 +36,8 @@ const LONG_SLEEP: Duration = Duration::from_millis(5);
 struct Cut {
     upstream_local: SocketAddr,
     done: Sender<()>,
+    /// Deliver what tiny_http already wrote, then end the connection.
+    deliver_first: bool,
 }
 
 /// Shared between the relay thread and the request handlers.
@@ -59,10 +61,28 @@ impl RelayControl {
             .push(Cut {
                 upstream_local: seen_from,
                 done,
+                deliver_first: false,
             });
         // The relay acknowledges every cut within one pass; time out only
         // if it has stopped.
         let _ = closed.recv_timeout(Duration::from_secs(1));
+    }
+
+    /// Ends the client connection behind `seen_from` once the bytes
+    /// tiny_http already wrote on it (flushed before this call) reached the
+    /// client: the client sees them, then the end of the connection (a
+    /// response cut short).
+    pub fn close_after_delivery(&self, seen_from: SocketAddr) {
+        let (done, closed) = mpsc::channel();
+        self.cuts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Cut {
+                upstream_local: seen_from,
+                done,
+                deliver_first: true,
+            });
+        let _ = closed.recv_timeout(Duration::from_secs(5));
     }
 
     /// Tells the relay to finish: it delivers what is already buffered, then
@@ -107,6 +127,8 @@ struct Pair {
     upstream_write_closed: bool,
     client_write_closed: bool,
     broken: bool,
+    /// Set by [`RelayControl::close_after_delivery`]: told when closed.
+    closing: Option<Sender<()>>,
 }
 
 /// Moves bytes from `from` into `buf`; returns whether anything happened.
@@ -184,6 +206,7 @@ impl Pair {
             upstream_write_closed: false,
             client_write_closed: false,
             broken: false,
+            closing: None,
         })
     }
 
@@ -283,18 +306,40 @@ fn run(listeners: &[TcpListener], upstream: SocketAddr, control: &RelayControl) 
             progress |= accept_new(listeners, upstream, control, &mut pairs);
         }
         for cut in control.take_cuts() {
-            if let Some(i) = pairs
+            match pairs
                 .iter()
                 .position(|p| p.upstream_local == cut.upstream_local)
             {
-                let pair = pairs.swap_remove(i);
-                control.set_origin(pair.upstream_local, None);
-                pair.cut();
+                Some(i) if cut.deliver_first => pairs[i].closing = Some(cut.done),
+                Some(i) => {
+                    let pair = pairs.swap_remove(i);
+                    control.set_origin(pair.upstream_local, None);
+                    pair.cut();
+                    let _ = cut.done.send(());
+                }
+                None => {
+                    let _ = cut.done.send(());
+                }
             }
-            let _ = cut.done.send(());
         }
-        for pair in &mut pairs {
-            progress |= pair.pump(&mut scratch);
+        let mut delivered = Vec::new();
+        for (i, pair) in pairs.iter_mut().enumerate() {
+            let moved = pair.pump(&mut scratch);
+            progress |= moved;
+            // Nothing more came from tiny_http and all of it went out.
+            if pair.closing.is_some() && !moved && pair.to_client.is_empty() {
+                delivered.push(i);
+            }
+        }
+        for i in delivered.into_iter().rev() {
+            let mut pair = pairs.swap_remove(i);
+            control.set_origin(pair.upstream_local, None);
+            let done = pair.closing.take();
+            pair.cut();
+            if let Some(done) = done {
+                let _ = done.send(());
+            }
+            progress = true;
         }
         pairs.retain(|p| {
             let done = p.finished();

@@ -1,8 +1,9 @@
 //! TeamCity's REST API under `/app/rest/builds/`: the build (`GET
 //! /app/rest/builds/id:N`), its comment (`PUT .../comment`, text/plain),
 //! its tags (`POST .../tags`, JSON `{"tag": [{"name": ..}]}` or a
-//! text/plain name) and artifact metadata (`GET
-//! .../artifacts/metadata/<path>`, 404 when no such artifact).
+//! text/plain name), artifact metadata (`GET
+//! .../artifacts/metadata/<path>`, 404 when no such artifact) and content
+//! (`GET .../artifacts/content/<path>`).
 //!
 //! Authentication: `Authorization: Bearer <token>` (the only one accepted
 //! when a token is set, else any non-empty one); otherwise 401. A build a
@@ -46,6 +47,8 @@ pub struct TeamcityState {
 #[derive(Debug, Default)]
 pub struct Teamcity {
     state: TeamcityState,
+    /// Artifact contents by (build id, path).
+    files: BTreeMap<(u64, String), Vec<u8>>,
     /// The only token accepted; any non-empty one when `None`.
     pub token: Option<String>,
 }
@@ -66,6 +69,14 @@ impl Teamcity {
     /// Adds artifact `path` to build `id` (as an agent would upload it).
     pub fn seed_artifact(&mut self, id: u64, path: &str) {
         self.build(id).artifacts.push(path.to_owned());
+    }
+
+    /// Adds artifact `path` with `content` to build `id`.
+    pub fn seed_artifact_content(&mut self, id: u64, path: &str, content: &[u8]) {
+        if !self.build(id).artifacts.iter().any(|a| a == path) {
+            self.seed_artifact(id, path);
+        }
+        self.files.insert((id, path.to_owned()), content.to_vec());
     }
 
     fn build(&mut self, id: u64) -> &mut TeamcityBuild {
@@ -177,6 +188,13 @@ impl Vendor for Teamcity {
                 let path = crate::wire::percent_decode(&t["artifacts/metadata/".len()..], false);
                 match self.build(id).artifacts.iter().find(|a| **a == path) {
                     Some(a) => Reply::json(200, &json!({"name": a, "size": 0})),
+                    None => error(404, "No artifact found"),
+                }
+            }
+            ("GET", t) if t.starts_with("artifacts/content/") => {
+                let path = crate::wire::percent_decode(&t["artifacts/content/".len()..], false);
+                match self.files.get(&(id, path)) {
+                    Some(content) => Reply::bytes(200, "application/octet-stream", content.clone()),
                     None => error(404, "No artifact found"),
                 }
             }
