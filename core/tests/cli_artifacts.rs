@@ -80,10 +80,13 @@ fn attach_find_show_validate_compare() {
     std::fs::copy(d.join("out/perf.json"), d.join("perf-first.json")).unwrap();
     let second = report(d, 1250, "pr");
     assert_ne!(first, second);
-    // The run's summary and HTML report list what was attached.
+    // The run's summary lists what was attached; the HTML report links
+    // each file relative to itself (test_results/ beside out/).
     let html = std::fs::read_to_string(d.join("test_results/report.html")).unwrap();
     assert!(
-        html.contains("<tr><td>server.log</td><td>log</td><td>27 B</td></tr>"),
+        html.contains(
+            "<tr><td><a href=\"../out/server.log\">server.log</a></td><td>log</td><td>27 B</td></tr>"
+        ),
         "{html}"
     );
     let summary = std::fs::read_to_string(d.join("test_results/summary.md")).unwrap();

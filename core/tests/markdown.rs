@@ -608,6 +608,7 @@ fn hostile_rendering() -> impl Strategy<Value = (TestRun, MarkdownOptions)> {
                     semantic_type: "log".into(),
                     size: 1,
                     url: None,
+                    path: None,
                 }],
                 title,
                 marker: Some("<!-- testrelay:k -->".into()),

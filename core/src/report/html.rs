@@ -24,6 +24,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, BufWriter, Write};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
@@ -738,7 +739,77 @@ fn write_failures<W: Write>(w: &mut W, run: &TestRun, counts: &Counts) -> io::Re
     w.write_all(b"</section>\n")
 }
 
-/// The run's artifacts: name (a link when its URL is http(s)), type, size.
+/// `artifacts` with each one that has no `http(s)` URL but a local file
+/// given a relative link to that file from `report_dir` (where the HTML
+/// report is written), so the report opens its artifacts on this machine
+/// and wherever the directories are kept together (a CI system's artifact
+/// bundle). Artifacts on another root than the report (a Windows drive)
+/// keep no link.
+pub(crate) fn link_local_artifacts(
+    artifacts: &[crate::report::markdown::ArtifactLink],
+    report_dir: &Path,
+) -> Vec<crate::report::markdown::ArtifactLink> {
+    artifacts
+        .iter()
+        .map(|a| {
+            let mut a = a.clone();
+            if !a.url.as_deref().is_some_and(is_web_url) {
+                a.url = a
+                    .path
+                    .as_deref()
+                    .and_then(|p| relative_href(report_dir, Path::new(p)));
+            }
+            a
+        })
+        .collect()
+}
+
+fn is_web_url(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://")
+}
+
+/// A relative URL from the directory `from` to the file `to`: `./a/b` or
+/// `../x/b`, every segment percent-encoded (so no segment is read as a
+/// scheme, a query or a fragment). `None` when the two share no root.
+fn relative_href(from: &Path, to: &Path) -> Option<String> {
+    use std::path::Component;
+    let from = std::path::absolute(from).ok()?;
+    let to = std::path::absolute(to).ok()?;
+    let named = |p: &Path| -> Option<Vec<String>> {
+        let mut parts = Vec::new();
+        for c in p.components() {
+            match c {
+                Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+                Component::ParentDir => {
+                    parts.pop()?;
+                }
+                Component::CurDir => {}
+                Component::Prefix(p) => parts.push(p.as_os_str().to_string_lossy().into_owned()),
+                // Two absolute paths share at least their root.
+                Component::RootDir => parts.push(String::new()),
+            }
+        }
+        Some(parts)
+    };
+    let (from, to) = (named(&from)?, named(&to)?);
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    if common == 0 || to.len() == common {
+        return None;
+    }
+    let mut href = if from.len() == common {
+        String::from(".")
+    } else {
+        vec![".."; from.len() - common].join("/")
+    };
+    for segment in &to[common..] {
+        href.push('/');
+        href.push_str(&crate::http::url_encode(segment));
+    }
+    Some(href)
+}
+
+/// The run's artifacts: name (a link when it has an `http(s)` URL or a
+/// relative one from [`link_local_artifacts`]), type, size.
 fn write_artifacts<W: Write>(
     w: &mut W,
     artifacts: &[crate::report::markdown::ArtifactLink],
@@ -755,7 +826,7 @@ fn write_artifacts<W: Write>(
     for a in artifacts {
         w.write_all(b"<tr><td>")?;
         match a.url.as_deref() {
-            Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+            Some(url) if is_web_url(url) || url.starts_with("./") || url.starts_with("../") => {
                 w.write_all(b"<a href=\"")?;
                 escape(w, url)?;
                 w.write_all(b"\">")?;
@@ -1315,6 +1386,69 @@ const SCRIPT: &str = r#"
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn relative_href_walks_up_and_down_and_encodes_each_segment() {
+        let href = |from: &str, to: &str| super::relative_href(Path::new(from), Path::new(to));
+        assert_eq!(
+            href("/w/out", "/w/out/artifacts/a.txt").as_deref(),
+            Some("./artifacts/a.txt")
+        );
+        assert_eq!(
+            href("/w/out", "/w/build/trace.json").as_deref(),
+            Some("../build/trace.json")
+        );
+        assert_eq!(
+            href("/w/out/x", "/tmp/f").as_deref(),
+            Some("../../../tmp/f")
+        );
+        // A name that looks like a scheme, a query or a fragment stays a path.
+        assert_eq!(
+            href("/w/out", "/w/out/javascript:alert(1)?#x y").as_deref(),
+            Some("./javascript%3Aalert%281%29%3F%23x%20y")
+        );
+        assert_eq!(href("/w/out", "/w"), None);
+    }
+
+    #[test]
+    fn local_artifacts_get_relative_links_and_web_urls_stay() {
+        use crate::report::markdown::ArtifactLink;
+        let link = |name: &str, url: Option<&str>, path: Option<&str>| ArtifactLink {
+            name: name.into(),
+            url: url.map(Into::into),
+            path: path.map(Into::into),
+            ..ArtifactLink::default()
+        };
+        let linked = super::link_local_artifacts(
+            &[
+                link("a.log", None, Some("/w/out/artifacts/a.log")),
+                link("b.png", Some("https://ci.test/b.png"), Some("/w/b.png")),
+                link("c.bin", Some("file:///w/c.bin"), None),
+            ],
+            Path::new("/w/out"),
+        );
+        let urls: Vec<_> = linked.iter().map(|a| a.url.as_deref()).collect();
+        assert_eq!(
+            urls,
+            [
+                Some("./artifacts/a.log"),
+                Some("https://ci.test/b.png"),
+                None
+            ]
+        );
+        let mut html = Vec::new();
+        super::write_artifacts(&mut html, &linked).unwrap();
+        let html = String::from_utf8(html).unwrap();
+        assert!(
+            html.contains("<a href=\"./artifacts/a.log\">a.log</a>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<a href=\"https://ci.test/b.png\">b.png</a>"),
+            "{html}"
+        );
+        assert!(html.contains("<td>c.bin</td>"), "{html}");
+    }
+
     use super::*;
 
     fn escaped(text: &str) -> String {

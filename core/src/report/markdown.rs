@@ -96,6 +96,9 @@ pub struct ArtifactLink {
     pub size: u64,
     /// Where it can be opened, when known.
     pub url: Option<String>,
+    /// The file on this machine, when known: the HTML report links it
+    /// relative to the report when there is no `http(s)` URL.
+    pub path: Option<String>,
 }
 
 impl ArtifactLink {
@@ -106,6 +109,7 @@ impl ArtifactLink {
             semantic_type: a.semantic_type.clone(),
             size: a.size,
             url: None,
+            path: Some(a.path.clone()),
         }
     }
 }

@@ -86,8 +86,9 @@ pub fn write_reports(
             }
             ReportFormat::Html => {
                 let path = dir.join(HTML_FILE);
+                let linked = html::link_local_artifacts(artifacts, dir);
                 write_atomic(&path, |w| {
-                    html::write_html_full(run, diff, performance, artifacts, w)
+                    html::write_html_full(run, diff, performance, &linked, w)
                 })?;
                 written.push(path);
             }
