@@ -32,6 +32,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufReader, BufWriter, Read, Write};
 
+use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 
@@ -53,7 +54,7 @@ const UNNAMED: &str = "(unnamed)";
 ///
 /// Errors: `Io` when writing to `out` fails.
 pub fn write_ctrf<W: Write>(run: &TestRun, out: W) -> Result<()> {
-    write_json(&ctrf_document(run)?, out, "CTRF report")
+    write_json(&ctrf_document(run), out, "CTRF report")
 }
 
 /// Reads a CTRF JSON document into a run. `source` names the input (a file
@@ -293,7 +294,7 @@ const RUN_EXTRA_KEY: &str = "testrelay";
 // ---------------------------------------------------------------------------
 // Writing.
 
-fn ctrf_document(run: &TestRun) -> Result<CtrfDocument> {
+fn ctrf_document(run: &TestRun) -> CtrfDocumentOut<'_> {
     let counts = run.counts();
     let duration_ms = millis(run.duration_seconds);
     let start = run
@@ -318,123 +319,44 @@ fn ctrf_document(run: &TestRun) -> Result<CtrfDocument> {
         stop: Some(stop.into()),
         duration: Some(duration_ms.into()),
     };
-    let run_extra = RunExtra {
-        status: run.status,
-        started_at: run.started_at.clone(),
-        finished_at: run.finished_at.clone(),
-        duration_seconds: run.duration_seconds,
-        properties: run.properties.clone(),
-        suites: run.suites.clone(),
-        metrics: run.metrics.clone(),
-    };
-    let mut extra = Map::new();
-    let run_extra = serde_json::to_value(run_extra).map_err(|e| {
-        Error::new(
-            ErrorKind::Internal,
-            format!("serializing the run fields for the CTRF report failed: {e}"),
-        )
-    })?;
-    extra.insert(RUN_EXTRA_KEY.to_string(), run_extra);
-    Ok(CtrfDocument {
-        report_format: Some("CTRF".into()),
-        spec_version: Some(CTRF_SPEC_VERSION.into()),
-        run_id: non_empty(&run.run_key),
-        generated_by: Some(format!("testrelay {}", env!("CARGO_PKG_VERSION"))),
-        results: CtrfResults {
+    CtrfDocumentOut {
+        report_format: "CTRF",
+        spec_version: CTRF_SPEC_VERSION,
+        run_id: (!run.run_key.is_empty()).then_some(run.run_key.as_str()),
+        generated_by: concat!("testrelay ", env!("CARGO_PKG_VERSION")),
+        results: CtrfResultsOut {
             tool: CtrfTool {
                 name: "testrelay".into(),
                 version: Some(env!("CARGO_PKG_VERSION").into()),
             },
             summary,
-            tests: run.cases.iter().map(ctrf_test).collect(),
-            environment: non_empty(&run.name).map(|name| CtrfEnvironment {
-                report_name: Some(name),
+            tests: CasesOut(&run.cases),
+            environment: (!run.name.is_empty()).then_some(CtrfEnvironmentOut {
+                report_name: &run.name,
             }),
-            extra: Some(extra),
+            extra: ExtraRunOut {
+                testrelay: RunExtraOut {
+                    status: run.status,
+                    started_at: run.started_at.as_deref(),
+                    finished_at: run.finished_at.as_deref(),
+                    duration_seconds: run.duration_seconds,
+                    properties: &run.properties,
+                    suites: &run.suites,
+                    metrics: &run.metrics,
+                },
+            },
         },
-    })
-}
-
-fn ctrf_test(case: &TestCase) -> CtrfTest {
-    let mut extra = Map::new();
-    if case.name.is_empty() {
-        extra.insert("name".into(), Value::String(String::new()));
-    }
-    if let Some(exact) = exact_seconds(case.duration_seconds) {
-        extra.insert("durationSeconds".into(), exact);
-    }
-    let (status, raw_status) = ctrf_status(case.status);
-    let test_id = case.id_or_computed();
-    let suite = match (case.suite.is_empty(), case.classname.is_empty()) {
-        (true, true) => None,
-        (_, true) => Some(vec![case.suite.clone()]),
-        (_, false) => Some(vec![case.suite.clone(), case.classname.clone()]),
-    };
-    CtrfTest {
-        test_id: Some(test_id),
-        name: if case.name.is_empty() {
-            UNNAMED.into()
-        } else {
-            case.name.clone()
-        },
-        status: status.into(),
-        raw_status,
-        duration: Some(millis(case.duration_seconds).into()),
-        suite: suite.map(TextOrLines::Lines),
-        file_path: case.file.clone(),
-        line: case.line.map(Number::from),
-        message: case.message.clone(),
-        trace: case.details.clone(),
-        flaky: (case.status == CaseStatus::Flaky).then_some(true),
-        retries: (!case.attempts.is_empty()).then(|| case.attempts.len().into()),
-        retry_attempts: (!case.attempts.is_empty()).then(|| {
-            case.attempts
-                .iter()
-                .enumerate()
-                .map(|(i, a)| ctrf_attempt(i + 1, a))
-                .collect()
-        }),
-        stdout: case.stdout.as_deref().map(lines),
-        stderr: case.stderr.as_deref().map(lines),
-        labels: (!case.properties.is_empty()).then(|| {
-            case.properties
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect()
-        }),
-        extra: (!extra.is_empty()).then_some(extra),
-    }
-}
-
-fn ctrf_attempt(number: usize, attempt: &Attempt) -> CtrfAttempt {
-    let mut extra = Map::new();
-    let (status, raw_status) = ctrf_status(attempt.status);
-    if let Some(raw) = raw_status {
-        extra.insert("rawStatus".into(), Value::String(raw));
-    }
-    if let Some(exact) = exact_seconds(attempt.duration_seconds) {
-        extra.insert("durationSeconds".into(), exact);
-    }
-    CtrfAttempt {
-        attempt: Some(number.into()),
-        status: status.into(),
-        duration: Some(millis(attempt.duration_seconds).into()),
-        message: attempt.message.clone(),
-        trace: attempt.details.clone(),
-        stdout: attempt.stdout.as_deref().map(lines),
-        stderr: attempt.stderr.as_deref().map(lines),
-        extra: (!extra.is_empty()).then_some(extra),
     }
 }
 
 /// The CTRF status for ours, and our word when CTRF's differs.
-fn ctrf_status(status: CaseStatus) -> (&'static str, Option<String>) {
+fn ctrf_status(status: CaseStatus) -> (&'static str, Option<&'static str>) {
     let ctrf = match status {
         CaseStatus::Passed | CaseStatus::Flaky => "passed",
         CaseStatus::Failed | CaseStatus::Error => "failed",
         CaseStatus::Skipped => "skipped",
     };
-    let raw = (ctrf != status.as_str()).then(|| status.as_str().to_string());
+    let raw = (ctrf != status.as_str()).then(|| status.as_str());
     (ctrf, raw)
 }
 
@@ -456,12 +378,222 @@ fn exact_seconds(secs: f64) -> Option<Value> {
     }
 }
 
-fn lines(text: &str) -> TextOrLines {
-    TextOrLines::Lines(text.split('\n').map(str::to_string).collect())
+// ---------------------------------------------------------------------------
+// The written document: borrowed views of the run, serialized as they are
+// walked (no owned copy of any case).
+
+/// The CTRF document of a run, borrowing it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CtrfDocumentOut<'a> {
+    report_format: &'static str,
+    spec_version: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run_id: Option<&'a str>,
+    generated_by: &'static str,
+    results: CtrfResultsOut<'a>,
 }
 
-fn non_empty(s: &str) -> Option<String> {
-    (!s.is_empty()).then(|| s.to_string())
+#[derive(Serialize)]
+struct CtrfResultsOut<'a> {
+    tool: CtrfTool,
+    summary: CtrfSummary,
+    tests: CasesOut<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    environment: Option<CtrfEnvironmentOut<'a>>,
+    extra: ExtraRunOut<'a>,
+}
+
+/// `results.extra`: the run fields under [`RUN_EXTRA_KEY`].
+#[derive(Serialize)]
+struct ExtraRunOut<'a> {
+    testrelay: RunExtraOut<'a>,
+}
+
+/// [`RunExtra`], borrowed from the run (same fields, same order).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunExtraOut<'a> {
+    status: RunStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    started_at: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finished_at: Option<&'a str>,
+    duration_seconds: f64,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    properties: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    suites: &'a [SuiteInfo],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    metrics: &'a [Metric],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CtrfEnvironmentOut<'a> {
+    report_name: &'a str,
+}
+
+/// Every case of a run as CTRF tests.
+struct CasesOut<'a>(&'a [TestCase]);
+
+impl Serialize for CasesOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(CtrfTestOut))
+    }
+}
+
+/// One case as a CTRF test (the fields of [`CtrfTest`], in its order).
+struct CtrfTestOut<'a>(&'a TestCase);
+
+impl Serialize for CtrfTestOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let case = self.0;
+        let mut m = s.serialize_map(None)?;
+        if case.id.is_empty() {
+            m.serialize_entry("testId", &case.id_or_computed())?;
+        } else {
+            m.serialize_entry("testId", &case.id)?;
+        }
+        let name = if case.name.is_empty() {
+            UNNAMED
+        } else {
+            case.name.as_str()
+        };
+        m.serialize_entry("name", name)?;
+        let (status, raw_status) = ctrf_status(case.status);
+        m.serialize_entry("status", status)?;
+        if let Some(raw) = raw_status {
+            m.serialize_entry("rawStatus", raw)?;
+        }
+        m.serialize_entry("duration", &millis(case.duration_seconds))?;
+        match (case.suite.is_empty(), case.classname.is_empty()) {
+            (true, true) => {}
+            (_, true) => m.serialize_entry("suite", &[&case.suite])?,
+            (_, false) => m.serialize_entry("suite", &[&case.suite, &case.classname])?,
+        }
+        if let Some(file) = &case.file {
+            m.serialize_entry("filePath", file)?;
+        }
+        if let Some(line) = case.line {
+            m.serialize_entry("line", &line)?;
+        }
+        if let Some(message) = &case.message {
+            m.serialize_entry("message", message)?;
+        }
+        if let Some(trace) = &case.details {
+            m.serialize_entry("trace", trace)?;
+        }
+        if case.status == CaseStatus::Flaky {
+            m.serialize_entry("flaky", &true)?;
+        }
+        if !case.attempts.is_empty() {
+            m.serialize_entry("retries", &case.attempts.len())?;
+            m.serialize_entry("retryAttempts", &AttemptsOut(&case.attempts))?;
+        }
+        if let Some(stdout) = &case.stdout {
+            m.serialize_entry("stdout", &LinesOut(stdout))?;
+        }
+        if let Some(stderr) = &case.stderr {
+            m.serialize_entry("stderr", &LinesOut(stderr))?;
+        }
+        if !case.properties.is_empty() {
+            m.serialize_entry("labels", &case.properties)?;
+        }
+        let unnamed = case.name.is_empty();
+        let exact = exact_seconds(case.duration_seconds);
+        if unnamed || exact.is_some() {
+            m.serialize_entry(
+                "extra",
+                &ExtraOut {
+                    unnamed,
+                    exact,
+                    raw_status: None,
+                },
+            )?;
+        }
+        m.end()
+    }
+}
+
+/// A case's earlier attempts as CTRF `retryAttempts`, numbered from 1.
+struct AttemptsOut<'a>(&'a [Attempt]);
+
+impl Serialize for AttemptsOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().enumerate().map(|(i, a)| AttemptOut(i + 1, a)))
+    }
+}
+
+/// One attempt (the fields of [`CtrfAttempt`], in its order).
+struct AttemptOut<'a>(usize, &'a Attempt);
+
+impl Serialize for AttemptOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let AttemptOut(number, attempt) = *self;
+        let mut m = s.serialize_map(None)?;
+        let (status, raw_status) = ctrf_status(attempt.status);
+        m.serialize_entry("attempt", &number)?;
+        m.serialize_entry("status", status)?;
+        m.serialize_entry("duration", &millis(attempt.duration_seconds))?;
+        if let Some(message) = &attempt.message {
+            m.serialize_entry("message", message)?;
+        }
+        if let Some(trace) = &attempt.details {
+            m.serialize_entry("trace", trace)?;
+        }
+        if let Some(stdout) = &attempt.stdout {
+            m.serialize_entry("stdout", &LinesOut(stdout))?;
+        }
+        if let Some(stderr) = &attempt.stderr {
+            m.serialize_entry("stderr", &LinesOut(stderr))?;
+        }
+        let exact = exact_seconds(attempt.duration_seconds);
+        if raw_status.is_some() || exact.is_some() {
+            m.serialize_entry(
+                "extra",
+                &ExtraOut {
+                    unnamed: false,
+                    exact,
+                    raw_status,
+                },
+            )?;
+        }
+        m.end()
+    }
+}
+
+/// The `extra` object of a test or attempt: `name` (an unnamed test),
+/// `rawStatus` (an attempt's word), `durationSeconds`, in that order.
+struct ExtraOut {
+    unnamed: bool,
+    exact: Option<Value>,
+    raw_status: Option<&'static str>,
+}
+
+impl Serialize for ExtraOut {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        if self.unnamed {
+            m.serialize_entry("name", "")?;
+        }
+        if let Some(raw) = self.raw_status {
+            m.serialize_entry("rawStatus", raw)?;
+        }
+        if let Some(exact) = &self.exact {
+            m.serialize_entry("durationSeconds", exact)?;
+        }
+        m.end()
+    }
+}
+
+/// Text as CTRF writes it: an array of its lines (split at `\n`).
+struct LinesOut<'a>(&'a str);
+
+impl Serialize for LinesOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.split('\n'))
+    }
 }
 
 // ---------------------------------------------------------------------------
