@@ -31,6 +31,7 @@
 //! `testsuites@time` have at most 3, as the schema's `SUREFIRE_TIME` pattern
 //! requires. Trailing zeros are trimmed; there is never an exponent.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 
@@ -117,11 +118,11 @@ fn write_document<W: Write>(
 
     xml.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
     let root_attrs = [
-        ("name", run.name.clone()),
-        ("tests", counts.total.to_string()),
-        ("failures", counts.failed.to_string()),
-        ("errors", counts.errors.to_string()),
-        ("time", seconds(total_time, 3)),
+        ("name", Cow::from(&run.name)),
+        ("tests", counts.total.to_string().into()),
+        ("failures", counts.failed.to_string().into()),
+        ("errors", counts.errors.to_string().into()),
+        ("time", seconds(total_time, 3).into()),
     ];
     if groups.is_empty() {
         return xml.empty(0, "testsuites", &root_attrs);
@@ -154,20 +155,21 @@ fn write_suite<W: Write>(
     let info = suite_info(run, group.name);
     let counts = Counts::of(group.cases.iter().copied());
     let mut attrs = vec![
-        ("name", group.name.to_string()),
-        ("tests", counts.total.to_string()),
-        ("failures", counts.failed.to_string()),
-        ("errors", counts.errors.to_string()),
-        ("skipped", counts.skipped.to_string()),
-        ("time", seconds(time, 3)),
+        ("name", Cow::from(group.name)),
+        ("tests", counts.total.to_string().into()),
+        ("failures", counts.failed.to_string().into()),
+        ("errors", counts.errors.to_string().into()),
+        ("skipped", counts.skipped.to_string().into()),
+        ("time", seconds(time, 3).into()),
         (
             "timestamp",
-            info.and_then(|s| s.timestamp.clone())
-                .unwrap_or_else(|| started_fallback.to_string()),
+            info.and_then(|s| s.timestamp.as_deref())
+                .unwrap_or(started_fallback)
+                .into(),
         ),
     ];
-    if let Some(host) = info.and_then(|s| s.hostname.clone()) {
-        attrs.push(("hostname", host));
+    if let Some(host) = info.and_then(|s| s.hostname.as_deref()) {
+        attrs.push(("hostname", host.into()));
     }
     xml.open(1, "testsuite", &attrs)?;
     if let Some(info) = info {
@@ -196,7 +198,7 @@ fn write_properties<W: Write>(
         xml.empty(
             depth + 1,
             "property",
-            &[("name", name.clone()), ("value", value.clone())],
+            &[("name", name.into()), ("value", value.into())],
         )?;
     }
     xml.close(depth, "properties")
@@ -214,17 +216,17 @@ fn write_case<W: Write>(
         case.classname.as_str()
     };
     let mut attrs = vec![
-        ("name", case.name.clone()),
-        ("classname", classname.to_string()),
-        ("time", seconds(case.duration_seconds, 6)),
+        ("name", Cow::from(&case.name)),
+        ("classname", classname.into()),
+        ("time", seconds(case.duration_seconds, 6).into()),
     ];
     let full = profile == JunitProfile::Full;
     if full {
         if let Some(file) = &case.file {
-            attrs.push(("file", file.clone()));
+            attrs.push(("file", file.into()));
         }
         if let Some(line) = case.line {
-            attrs.push(("line", line.to_string()));
+            attrs.push(("line", line.to_string().into()));
         }
     }
     let failing_attempts: Vec<&Attempt> = case
@@ -262,11 +264,7 @@ fn write_case<W: Write>(
             }
         }
         CaseStatus::Skipped => {
-            let attrs: Vec<(&str, String)> = case
-                .message
-                .iter()
-                .map(|m| ("message", m.clone()))
-                .collect();
+            let attrs: Vec<Attr<'_>> = case.message.iter().map(|m| ("message", m.into())).collect();
             xml.text_element(3, "skipped", &attrs, case.details.as_deref().unwrap_or(""))?;
         }
         CaseStatus::Passed | CaseStatus::Flaky => {
@@ -281,12 +279,12 @@ fn write_case<W: Write>(
 }
 
 /// `message` (when known) and `type` attributes of a failure-like element.
-fn outcome_attrs(message: Option<&str>, kind: &str) -> Vec<(&'static str, String)> {
+fn outcome_attrs<'a>(message: Option<&'a str>, kind: &'a str) -> Vec<Attr<'a>> {
     let mut attrs = Vec::with_capacity(2);
     if let Some(m) = message {
-        attrs.push(("message", m.to_string()));
+        attrs.push(("message", m.into()));
     }
-    attrs.push(("type", kind.to_string()));
+    attrs.push(("type", kind.into()));
     attrs
 }
 
@@ -346,33 +344,52 @@ fn seconds(secs: f64, decimals: usize) -> String {
     s
 }
 
-/// True for the characters XML 1.0 allows in a document.
-fn is_xml_char(c: char) -> bool {
-    matches!(c,
-        '\t' | '\n' | '\r'
-        | '\u{20}'..='\u{D7FF}'
-        | '\u{E000}'..='\u{FFFD}'
-        | '\u{10000}'..='\u{10FFFF}')
-}
-
 /// Appends `s` to `out`, escaped for XML 1.0 text (`attr == false`) or a
 /// double-quoted attribute value (`attr == true`). Characters XML forbids
-/// are dropped. This is the writer's only escaping function.
+/// are dropped. This is the writer's only escaping function: runs of
+/// characters that need nothing are copied whole.
 fn escape_into(out: &mut String, s: &str, attr: bool) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attr => out.push_str("&quot;"),
-            '\t' if attr => out.push_str("&#9;"),
-            '\n' if attr => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c if is_xml_char(c) => out.push(c),
-            _ => {}
-        }
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // What replaces the character at `i`, and how many bytes it has.
+        let (with, len) = match b {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'"' if attr => ("&quot;", 1),
+            b'\t' if attr => ("&#9;", 1),
+            b'\n' if attr => ("&#10;", 1),
+            b'\r' => ("&#13;", 1),
+            b'\t' | b'\n' => {
+                i += 1;
+                continue;
+            }
+            // Other C0 controls are not XML characters.
+            0..=0x1F => ("", 1),
+            // U+FFFE and U+FFFF (EF BF BE, EF BF BF) are not either.
+            0xEF if bytes.get(i + 1) == Some(&0xBF)
+                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) =>
+            {
+                ("", 3)
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&s[start..i]);
+        out.push_str(with);
+        i += len;
+        start = i;
     }
+    out.push_str(&s[start..]);
 }
+
+/// An attribute: its name and its value (unescaped).
+type Attr<'a> = (&'static str, Cow<'a, str>);
 
 /// A minimal indenting XML emitter over a buffered writer.
 struct Xml<W: Write> {
@@ -385,7 +402,7 @@ impl<W: Write> Xml<W> {
     }
 
     /// `  <tag a="v"` (indented), without the closing `>`.
-    fn start_tag(depth: usize, tag: &str, attrs: &[(&str, String)]) -> String {
+    fn start_tag(depth: usize, tag: &str, attrs: &[Attr<'_>]) -> String {
         let mut s = String::with_capacity(64);
         for _ in 0..depth {
             s.push_str("  ");
@@ -402,13 +419,13 @@ impl<W: Write> Xml<W> {
         s
     }
 
-    fn open(&mut self, depth: usize, tag: &str, attrs: &[(&str, String)]) -> std::io::Result<()> {
+    fn open(&mut self, depth: usize, tag: &str, attrs: &[Attr<'_>]) -> std::io::Result<()> {
         let mut s = Self::start_tag(depth, tag, attrs);
         s.push_str(">\n");
         self.raw(&s)
     }
 
-    fn empty(&mut self, depth: usize, tag: &str, attrs: &[(&str, String)]) -> std::io::Result<()> {
+    fn empty(&mut self, depth: usize, tag: &str, attrs: &[Attr<'_>]) -> std::io::Result<()> {
         let mut s = Self::start_tag(depth, tag, attrs);
         s.push_str("/>\n");
         self.raw(&s)
@@ -430,7 +447,7 @@ impl<W: Write> Xml<W> {
         &mut self,
         depth: usize,
         tag: &str,
-        attrs: &[(&str, String)],
+        attrs: &[Attr<'_>],
         text: &str,
     ) -> std::io::Result<()> {
         if text.is_empty() {
@@ -475,5 +492,9 @@ mod tests {
         let mut a = String::new();
         escape_into(&mut a, "x\"<\t\n\r\u{0}", true);
         assert_eq!(a, "x&quot;&lt;&#9;&#10;&#13;");
+        // Neighbours of U+FFFE/U+FFFF in UTF-8 stay; text after them too.
+        let mut k = String::new();
+        escape_into(&mut k, "\u{FFFD}\u{FEFF}\u{EFBF}é\u{FFFF}z", true);
+        assert_eq!(k, "\u{FFFD}\u{FEFF}\u{EFBF}éz");
     }
 }
