@@ -30,14 +30,14 @@
 //! an error. Labels that are not strings are kept as their JSON text.
 
 use std::collections::BTreeMap;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{Attempt, CaseStatus, Metric, RunStatus, SuiteInfo, TestCase, TestRun};
+use crate::model::{Attempt, CaseStatus, Counts, Metric, RunStatus, SuiteInfo, TestCase, TestRun};
 
 /// The CTRF `specVersion` written (the version of the CTRF JSON Schema).
 pub const CTRF_SPEC_VERSION: &str = "0.0.0";
@@ -54,7 +54,98 @@ const UNNAMED: &str = "(unnamed)";
 ///
 /// Errors: `Io` when writing to `out` fails.
 pub fn write_ctrf<W: Write>(run: &TestRun, out: W) -> Result<()> {
-    write_json(&ctrf_document(run), out, "CTRF report")
+    write_json(
+        &ctrf_document(run, &run.counts(), &run.cases),
+        out,
+        "CTRF report",
+    )
+}
+
+/// A CTRF document written from cases handed over one at a time
+/// ([`CtrfStream::push`]), the same bytes as [`write_ctrf`] writes for a
+/// run with those cases in that order.
+///
+/// Each case is serialized when it is pushed, to `spill` (a scratch file
+/// the stream owns, e.g. `tempfile::tempfile_in`); the stream keeps only
+/// the counts. [`CtrfStream::finish`] writes the document around them.
+pub struct CtrfStream<S: Read + Write + Seek> {
+    spill: BufWriter<S>,
+    /// One test's JSON, reused.
+    buf: Vec<u8>,
+    counts: Counts,
+}
+
+/// Where a test of `results.tests` starts its lines in the pretty output.
+const TEST_INDENT: &[u8] = b"      ";
+/// `results.tests` as the pretty output writes it when empty.
+const EMPTY_TESTS: &[u8] = b"\"tests\": []";
+
+impl<S: Read + Write + Seek> CtrfStream<S> {
+    /// A stream writing its tests to `spill` (which it owns and reads back
+    /// in `finish`).
+    pub fn new(spill: S) -> CtrfStream<S> {
+        CtrfStream {
+            spill: BufWriter::with_capacity(64 << 10, spill),
+            buf: Vec::with_capacity(4096),
+            counts: Counts::default(),
+        }
+    }
+
+    /// Writes one case as a CTRF test.
+    ///
+    /// Errors: `Io` when writing to the spill file fails.
+    pub fn push(&mut self, case: &TestCase) -> Result<()> {
+        self.buf.clear();
+        serde_json::to_writer_pretty(&mut self.buf, &CtrfTestOut(case))
+            .map_err(|e| serialize_failed("CTRF report", e))?;
+        let io = |e| io_failed("CTRF report", e);
+        if self.counts.total > 0 {
+            self.spill.write_all(b",\n").map_err(io)?;
+        }
+        // The test's lines, indented as deep as `results.tests` is (a
+        // newline in the output is always between two tokens: strings
+        // escape theirs).
+        for (i, line) in self.buf.split(|&b| b == b'\n').enumerate() {
+            if i > 0 {
+                self.spill.write_all(b"\n").map_err(io)?;
+            }
+            self.spill.write_all(TEST_INDENT).map_err(io)?;
+            self.spill.write_all(line).map_err(io)?;
+        }
+        self.counts.add(case.status);
+        Ok(())
+    }
+
+    /// Writes the document to `out` (buffered internally, flushed before
+    /// returning): `run` gives every field but the tests (its cases are
+    /// not read; those pushed are written).
+    ///
+    /// Errors: `Io` when reading the spill file or writing `out` fails.
+    pub fn finish<W: Write>(self, run: &TestRun, out: W) -> Result<()> {
+        let what = "CTRF report";
+        let io = |e| io_failed(what, e);
+        let frame = serde_json::to_vec_pretty(&ctrf_document(run, &self.counts, &[]))
+            .map_err(|e| serialize_failed(what, e))?;
+        // The first `"tests": []` is the field: one inside a string
+        // (the run key) has its quotes escaped.
+        let at = frame
+            .windows(EMPTY_TESTS.len())
+            .position(|w| w == EMPTY_TESTS)
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "the CTRF frame has no tests array"))?;
+        let mut spill = self.spill.into_inner().map_err(|e| io(e.into_error()))?;
+        let mut out = BufWriter::new(out);
+        let open = at + EMPTY_TESTS.len() - 1;
+        out.write_all(&frame[..open]).map_err(io)?;
+        if self.counts.total > 0 {
+            out.write_all(b"\n").map_err(io)?;
+            spill.seek(SeekFrom::Start(0)).map_err(io)?;
+            std::io::copy(&mut spill, &mut out).map_err(io)?;
+            out.write_all(b"\n    ").map_err(io)?;
+        }
+        out.write_all(&frame[open..]).map_err(io)?;
+        out.write_all(b"\n").map_err(io)?;
+        out.flush().map_err(io)
+    }
 }
 
 /// Reads a CTRF JSON document into a run. `source` names the input (a file
@@ -107,25 +198,29 @@ pub fn write_run_json<W: Write>(run: &TestRun, out: W) -> Result<()> {
 
 fn write_json<T: Serialize, W: Write>(value: &T, out: W, what: &str) -> Result<()> {
     let mut out = BufWriter::new(out);
-    let io_error = |e: std::io::Error| {
-        Error::new(
-            ErrorKind::Io,
-            format!("writing the {what} failed: {e}; check that the output is writable"),
-        )
-        .with_source(e)
-    };
-    serde_json::to_writer_pretty(&mut out, value).map_err(|e| {
-        let text = e.to_string();
-        match e.io_error_kind() {
-            Some(kind) => io_error(std::io::Error::new(kind, text)),
-            None => Error::new(
-                ErrorKind::Internal,
-                format!("serializing the {what} failed: {text}"),
-            ),
-        }
-    })?;
+    let io_error = |e: std::io::Error| io_failed(what, e);
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| serialize_failed(what, e))?;
     out.write_all(b"\n").map_err(io_error)?;
     out.flush().map_err(io_error)
+}
+
+fn io_failed(what: &str, e: std::io::Error) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("writing the {what} failed: {e}; check that the output is writable"),
+    )
+    .with_source(e)
+}
+
+fn serialize_failed(what: &str, e: serde_json::Error) -> Error {
+    let text = e.to_string();
+    match e.io_error_kind() {
+        Some(kind) => io_failed(what, std::io::Error::new(kind, text)),
+        None => Error::new(
+            ErrorKind::Internal,
+            format!("serializing the {what} failed: {text}"),
+        ),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -294,8 +389,12 @@ const RUN_EXTRA_KEY: &str = "testrelay";
 // ---------------------------------------------------------------------------
 // Writing.
 
-fn ctrf_document(run: &TestRun) -> CtrfDocumentOut<'_> {
-    let counts = run.counts();
+/// The document of `run` with `cases` as its tests, `counts` theirs.
+fn ctrf_document<'a>(
+    run: &'a TestRun,
+    counts: &Counts,
+    cases: &'a [TestCase],
+) -> CtrfDocumentOut<'a> {
     let duration_ms = millis(run.duration_seconds);
     let start = run
         .started_at
@@ -330,7 +429,7 @@ fn ctrf_document(run: &TestRun) -> CtrfDocumentOut<'_> {
                 version: Some(env!("CARGO_PKG_VERSION").into()),
             },
             summary,
-            tests: CasesOut(&run.cases),
+            tests: CasesOut(cases),
             environment: (!run.name.is_empty()).then_some(CtrfEnvironmentOut {
                 report_name: &run.name,
             }),

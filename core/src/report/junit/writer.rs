@@ -33,7 +33,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
 use crate::config::JunitProfile;
 use crate::error::{Error, ErrorKind, Result};
@@ -58,13 +58,7 @@ pub fn write_junit_with<W: Write>(run: &TestRun, profile: JunitProfile, out: W) 
     let mut xml = Xml {
         out: BufWriter::new(out),
     };
-    write_document(&mut xml, run, profile).map_err(|e| {
-        Error::new(
-            ErrorKind::Io,
-            format!("writing JUnit XML failed: {e}; check that the output is writable"),
-        )
-        .with_source(e)
-    })
+    write_document(&mut xml, run, profile).map_err(io_failed)
 }
 
 /// One `testsuite`: its name and its cases in recorded order.
@@ -101,13 +95,48 @@ fn write_document<W: Write>(
     profile: JunitProfile,
 ) -> std::io::Result<()> {
     let groups = group_by_suite(run);
-    let counts = run.counts();
-    let suite_times: Vec<f64> = groups
+    let totals: Vec<SuiteTotals<'_>> = groups
+        .iter()
+        .map(|g| SuiteTotals {
+            name: g.name,
+            counts: Counts::of(g.cases.iter().copied()),
+            case_time: g.cases.iter().map(|c| c.duration_seconds).sum(),
+        })
+        .collect();
+    write_frame(xml, run, &run.counts(), &totals, |xml, i| {
+        let group = &groups[i];
+        for case in &group.cases {
+            write_case(xml, case, group.name, profile)?;
+        }
+        Ok(())
+    })
+}
+
+/// What a `testsuite` start tag says of its cases.
+struct SuiteTotals<'a> {
+    name: &'a str,
+    counts: Counts,
+    /// The sum of its cases' durations, in case order.
+    case_time: f64,
+}
+
+/// Writes the document around the cases: the declaration, `testsuites`
+/// with `counts` (of every case), and for each of `suites` its start tag,
+/// then `cases(xml, index)` (its `testcase` elements), then its own output
+/// and end tag. Flushes `xml` at the end.
+fn write_frame<W: Write>(
+    xml: &mut Xml<W>,
+    run: &TestRun,
+    counts: &Counts,
+    suites: &[SuiteTotals<'_>],
+    mut cases: impl FnMut(&mut Xml<W>, usize) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let suite_times: Vec<f64> = suites
         .iter()
         .map(|g| {
             suite_info(run, g.name)
                 .and_then(|s| s.duration_seconds)
-                .unwrap_or_else(|| g.cases.iter().map(|c| c.duration_seconds).sum())
+                .unwrap_or(g.case_time)
         })
         .collect();
     let total_time = if run.duration_seconds > 0.0 {
@@ -124,19 +153,164 @@ fn write_document<W: Write>(
         ("errors", counts.errors.to_string().into()),
         ("time", seconds(total_time, 3).into()),
     ];
-    if groups.is_empty() {
-        return xml.empty(0, "testsuites", &root_attrs);
+    if suites.is_empty() {
+        xml.empty(0, "testsuites", &root_attrs)?;
+        return xml.out.flush();
     }
     xml.open(0, "testsuites", &root_attrs)?;
     let started_fallback = run
         .started_at
         .clone()
         .unwrap_or_else(crate::time::now_rfc3339);
-    for (group, time) in groups.iter().zip(suite_times) {
-        write_suite(xml, run, group, time, &started_fallback, profile)?;
+    for (i, (suite, time)) in suites.iter().zip(suite_times).enumerate() {
+        let info = suite_info(run, suite.name);
+        write_suite_head(
+            xml,
+            info,
+            suite.name,
+            &suite.counts,
+            time,
+            &started_fallback,
+        )?;
+        cases(xml, i)?;
+        write_suite_tail(xml, info)?;
     }
     xml.close(0, "testsuites")?;
     xml.out.flush()
+}
+
+/// A JUnit document written from cases handed over one at a time
+/// ([`JunitStream::push`]), the same bytes as [`write_junit_with`] writes
+/// for a run with those cases in that order.
+///
+/// Each case is written when it is pushed, to `spill` (a scratch file the
+/// stream owns, e.g. `tempfile::tempfile_in`); the stream keeps only the
+/// totals of each suite and where its cases are in `spill`.
+/// [`JunitStream::finish`] writes the document, copying the cases back
+/// suite by suite.
+pub struct JunitStream<S: Read + Write + Seek> {
+    spill: BufWriter<S>,
+    profile: JunitProfile,
+    run_name: String,
+    /// One case's XML, reused.
+    buf: Vec<u8>,
+    /// Bytes written to `spill` so far.
+    at: u64,
+    suites: Vec<StreamSuite>,
+    index: HashMap<String, usize>,
+    counts: Counts,
+}
+
+/// A suite of a [`JunitStream`]: its totals and the spans of `spill`
+/// (offset, length) holding its cases, in order.
+struct StreamSuite {
+    name: String,
+    counts: Counts,
+    case_time: f64,
+    spans: Vec<(u64, u64)>,
+}
+
+impl<S: Read + Write + Seek> JunitStream<S> {
+    /// A stream writing its cases to `spill` (which it owns and reads back
+    /// in `finish`). `run_name` is the name of the suite of cases without
+    /// one and must be the `name` of the run given to `finish`.
+    pub fn new(spill: S, run_name: &str, profile: JunitProfile) -> JunitStream<S> {
+        JunitStream {
+            spill: BufWriter::with_capacity(64 << 10, spill),
+            profile,
+            run_name: run_name.to_string(),
+            buf: Vec::with_capacity(4096),
+            at: 0,
+            suites: Vec::new(),
+            index: HashMap::new(),
+            counts: Counts::default(),
+        }
+    }
+
+    /// Writes one case.
+    ///
+    /// Errors: `Io` when writing to the spill file fails.
+    pub fn push(&mut self, case: &TestCase) -> Result<()> {
+        let name = if case.suite.is_empty() {
+            self.run_name.as_str()
+        } else {
+            case.suite.as_str()
+        };
+        let i = match self.index.get(name) {
+            Some(&i) => i,
+            None => {
+                self.suites.push(StreamSuite {
+                    name: name.to_string(),
+                    counts: Counts::default(),
+                    case_time: 0.0,
+                    spans: Vec::new(),
+                });
+                self.index.insert(name.to_string(), self.suites.len() - 1);
+                self.suites.len() - 1
+            }
+        };
+        self.buf.clear();
+        write_case(&mut Xml { out: &mut self.buf }, case, name, self.profile)
+            .and_then(|()| self.spill.write_all(&self.buf))
+            .map_err(io_failed)?;
+        let len = self.buf.len() as u64;
+        let suite = &mut self.suites[i];
+        suite.counts.add(case.status);
+        suite.case_time += case.duration_seconds;
+        match suite.spans.last_mut() {
+            Some((offset, n)) if *offset + *n == self.at => *n += len,
+            _ => suite.spans.push((self.at, len)),
+        }
+        self.at += len;
+        self.counts.add(case.status);
+        Ok(())
+    }
+
+    /// Writes the document to `out` (buffered internally, flushed before
+    /// returning): `run` gives its name, timing and suites (its cases are
+    /// not read; those pushed are written).
+    ///
+    /// Errors: `Io` when reading the spill file or writing `out` fails.
+    pub fn finish<W: Write>(self, run: &TestRun, out: W) -> Result<()> {
+        let mut spill = self
+            .spill
+            .into_inner()
+            .map_err(|e| io_failed(e.into_error()))?;
+        let totals: Vec<SuiteTotals<'_>> = self
+            .suites
+            .iter()
+            .map(|s| SuiteTotals {
+                name: &s.name,
+                counts: s.counts,
+                case_time: s.case_time,
+            })
+            .collect();
+        let mut xml = Xml {
+            out: BufWriter::new(out),
+        };
+        write_frame(&mut xml, run, &self.counts, &totals, |xml, i| {
+            for &(offset, len) in &self.suites[i].spans {
+                spill.seek(SeekFrom::Start(offset))?;
+                let copied = std::io::copy(&mut (&mut spill).take(len), &mut xml.out)?;
+                if copied != len {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the spill file of the JUnit report is shorter than written",
+                    ));
+                }
+            }
+            Ok(())
+        })
+        .map_err(io_failed)
+    }
+}
+
+fn io_failed(e: std::io::Error) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("writing JUnit XML failed: {e}; check that the output is writable"),
+    )
+    .with_source(e)
 }
 
 /// The `SuiteInfo` for a suite name, if the run has one.
@@ -144,18 +318,17 @@ fn suite_info<'a>(run: &'a TestRun, name: &str) -> Option<&'a SuiteInfo> {
     run.suites.iter().find(|s| s.name == name)
 }
 
-fn write_suite<W: Write>(
+/// A `testsuite` start tag and its properties.
+fn write_suite_head<W: Write>(
     xml: &mut Xml<W>,
-    run: &TestRun,
-    group: &SuiteGroup<'_>,
+    info: Option<&SuiteInfo>,
+    name: &str,
+    counts: &Counts,
     time: f64,
     started_fallback: &str,
-    profile: JunitProfile,
 ) -> std::io::Result<()> {
-    let info = suite_info(run, group.name);
-    let counts = Counts::of(group.cases.iter().copied());
     let mut attrs = vec![
-        ("name", Cow::from(group.name)),
+        ("name", Cow::from(name)),
         ("tests", counts.total.to_string().into()),
         ("failures", counts.failed.to_string().into()),
         ("errors", counts.errors.to_string().into()),
@@ -175,9 +348,11 @@ fn write_suite<W: Write>(
     if let Some(info) = info {
         write_properties(xml, 2, &info.properties)?;
     }
-    for case in &group.cases {
-        write_case(xml, case, group.name, profile)?;
-    }
+    Ok(())
+}
+
+/// A `testsuite`'s own output and its end tag.
+fn write_suite_tail<W: Write>(xml: &mut Xml<W>, info: Option<&SuiteInfo>) -> std::io::Result<()> {
     if let Some(info) = info {
         write_text_opt(xml, 2, "system-out", info.stdout.as_deref())?;
         write_text_opt(xml, 2, "system-err", info.stderr.as_deref())?;
@@ -391,9 +566,9 @@ fn escape_into(out: &mut String, s: &str, attr: bool) {
 /// An attribute: its name and its value (unescaped).
 type Attr<'a> = (&'static str, Cow<'a, str>);
 
-/// A minimal indenting XML emitter over a buffered writer.
+/// A minimal indenting XML emitter over a writer (buffered by the caller).
 struct Xml<W: Write> {
-    out: BufWriter<W>,
+    out: W,
 }
 
 impl<W: Write> Xml<W> {
