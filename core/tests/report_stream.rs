@@ -165,7 +165,7 @@ fn streamed_reports_equal_the_whole_run_reports_when_suites_interleave() {
             _ => "",
         };
         let suite = if i == 17 { "once" } else { suite };
-        let mut case = TestCase::new(suite, "cls", &format!("case {i}"), statuses[i % 5]);
+        let mut case = TestCase::new(suite, "cls", format!("case {i}"), statuses[i % 5]);
         case.duration_seconds = 0.001 * i as f64 + 0.0000001;
         if case.status != CaseStatus::Passed {
             case.message = Some(format!("line one\nline \"two\" {i}\r\n\u{1b}[0m"));
