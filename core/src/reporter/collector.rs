@@ -2,6 +2,7 @@
 //! run, writes the history in batches, and asks the delivery thread for a
 //! live update at most once per `update_interval_secs`.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -58,6 +59,8 @@ pub(super) struct Collector {
     /// Whether the run's timing came from its source (`record_run`): then
     /// its duration stands as given, even 0, and is never "now − start".
     timed: bool,
+    /// The names of `run.suites` (a file may have tens of thousands).
+    suite_names: HashSet<String>,
 }
 
 impl Collector {
@@ -68,7 +71,6 @@ impl Collector {
         shared: Arc<Shared>,
     ) -> Collector {
         Collector {
-            run,
             history,
             persisted: 0,
             artifacts: Vec::new(),
@@ -79,6 +81,8 @@ impl Collector {
             last_update: Instant::now(),
             changed_since_update: false,
             timed: false,
+            suite_names: run.suites.iter().map(|s| s.name.clone()).collect(),
+            run,
         }
     }
 
@@ -171,7 +175,7 @@ impl Collector {
                 self.run.metrics.push(metric);
             }
             Msg::Suite(suite) => {
-                if !self.run.suites.iter().any(|s| s.name == suite.name) {
+                if self.suite_names.insert(suite.name.clone()) {
                     self.run.suites.push(suite);
                 }
             }

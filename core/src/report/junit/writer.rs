@@ -131,10 +131,16 @@ fn write_frame<W: Write>(
     suites: &[SuiteTotals<'_>],
     mut cases: impl FnMut(&mut Xml<W>, usize) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    // The first `SuiteInfo` of each name (a file may have tens of thousands).
+    let mut infos: HashMap<&str, &SuiteInfo> = HashMap::with_capacity(run.suites.len());
+    for info in &run.suites {
+        infos.entry(info.name.as_str()).or_insert(info);
+    }
+    let suite_info = |name: &str| infos.get(name).copied();
     let suite_times: Vec<f64> = suites
         .iter()
         .map(|g| {
-            suite_info(run, g.name)
+            suite_info(g.name)
                 .and_then(|s| s.duration_seconds)
                 .unwrap_or(g.case_time)
         })
@@ -163,7 +169,7 @@ fn write_frame<W: Write>(
         .clone()
         .unwrap_or_else(crate::time::now_rfc3339);
     for (i, (suite, time)) in suites.iter().zip(suite_times).enumerate() {
-        let info = suite_info(run, suite.name);
+        let info = suite_info(suite.name);
         write_suite_head(
             xml,
             info,
@@ -311,11 +317,6 @@ fn io_failed(e: std::io::Error) -> Error {
         format!("writing JUnit XML failed: {e}; check that the output is writable"),
     )
     .with_source(e)
-}
-
-/// The `SuiteInfo` for a suite name, if the run has one.
-fn suite_info<'a>(run: &'a TestRun, name: &str) -> Option<&'a SuiteInfo> {
-    run.suites.iter().find(|s| s.name == name)
 }
 
 /// A `testsuite` start tag and its properties.
