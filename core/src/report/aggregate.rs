@@ -14,8 +14,8 @@
 //! lasts the longest shard's duration when no timestamps are known (shards
 //! run side by side).
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 
 use crate::report::results::IdHasher;
@@ -29,6 +29,7 @@ use crate::time::{format_rfc3339, parse_timestamp};
 pub fn merge_runs(runs: impl IntoIterator<Item = TestRun>) -> TestRun {
     let mut merged = TestRun::default();
     let mut index = CaseIndex::default();
+    let mut suite_names = HashSet::new();
     let mut first = true;
     let mut earliest: Option<i64> = None;
     let mut latest: Option<i64> = None;
@@ -53,7 +54,7 @@ pub fn merge_runs(runs: impl IntoIterator<Item = TestRun>) -> TestRun {
         earliest = min_opt(earliest, start);
         latest = max_opt(latest, end);
         longest = longest.max(run.duration_seconds);
-        merge_suites(&mut merged.suites, run.suites);
+        merge_suites(&mut merged.suites, &mut suite_names, run.suites);
         merged.metrics.extend(run.metrics);
         merged.properties.extend(run.properties);
         for mut case in run.cases {
@@ -127,9 +128,10 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     }
 }
 
-fn merge_suites(into: &mut Vec<SuiteInfo>, suites: Vec<SuiteInfo>) {
+/// Adds the suites whose names `names` (those of `into`) lacks.
+fn merge_suites(into: &mut Vec<SuiteInfo>, names: &mut HashSet<String>, suites: Vec<SuiteInfo>) {
     for suite in suites {
-        if !into.iter().any(|s| s.name == suite.name) {
+        if names.insert(suite.name.clone()) {
             into.push(suite);
         }
     }

@@ -162,6 +162,9 @@ pub struct Published {
 /// than copying the larger slot.
 enum Msg {
     Case(TestCase),
+    /// Every case of a run read whole (`record_run`): the collector stores
+    /// them in one history transaction.
+    Cases(Vec<TestCase>),
     Packed(PackedCase),
     Metric(Metric),
     Suite(SuiteInfo),
@@ -506,10 +509,10 @@ impl Reporter {
         for metric in run.metrics {
             self.record_metric(metric)?;
         }
-        for case in run.cases {
-            self.record(case)?;
+        if run.cases.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        self.send(Msg::Cases(run.cases))
     }
 
     /// Attaches a file to upload when the run finishes (when

@@ -9,4 +9,4 @@ pub use reader::{
     JunitReport, MAX_DEPTH, MAX_MARKUP_BYTES, TEXT_LIMIT_BYTES, for_each_case, parse_file,
     parse_reader, truncation_marker,
 };
-pub use writer::{write_junit, write_junit_with};
+pub use writer::{JunitStream, write_junit, write_junit_with};

@@ -31,8 +31,9 @@
 //! `testsuites@time` have at most 3, as the schema's `SUREFIRE_TIME` pattern
 //! requires. Trailing zeros are trimmed; there is never an exponent.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
 use crate::config::JunitProfile;
 use crate::error::{Error, ErrorKind, Result};
@@ -57,13 +58,7 @@ pub fn write_junit_with<W: Write>(run: &TestRun, profile: JunitProfile, out: W) 
     let mut xml = Xml {
         out: BufWriter::new(out),
     };
-    write_document(&mut xml, run, profile).map_err(|e| {
-        Error::new(
-            ErrorKind::Io,
-            format!("writing JUnit XML failed: {e}; check that the output is writable"),
-        )
-        .with_source(e)
-    })
+    write_document(&mut xml, run, profile).map_err(io_failed)
 }
 
 /// One `testsuite`: its name and its cases in recorded order.
@@ -100,13 +95,54 @@ fn write_document<W: Write>(
     profile: JunitProfile,
 ) -> std::io::Result<()> {
     let groups = group_by_suite(run);
-    let counts = run.counts();
-    let suite_times: Vec<f64> = groups
+    let totals: Vec<SuiteTotals<'_>> = groups
+        .iter()
+        .map(|g| SuiteTotals {
+            name: g.name,
+            counts: Counts::of(g.cases.iter().copied()),
+            case_time: g.cases.iter().map(|c| c.duration_seconds).sum(),
+        })
+        .collect();
+    write_frame(xml, run, &run.counts(), &totals, |xml, i| {
+        let group = &groups[i];
+        for case in &group.cases {
+            write_case(xml, case, group.name, profile)?;
+        }
+        Ok(())
+    })
+}
+
+/// What a `testsuite` start tag says of its cases.
+struct SuiteTotals<'a> {
+    name: &'a str,
+    counts: Counts,
+    /// The sum of its cases' durations, in case order.
+    case_time: f64,
+}
+
+/// Writes the document around the cases: the declaration, `testsuites`
+/// with `counts` (of every case), and for each of `suites` its start tag,
+/// then `cases(xml, index)` (its `testcase` elements), then its own output
+/// and end tag. Flushes `xml` at the end.
+fn write_frame<W: Write>(
+    xml: &mut Xml<W>,
+    run: &TestRun,
+    counts: &Counts,
+    suites: &[SuiteTotals<'_>],
+    mut cases: impl FnMut(&mut Xml<W>, usize) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    // The first `SuiteInfo` of each name (a file may have tens of thousands).
+    let mut infos: HashMap<&str, &SuiteInfo> = HashMap::with_capacity(run.suites.len());
+    for info in &run.suites {
+        infos.entry(info.name.as_str()).or_insert(info);
+    }
+    let suite_info = |name: &str| infos.get(name).copied();
+    let suite_times: Vec<f64> = suites
         .iter()
         .map(|g| {
-            suite_info(run, g.name)
+            suite_info(g.name)
                 .and_then(|s| s.duration_seconds)
-                .unwrap_or_else(|| g.cases.iter().map(|c| c.duration_seconds).sum())
+                .unwrap_or(g.case_time)
         })
         .collect();
     let total_time = if run.duration_seconds > 0.0 {
@@ -117,65 +153,207 @@ fn write_document<W: Write>(
 
     xml.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
     let root_attrs = [
-        ("name", run.name.clone()),
-        ("tests", counts.total.to_string()),
-        ("failures", counts.failed.to_string()),
-        ("errors", counts.errors.to_string()),
-        ("time", seconds(total_time, 3)),
+        ("name", Cow::from(&run.name)),
+        ("tests", counts.total.to_string().into()),
+        ("failures", counts.failed.to_string().into()),
+        ("errors", counts.errors.to_string().into()),
+        ("time", seconds(total_time, 3).into()),
     ];
-    if groups.is_empty() {
-        return xml.empty(0, "testsuites", &root_attrs);
+    if suites.is_empty() {
+        xml.empty(0, "testsuites", &root_attrs)?;
+        return xml.out.flush();
     }
     xml.open(0, "testsuites", &root_attrs)?;
     let started_fallback = run
         .started_at
         .clone()
         .unwrap_or_else(crate::time::now_rfc3339);
-    for (group, time) in groups.iter().zip(suite_times) {
-        write_suite(xml, run, group, time, &started_fallback, profile)?;
+    for (i, (suite, time)) in suites.iter().zip(suite_times).enumerate() {
+        let info = suite_info(suite.name);
+        write_suite_head(
+            xml,
+            info,
+            suite.name,
+            &suite.counts,
+            time,
+            &started_fallback,
+        )?;
+        cases(xml, i)?;
+        write_suite_tail(xml, info)?;
     }
     xml.close(0, "testsuites")?;
     xml.out.flush()
 }
 
-/// The `SuiteInfo` for a suite name, if the run has one.
-fn suite_info<'a>(run: &'a TestRun, name: &str) -> Option<&'a SuiteInfo> {
-    run.suites.iter().find(|s| s.name == name)
+/// A JUnit document written from cases handed over one at a time
+/// ([`JunitStream::push`]), the same bytes as [`write_junit_with`] writes
+/// for a run with those cases in that order.
+///
+/// Each case is written when it is pushed, to `spill` (a scratch file the
+/// stream owns, e.g. `tempfile::tempfile_in`); the stream keeps only the
+/// totals of each suite and where its cases are in `spill`.
+/// [`JunitStream::finish`] writes the document, copying the cases back
+/// suite by suite.
+pub struct JunitStream<S: Read + Write + Seek> {
+    spill: BufWriter<S>,
+    profile: JunitProfile,
+    run_name: String,
+    /// One case's XML, reused.
+    buf: Vec<u8>,
+    /// Bytes written to `spill` so far.
+    at: u64,
+    suites: Vec<StreamSuite>,
+    index: HashMap<String, usize>,
+    counts: Counts,
 }
 
-fn write_suite<W: Write>(
+/// A suite of a [`JunitStream`]: its totals and the spans of `spill`
+/// (offset, length) holding its cases, in order.
+struct StreamSuite {
+    name: String,
+    counts: Counts,
+    case_time: f64,
+    spans: Vec<(u64, u64)>,
+}
+
+impl<S: Read + Write + Seek> JunitStream<S> {
+    /// A stream writing its cases to `spill` (which it owns and reads back
+    /// in `finish`). `run_name` is the name of the suite of cases without
+    /// one and must be the `name` of the run given to `finish`.
+    pub fn new(spill: S, run_name: &str, profile: JunitProfile) -> JunitStream<S> {
+        JunitStream {
+            spill: BufWriter::with_capacity(64 << 10, spill),
+            profile,
+            run_name: run_name.to_string(),
+            buf: Vec::with_capacity(4096),
+            at: 0,
+            suites: Vec::new(),
+            index: HashMap::new(),
+            counts: Counts::default(),
+        }
+    }
+
+    /// Writes one case.
+    ///
+    /// Errors: `Io` when writing to the spill file fails.
+    pub fn push(&mut self, case: &TestCase) -> Result<()> {
+        let name = if case.suite.is_empty() {
+            self.run_name.as_str()
+        } else {
+            case.suite.as_str()
+        };
+        let i = match self.index.get(name) {
+            Some(&i) => i,
+            None => {
+                self.suites.push(StreamSuite {
+                    name: name.to_string(),
+                    counts: Counts::default(),
+                    case_time: 0.0,
+                    spans: Vec::new(),
+                });
+                self.index.insert(name.to_string(), self.suites.len() - 1);
+                self.suites.len() - 1
+            }
+        };
+        self.buf.clear();
+        write_case(&mut Xml { out: &mut self.buf }, case, name, self.profile)
+            .and_then(|()| self.spill.write_all(&self.buf))
+            .map_err(io_failed)?;
+        let len = self.buf.len() as u64;
+        let suite = &mut self.suites[i];
+        suite.counts.add(case.status);
+        suite.case_time += case.duration_seconds;
+        match suite.spans.last_mut() {
+            Some((offset, n)) if *offset + *n == self.at => *n += len,
+            _ => suite.spans.push((self.at, len)),
+        }
+        self.at += len;
+        self.counts.add(case.status);
+        Ok(())
+    }
+
+    /// Writes the document to `out` (buffered internally, flushed before
+    /// returning): `run` gives its name, timing and suites (its cases are
+    /// not read; those pushed are written).
+    ///
+    /// Errors: `Io` when reading the spill file or writing `out` fails.
+    pub fn finish<W: Write>(self, run: &TestRun, out: W) -> Result<()> {
+        let mut spill = self
+            .spill
+            .into_inner()
+            .map_err(|e| io_failed(e.into_error()))?;
+        let totals: Vec<SuiteTotals<'_>> = self
+            .suites
+            .iter()
+            .map(|s| SuiteTotals {
+                name: &s.name,
+                counts: s.counts,
+                case_time: s.case_time,
+            })
+            .collect();
+        let mut xml = Xml {
+            out: BufWriter::new(out),
+        };
+        write_frame(&mut xml, run, &self.counts, &totals, |xml, i| {
+            for &(offset, len) in &self.suites[i].spans {
+                spill.seek(SeekFrom::Start(offset))?;
+                let copied = std::io::copy(&mut (&mut spill).take(len), &mut xml.out)?;
+                if copied != len {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the spill file of the JUnit report is shorter than written",
+                    ));
+                }
+            }
+            Ok(())
+        })
+        .map_err(io_failed)
+    }
+}
+
+fn io_failed(e: std::io::Error) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("writing JUnit XML failed: {e}; check that the output is writable"),
+    )
+    .with_source(e)
+}
+
+/// A `testsuite` start tag and its properties.
+fn write_suite_head<W: Write>(
     xml: &mut Xml<W>,
-    run: &TestRun,
-    group: &SuiteGroup<'_>,
+    info: Option<&SuiteInfo>,
+    name: &str,
+    counts: &Counts,
     time: f64,
     started_fallback: &str,
-    profile: JunitProfile,
 ) -> std::io::Result<()> {
-    let info = suite_info(run, group.name);
-    let counts = Counts::of(group.cases.iter().copied());
     let mut attrs = vec![
-        ("name", group.name.to_string()),
-        ("tests", counts.total.to_string()),
-        ("failures", counts.failed.to_string()),
-        ("errors", counts.errors.to_string()),
-        ("skipped", counts.skipped.to_string()),
-        ("time", seconds(time, 3)),
+        ("name", Cow::from(name)),
+        ("tests", counts.total.to_string().into()),
+        ("failures", counts.failed.to_string().into()),
+        ("errors", counts.errors.to_string().into()),
+        ("skipped", counts.skipped.to_string().into()),
+        ("time", seconds(time, 3).into()),
         (
             "timestamp",
-            info.and_then(|s| s.timestamp.clone())
-                .unwrap_or_else(|| started_fallback.to_string()),
+            info.and_then(|s| s.timestamp.as_deref())
+                .unwrap_or(started_fallback)
+                .into(),
         ),
     ];
-    if let Some(host) = info.and_then(|s| s.hostname.clone()) {
-        attrs.push(("hostname", host));
+    if let Some(host) = info.and_then(|s| s.hostname.as_deref()) {
+        attrs.push(("hostname", host.into()));
     }
     xml.open(1, "testsuite", &attrs)?;
     if let Some(info) = info {
         write_properties(xml, 2, &info.properties)?;
     }
-    for case in &group.cases {
-        write_case(xml, case, group.name, profile)?;
-    }
+    Ok(())
+}
+
+/// A `testsuite`'s own output and its end tag.
+fn write_suite_tail<W: Write>(xml: &mut Xml<W>, info: Option<&SuiteInfo>) -> std::io::Result<()> {
     if let Some(info) = info {
         write_text_opt(xml, 2, "system-out", info.stdout.as_deref())?;
         write_text_opt(xml, 2, "system-err", info.stderr.as_deref())?;
@@ -196,7 +374,7 @@ fn write_properties<W: Write>(
         xml.empty(
             depth + 1,
             "property",
-            &[("name", name.clone()), ("value", value.clone())],
+            &[("name", name.into()), ("value", value.into())],
         )?;
     }
     xml.close(depth, "properties")
@@ -214,17 +392,17 @@ fn write_case<W: Write>(
         case.classname.as_str()
     };
     let mut attrs = vec![
-        ("name", case.name.clone()),
-        ("classname", classname.to_string()),
-        ("time", seconds(case.duration_seconds, 6)),
+        ("name", Cow::from(&case.name)),
+        ("classname", classname.into()),
+        ("time", seconds(case.duration_seconds, 6).into()),
     ];
     let full = profile == JunitProfile::Full;
     if full {
         if let Some(file) = &case.file {
-            attrs.push(("file", file.clone()));
+            attrs.push(("file", file.into()));
         }
         if let Some(line) = case.line {
-            attrs.push(("line", line.to_string()));
+            attrs.push(("line", line.to_string().into()));
         }
     }
     let failing_attempts: Vec<&Attempt> = case
@@ -262,11 +440,7 @@ fn write_case<W: Write>(
             }
         }
         CaseStatus::Skipped => {
-            let attrs: Vec<(&str, String)> = case
-                .message
-                .iter()
-                .map(|m| ("message", m.clone()))
-                .collect();
+            let attrs: Vec<Attr<'_>> = case.message.iter().map(|m| ("message", m.into())).collect();
             xml.text_element(3, "skipped", &attrs, case.details.as_deref().unwrap_or(""))?;
         }
         CaseStatus::Passed | CaseStatus::Flaky => {
@@ -281,12 +455,12 @@ fn write_case<W: Write>(
 }
 
 /// `message` (when known) and `type` attributes of a failure-like element.
-fn outcome_attrs(message: Option<&str>, kind: &str) -> Vec<(&'static str, String)> {
+fn outcome_attrs<'a>(message: Option<&'a str>, kind: &'a str) -> Vec<Attr<'a>> {
     let mut attrs = Vec::with_capacity(2);
     if let Some(m) = message {
-        attrs.push(("message", m.to_string()));
+        attrs.push(("message", m.into()));
     }
-    attrs.push(("type", kind.to_string()));
+    attrs.push(("type", kind.into()));
     attrs
 }
 
@@ -346,37 +520,56 @@ fn seconds(secs: f64, decimals: usize) -> String {
     s
 }
 
-/// True for the characters XML 1.0 allows in a document.
-fn is_xml_char(c: char) -> bool {
-    matches!(c,
-        '\t' | '\n' | '\r'
-        | '\u{20}'..='\u{D7FF}'
-        | '\u{E000}'..='\u{FFFD}'
-        | '\u{10000}'..='\u{10FFFF}')
-}
-
 /// Appends `s` to `out`, escaped for XML 1.0 text (`attr == false`) or a
 /// double-quoted attribute value (`attr == true`). Characters XML forbids
-/// are dropped. This is the writer's only escaping function.
+/// are dropped. This is the writer's only escaping function: runs of
+/// characters that need nothing are copied whole.
 fn escape_into(out: &mut String, s: &str, attr: bool) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attr => out.push_str("&quot;"),
-            '\t' if attr => out.push_str("&#9;"),
-            '\n' if attr => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c if is_xml_char(c) => out.push(c),
-            _ => {}
-        }
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // What replaces the character at `i`, and how many bytes it has.
+        let (with, len) = match b {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'"' if attr => ("&quot;", 1),
+            b'\t' if attr => ("&#9;", 1),
+            b'\n' if attr => ("&#10;", 1),
+            b'\r' => ("&#13;", 1),
+            b'\t' | b'\n' => {
+                i += 1;
+                continue;
+            }
+            // Other C0 controls are not XML characters.
+            0..=0x1F => ("", 1),
+            // U+FFFE and U+FFFF (EF BF BE, EF BF BF) are not either.
+            0xEF if bytes.get(i + 1) == Some(&0xBF)
+                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) =>
+            {
+                ("", 3)
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&s[start..i]);
+        out.push_str(with);
+        i += len;
+        start = i;
     }
+    out.push_str(&s[start..]);
 }
 
-/// A minimal indenting XML emitter over a buffered writer.
+/// An attribute: its name and its value (unescaped).
+type Attr<'a> = (&'static str, Cow<'a, str>);
+
+/// A minimal indenting XML emitter over a writer (buffered by the caller).
 struct Xml<W: Write> {
-    out: BufWriter<W>,
+    out: W,
 }
 
 impl<W: Write> Xml<W> {
@@ -385,7 +578,7 @@ impl<W: Write> Xml<W> {
     }
 
     /// `  <tag a="v"` (indented), without the closing `>`.
-    fn start_tag(depth: usize, tag: &str, attrs: &[(&str, String)]) -> String {
+    fn start_tag(depth: usize, tag: &str, attrs: &[Attr<'_>]) -> String {
         let mut s = String::with_capacity(64);
         for _ in 0..depth {
             s.push_str("  ");
@@ -402,13 +595,13 @@ impl<W: Write> Xml<W> {
         s
     }
 
-    fn open(&mut self, depth: usize, tag: &str, attrs: &[(&str, String)]) -> std::io::Result<()> {
+    fn open(&mut self, depth: usize, tag: &str, attrs: &[Attr<'_>]) -> std::io::Result<()> {
         let mut s = Self::start_tag(depth, tag, attrs);
         s.push_str(">\n");
         self.raw(&s)
     }
 
-    fn empty(&mut self, depth: usize, tag: &str, attrs: &[(&str, String)]) -> std::io::Result<()> {
+    fn empty(&mut self, depth: usize, tag: &str, attrs: &[Attr<'_>]) -> std::io::Result<()> {
         let mut s = Self::start_tag(depth, tag, attrs);
         s.push_str("/>\n");
         self.raw(&s)
@@ -430,7 +623,7 @@ impl<W: Write> Xml<W> {
         &mut self,
         depth: usize,
         tag: &str,
-        attrs: &[(&str, String)],
+        attrs: &[Attr<'_>],
         text: &str,
     ) -> std::io::Result<()> {
         if text.is_empty() {
@@ -475,5 +668,9 @@ mod tests {
         let mut a = String::new();
         escape_into(&mut a, "x\"<\t\n\r\u{0}", true);
         assert_eq!(a, "x&quot;&lt;&#9;&#10;&#13;");
+        // Neighbours of U+FFFE/U+FFFF in UTF-8 stay; text after them too.
+        let mut k = String::new();
+        escape_into(&mut k, "\u{FFFD}\u{FEFF}\u{EFBF}é\u{FFFF}z", true);
+        assert_eq!(k, "\u{FFFD}\u{FEFF}\u{EFBF}éz");
     }
 }
