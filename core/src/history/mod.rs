@@ -11,6 +11,7 @@
 //! [`normalize_branch`](crate::model::normalize_branch).
 
 mod artifacts;
+mod backend;
 mod branch;
 mod bulk;
 mod compact;
@@ -19,7 +20,10 @@ mod identities;
 mod insights;
 mod maintenance;
 mod outbox;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod query;
+mod reads;
 mod record;
 mod requests;
 mod runs;
@@ -28,6 +32,7 @@ mod store;
 mod url;
 
 pub use artifacts::{ArtifactMetricRow, ArtifactQuery, ValueCondition};
+pub use backend::HistoryStore;
 pub use compact::{CompactPolicy, CompactStats};
 pub use dashboard::{
     BaseComparison, Bucketing, DashboardData, DashboardQuery, FlakyRow, MAX_DAY_POINTS,
@@ -37,8 +42,12 @@ pub use dashboard::{
 pub use insights::NO_GROUP;
 pub use maintenance::{MergeStats, PruneStats};
 pub use outbox::{OutboxEntry, QueuedOperation};
+#[cfg(feature = "postgres")]
+pub use postgres::{PG_SCHEMA_VERSION, PgHistory};
 pub use query::{CaseOutcome, DurationKey, HistoryFilter, MetricPoint};
 pub use requests::{FlakyQuery, SplitQuery, TrendsQuery};
 pub use runs::{RunRecord, RunSummary};
 pub use store::{History, SCHEMA_VERSION};
-pub use url::{HISTORY_URL_VARIABLE, is_database_url, refuse_history_url_variable};
+pub use url::{
+    HISTORY_URL_VARIABLE, is_database_url, refuse_history_url_variable, unsupported_url,
+};
