@@ -578,15 +578,50 @@ fn the_cli_reads_and_writes_a_postgres_history() {
         r#"<testsuite name="s" tests="1"><testcase classname="c" name="t" time="0.1"/></testsuite>"#,
     )
     .unwrap();
-    let (ok, _, err) = run(&["report", "run.xml", "--output-dir", "out"]);
-    assert!(!ok);
+    // `report` keeps the run in its file and records it into the shared
+    // history too.
+    let (ok, out, err) = run(&[
+        "report",
+        "run.xml",
+        "--output-dir",
+        "out",
+        "--fail-on",
+        "never",
+    ]);
+    assert!(ok, "{out}{err}");
+    assert!(!err.contains("shared history"), "{err}");
+    let (ok, out, err) = run(&["history", "--json", "--limit", "1"]);
+    assert!(ok, "{err}");
+    let newest: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(newest[0]["counts"]["total"], 1, "{out}");
+    let key = newest[0]["run"]["run_key"].as_str().unwrap().to_string();
+    let kept = History::open(&dir.path().join(".testrelay/history.db")).unwrap();
     assert!(
-        err.contains("not supported yet: a PostgreSQL history"),
-        "{err}"
+        kept.find_run(&key).unwrap().is_some(),
+        "also in the local file"
     );
+    // A shared history that cannot be reached is a problem of the run,
+    // not a failure, and its URL's password is not printed.
+    let closed = format!("postgres://testrelay:{password}@127.0.0.1:1/postgres?connect_timeout=5");
+    let out = testrelay(
+        dir.path(),
+        &[
+            "report",
+            "run.xml",
+            "--output-dir",
+            "out2",
+            "--fail-on",
+            "never",
+        ],
+        &[("TESTRELAY_HISTORY_URL", closed.as_str())],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("shared history"), "{err}");
+    assert!(!err.contains(&password), "{err}");
 
     let (ok, out, err) = run(&["prune", "--older-than", "1d", "--json"]);
     assert!(ok, "{err}");
     let pruned: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(pruned["runs"], 5, "{out}");
+    assert_eq!(pruned["runs"], 5, "the 5 old runs go, today's stays: {out}");
 }

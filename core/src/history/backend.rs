@@ -50,7 +50,7 @@ impl HistoryStore {
     ///
     /// Errors: `Unsupported` for a URL in a build without the feature;
     /// otherwise as [`History::open`] or
-    /// [`PgHistory::open`](super::PgHistory::open). Messages never contain
+    /// `PgHistory::open`. Messages never contain
     /// the URL.
     pub fn open(location: &str) -> Result<HistoryStore> {
         if is_database_url(location) {
@@ -147,11 +147,7 @@ impl HistoryStore {
     ///
     /// Errors: `NotFound` for an unknown run; `Database` when reading fails.
     pub fn run_metrics(&self, run_key: &str) -> Result<Vec<Metric>> {
-        match self {
-            HistoryStore::Sqlite(h) => h.run_metrics(run_key),
-            #[cfg(feature = "postgres")]
-            HistoryStore::Postgres(h) => h.run_metrics(run_key),
-        }
+        self.reads().run_metrics(run_key)
     }
 
     /// See [`History::analyze_performance_trends`].
@@ -247,19 +243,41 @@ impl HistoryStore {
                 stats.runs_skipped += 1;
                 continue;
             }
-            let run = TestRun {
-                cases: other.run_cases(key)?,
-                metrics: other.run_metrics(key)?,
-                ..TestRun::default()
-            };
-            self.record_run(&summary.run, &run)?;
+            let (cases, metrics) = self.copy_run(other.reads(), &summary)?;
             stats.runs_added += 1;
-            stats.cases += run.cases.len() as u64;
-            stats.metrics += run.metrics.len() as u64;
+            stats.cases += cases;
+            stats.metrics += metrics;
             if let HistoryStore::Sqlite(there) = other {
                 stats.artifacts_left += there.run_artifacts(key)?.len() as u64;
             }
         }
         Ok(stats)
+    }
+}
+
+impl HistoryStore {
+    /// Records the run `run_key` of the history file `file` here, replacing
+    /// a run of that key (the reporter's copy of each finished run into the
+    /// shared history).
+    ///
+    /// Errors: `NotFound` when `file` has no such run; as
+    /// [`HistoryStore::record_run`] otherwise.
+    pub fn record_run_from(&mut self, file: &History, run_key: &str) -> Result<()> {
+        let summary = Reads::find_run(file, run_key)?
+            .ok_or_else(|| super::runs::no_run(file.path(), run_key))?;
+        self.copy_run(file, &summary).map(drop)
+    }
+
+    /// Records `summary`'s run with its cases and metrics read from
+    /// `from`; returns how many cases and metrics were written.
+    fn copy_run(&mut self, from: &dyn Reads, summary: &RunSummary) -> Result<(u64, u64)> {
+        let key = &summary.run.run_key;
+        let run = TestRun {
+            cases: from.run_cases(key)?,
+            metrics: from.run_metrics(key)?,
+            ..TestRun::default()
+        };
+        self.record_run(&summary.run, &run)?;
+        Ok((run.cases.len() as u64, run.metrics.len() as u64))
     }
 }

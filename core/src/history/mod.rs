@@ -7,6 +7,11 @@
 //! plain structs for the analysis on top (trends, flaky tests, run diffs,
 //! timing-based splitting).
 //!
+//! [`HistoryStore`] opens either that file or, with the cargo feature
+//! `postgres`, a shared PostgreSQL history (`PgHistory`, a `postgres://`
+//! URL), and answers the operations both have: record, history, flaky,
+//! trends, split, diff, prune and merge (between any two of them).
+//!
 //! Branch names are stored and filtered in the form of
 //! [`normalize_branch`](crate::model::normalize_branch).
 
@@ -48,6 +53,4 @@ pub use query::{CaseOutcome, DurationKey, HistoryFilter, MetricPoint};
 pub use requests::{FlakyQuery, SplitQuery, TrendsQuery};
 pub use runs::{RunRecord, RunSummary};
 pub use store::{History, SCHEMA_VERSION};
-pub use url::{
-    HISTORY_URL_VARIABLE, is_database_url, refuse_history_url_variable, unsupported_url,
-};
+pub use url::{HISTORY_URL_VARIABLE, is_database_url, unsupported_url};

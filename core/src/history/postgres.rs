@@ -624,6 +624,10 @@ impl Reads for PgHistory {
         self.location.clone()
     }
 
+    fn run_metrics(&self, run_key: &str) -> Result<Vec<Metric>> {
+        PgHistory::run_metrics(self, run_key)
+    }
+
     fn metric_series(&self, metric: &str, filter: &HistoryFilter) -> Result<Vec<MetricPoint>> {
         let mut args = Args::default();
         let name = args.push(metric.to_string());

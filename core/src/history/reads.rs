@@ -35,6 +35,9 @@ pub(super) trait Reads {
     /// See [`History::run_cases`].
     fn run_cases(&self, run_key: &str) -> Result<Vec<TestCase>>;
 
+    /// See [`History::run_metrics`].
+    fn run_metrics(&self, run_key: &str) -> Result<Vec<crate::model::Metric>>;
+
     /// See [`History::latest_run`]; only runs of `kind` when given.
     fn latest_run_of_kind(
         &self,
@@ -79,6 +82,10 @@ impl Reads for History {
 
     fn run_cases(&self, run_key: &str) -> Result<Vec<TestCase>> {
         History::run_cases(self, run_key)
+    }
+
+    fn run_metrics(&self, run_key: &str) -> Result<Vec<crate::model::Metric>> {
+        History::run_metrics(self, run_key)
     }
 
     fn latest_run_of_kind(
