@@ -19,7 +19,7 @@ use crate::time;
 
 impl PgHistory {
     /// Runs matching `filter`, newest first (see
-    /// [`History::get_test_history`](super::History::get_test_history)).
+    /// [`History::get_test_history`](crate::history::History::get_test_history)).
     ///
     /// Errors: `Database` when reading fails or a stored value is invalid.
     pub fn get_test_history(&self, filter: &HistoryFilter) -> Result<Vec<RunSummary>> {

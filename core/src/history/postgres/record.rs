@@ -27,7 +27,7 @@ impl PgHistory {
     /// the run's row id. A metric without `recorded_at` gets the run's
     /// start.
     ///
-    /// Errors: as [`History::record_run`](super::History::record_run)
+    /// Errors: as [`History::record_run`](crate::history::History::record_run)
     /// (everything is checked before anything is written); `Database` when
     /// writing fails (then nothing of the run is stored).
     pub fn record_run(&mut self, meta: &RunRecord, run: &TestRun) -> Result<i64> {
