@@ -150,10 +150,12 @@ pub struct HistoryCmd {
 
 #[derive(Subcommand)]
 enum HistoryAction {
-    /// Add the runs of another history file (e.g. from a parallel shard);
+    /// Add the runs of another history (a parallel shard's file, or the
+    /// shared PostgreSQL history);
     /// runs already present are skipped, so merging twice adds nothing.
     Merge {
-        /// The history file to read from.
+        /// The history to read from: a file, or a postgres:// URL (builds
+        /// with the `postgres` feature).
         other: PathBuf,
         /// Print JSON instead of the summary line.
         #[arg(long)]
