@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite of testrelay: the documentation's links (every
-# relative link of README.md and docs/ resolves), Rust (unit, integration, doc), the CI
+# relative link of README.md and docs/ resolves), Rust (unit, integration, doc), the
+# history against a throwaway PostgreSQL server (feature `postgres`), the CI
 # examples against their vendors' schemas, the contract tests (Prism serving
 # GitHub's, Azure DevOps' and Bitbucket's published descriptions), then the
 # C ABI through CMake/ctest
@@ -19,6 +20,7 @@ cd "$(dirname "$0")/.."
 scripts/install-test-deps.sh
 scripts/check-doc-links.py
 cargo test --workspace --locked
+scripts/test-postgres.sh
 scripts/test-examples.sh
 scripts/test-contract.sh
 scripts/test-contract-azure.sh

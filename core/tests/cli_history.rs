@@ -463,6 +463,7 @@ fn an_empty_history_inside_ci_is_pointed_out_once() {
 /// history (option, variable, either side of a merge) is refused with that
 /// reason, never taken for a file name, and its password never printed.
 #[test]
+#[cfg(not(feature = "postgres"))]
 fn a_postgres_history_url_is_refused_as_not_supported_yet() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();

@@ -168,7 +168,8 @@ fn a_version_1_file_is_not_merged_until_upgraded() {
             runs_skipped: 0,
             cases: 11,
             metrics: 3,
-            artifacts: 0
+            artifacts: 0,
+            artifacts_left: 0
         }
     );
     assert_eq!(answers(&h), expected());

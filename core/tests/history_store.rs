@@ -1018,7 +1018,8 @@ fn merge_is_idempotent_by_run_key() {
             runs_skipped: 1,
             cases: 6,
             metrics: 1,
-            artifacts: 0
+            artifacts: 0,
+            artifacts_left: 0
         }
     );
     for key in ["b1", "b2"] {
@@ -1065,7 +1066,8 @@ fn merge_is_idempotent_by_run_key() {
             runs_skipped: 3,
             cases: 0,
             metrics: 0,
-            artifacts: 0
+            artifacts: 0,
+            artifacts_left: 0
         }
     );
     assert_eq!(count(&ours, "test_runs"), 4);

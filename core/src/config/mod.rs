@@ -9,6 +9,7 @@
 //! | `provider` | `"auto"` | CI provider: `auto`, `local`, or a registered name |
 //! | `output_dir` | `"test_results"` | where reports and local state are written |
 //! | `history_path` | `".testrelay/history.db"` | SQLite history; `null` turns history off |
+//! | `history_url` | none (`TESTRELAY_HISTORY_URL`) | shared PostgreSQL history (`postgres://…`, builds with the cargo feature `postgres`): each finished run is also recorded there; needs `history_path`; never printed or logged |
 //! | `report_formats` | `["junit","json","html","markdown"]` | reports written at the end of a run |
 //! | `junit_profile` | `"strict"` | `strict`: valid against `junit-10.xsd`; `full`: adds `file`/`line` and per-case properties (GitLab reads `file`) |
 //! | `enable_pr_comments` | `true` | post (and update in place) one PR comment |
@@ -358,6 +359,11 @@ pub struct Config {
     pub output_dir: PathBuf,
     /// SQLite history file; `None` disables history.
     pub history_path: Option<PathBuf>,
+    /// A shared PostgreSQL history (`postgres://` URL) that each finished
+    /// run is also recorded into; needs the `postgres` feature and
+    /// `history_path`. Left out of the serialized form when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history_url: Option<Secret>,
     /// Reports written when a run finishes.
     pub report_formats: Vec<ReportFormat>,
     /// Dialect of `junit.xml`.
@@ -429,6 +435,7 @@ impl Default for Config {
             provider: "auto".into(),
             output_dir: PathBuf::from("test_results"),
             history_path: Some(PathBuf::from(".testrelay/history.db")),
+            history_url: None,
             report_formats: ReportFormat::ALL.to_vec(),
             junit_profile: JunitProfile::Strict,
             enable_pr_comments: true,

@@ -39,6 +39,16 @@ pub struct MergeStats {
     pub metrics: u64,
     /// Artifact rows copied.
     pub artifacts: u64,
+    /// Artifact rows of added runs that were not copied, because one side
+    /// is a PostgreSQL history (which keeps no artifacts yet); absent from
+    /// JSON when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub artifacts_left: u64,
+}
+
+/// For `skip_serializing_if`.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Schema name the other file is attached under during a merge.
@@ -261,6 +271,7 @@ fn copy_new_runs(tx: &Transaction<'_>) -> rusqlite::Result<MergeStats> {
         cases,
         metrics,
         artifacts,
+        artifacts_left: 0,
     })
 }
 

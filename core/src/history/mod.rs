@@ -7,10 +7,16 @@
 //! plain structs for the analysis on top (trends, flaky tests, run diffs,
 //! timing-based splitting).
 //!
+//! [`HistoryStore`] opens either that file or, with the cargo feature
+//! `postgres`, a shared PostgreSQL history (`PgHistory`, a `postgres://`
+//! URL), and answers the operations both have: record, history, flaky,
+//! trends, split, diff, prune and merge (between any two of them).
+//!
 //! Branch names are stored and filtered in the form of
 //! [`normalize_branch`](crate::model::normalize_branch).
 
 mod artifacts;
+mod backend;
 mod branch;
 mod bulk;
 mod compact;
@@ -19,7 +25,10 @@ mod identities;
 mod insights;
 mod maintenance;
 mod outbox;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod query;
+mod reads;
 mod record;
 mod requests;
 mod runs;
@@ -28,6 +37,7 @@ mod store;
 mod url;
 
 pub use artifacts::{ArtifactMetricRow, ArtifactQuery, ValueCondition};
+pub use backend::HistoryStore;
 pub use compact::{CompactPolicy, CompactStats};
 pub use dashboard::{
     BaseComparison, Bucketing, DashboardData, DashboardQuery, FlakyRow, MAX_DAY_POINTS,
@@ -37,8 +47,10 @@ pub use dashboard::{
 pub use insights::NO_GROUP;
 pub use maintenance::{MergeStats, PruneStats};
 pub use outbox::{OutboxEntry, QueuedOperation};
+#[cfg(feature = "postgres")]
+pub use postgres::{PG_SCHEMA_VERSION, PgHistory};
 pub use query::{CaseOutcome, DurationKey, HistoryFilter, MetricPoint};
 pub use requests::{FlakyQuery, SplitQuery, TrendsQuery};
 pub use runs::{RunRecord, RunSummary};
 pub use store::{History, SCHEMA_VERSION};
-pub use url::{HISTORY_URL_VARIABLE, is_database_url, refuse_history_url_variable};
+pub use url::{HISTORY_URL_VARIABLE, is_database_url, unsupported_url};

@@ -21,7 +21,7 @@ use super::runs::{DEFAULT_TYPE, RunRecord, RunSummary, check_finite, read_run_su
 use super::schema::RUN_COLUMNS;
 use super::store::{History, db_error};
 use crate::error::{Error, Result};
-use crate::model::{CaseStatus, Counts, RunStatus, TestCase, TestRun};
+use crate::model::{CaseStatus, Counts, Metric, RunStatus, TestCase, TestRun};
 use crate::time;
 
 /// Metrics written per transaction.
@@ -63,17 +63,20 @@ const INSERT_METRIC: &str = "INSERT INTO performance_metrics (run_id, task_id, t
       WHERE t.run_id = ?1 AND s.test_id = ?2), ?2, ?3, ?4, ?5, ?6)";
 
 /// A case ready to store: its `tests` row and its JSON columns.
-struct TaskRow<'a> {
-    case: &'a TestCase,
-    test_ref: i64,
+pub(super) struct TaskRow<'a> {
+    pub(super) case: &'a TestCase,
+    pub(super) test_ref: i64,
     /// `NULL` for the default `test`.
-    task_type: Option<&'a str>,
-    attempts: Option<String>,
-    properties: Option<String>,
+    pub(super) task_type: Option<&'a str>,
+    pub(super) attempts: Option<String>,
+    pub(super) properties: Option<String>,
 }
 
 impl<'a> TaskRow<'a> {
-    fn new(case: &'a TestCase, test_ref: i64) -> Result<TaskRow<'a>> {
+    /// The row of `case`, stored as the test `test_ref`.
+    ///
+    /// Errors: when its attempts or properties cannot be written as JSON.
+    pub(super) fn new(case: &'a TestCase, test_ref: i64) -> Result<TaskRow<'a>> {
         Ok(TaskRow {
             case,
             test_ref,
@@ -93,12 +96,12 @@ impl<'a> TaskRow<'a> {
 }
 
 /// A metric ready to store.
-struct MetricRow<'a> {
-    test_id: Option<&'a str>,
-    name: &'a str,
-    value: f64,
-    unit: &'a str,
-    recorded_at_ms: i64,
+pub(super) struct MetricRow<'a> {
+    pub(super) test_id: Option<&'a str>,
+    pub(super) name: &'a str,
+    pub(super) value: f64,
+    pub(super) unit: &'a str,
+    pub(super) recorded_at_ms: i64,
 }
 
 impl History {
@@ -127,32 +130,7 @@ impl History {
         }
         validate_cases(&meta.run_key, &run.cases)?;
         let started = meta.started_at_ms.unwrap_or_else(time::now_unix_ms);
-        let metrics = run
-            .metrics
-            .iter()
-            .map(|m| {
-                let recorded_at_ms = if m.recorded_at.is_empty() {
-                    started
-                } else {
-                    time::parse_timestamp(&m.recorded_at).ok_or_else(|| {
-                        Error::invalid(format!(
-                            "run {:?}: metric {:?} has recorded_at {:?}, not an ISO 8601 \
-                             timestamp",
-                            meta.run_key, m.name, m.recorded_at
-                        ))
-                    })?
-                };
-                let row = MetricRow {
-                    test_id: m.test_id.as_deref(),
-                    name: &m.name,
-                    value: m.value,
-                    unit: &m.unit,
-                    recorded_at_ms,
-                };
-                validate_metric(&meta.run_key, &row)?;
-                Ok(row)
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let metrics = metric_rows(&meta.run_key, &run.metrics, started)?;
 
         let running = RunRecord {
             status: RunStatus::Running,
@@ -409,6 +387,43 @@ impl History {
     }
 }
 
+/// The metrics of a run ready to store, checked: a metric without a
+/// `recorded_at` gets `started` (the run's start, Unix ms).
+///
+/// Errors: `InvalidArgument` for an empty name, a non-finite value or a
+/// `recorded_at` that is not a timestamp.
+pub(super) fn metric_rows<'a>(
+    run_key: &str,
+    metrics: &'a [Metric],
+    started: i64,
+) -> Result<Vec<MetricRow<'a>>> {
+    metrics
+        .iter()
+        .map(|m| {
+            let recorded_at_ms = if m.recorded_at.is_empty() {
+                started
+            } else {
+                time::parse_timestamp(&m.recorded_at).ok_or_else(|| {
+                    Error::invalid(format!(
+                        "run {run_key:?}: metric {:?} has recorded_at {:?}, not an ISO 8601 \
+                         timestamp",
+                        m.name, m.recorded_at
+                    ))
+                })?
+            };
+            let row = MetricRow {
+                test_id: m.test_id.as_deref(),
+                name: &m.name,
+                value: m.value,
+                unit: &m.unit,
+                recorded_at_ms,
+            };
+            validate_metric(run_key, &row)?;
+            Ok(row)
+        })
+        .collect()
+}
+
 /// Inserts one metric row.
 fn insert_metric(tx: &Transaction<'_>, path: &Path, run_id: i64, m: &MetricRow<'_>) -> Result<()> {
     tx.prepare_cached(INSERT_METRIC)
@@ -427,7 +442,7 @@ fn insert_metric(tx: &Transaction<'_>, path: &Path, run_id: i64, m: &MetricRow<'
 }
 
 /// Every case's duration must be a finite number (SQLite cannot store NaN).
-fn validate_cases(run_key: &str, cases: &[TestCase]) -> Result<()> {
+pub(super) fn validate_cases(run_key: &str, cases: &[TestCase]) -> Result<()> {
     match cases.iter().find(|c| !c.duration_seconds.is_finite()) {
         Some(case) => Err(Error::invalid(format!(
             "run {run_key:?}: test {:?} has duration {}, not a finite number of seconds",

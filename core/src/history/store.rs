@@ -77,7 +77,8 @@ impl History {
     /// what the file is and how to recover; the file is left untouched.
     /// `InvalidArgument` for an empty path (SQLite would open a private
     /// temporary database instead); `Unsupported` for a PostgreSQL URL
-    /// (not supported yet; see [`is_database_url`](super::is_database_url)).
+    /// ([`is_database_url`](super::is_database_url)): this is the file;
+    /// [`HistoryStore::open`](super::HistoryStore::open) opens either.
     pub fn open(path: &Path) -> Result<History> {
         if path.as_os_str().is_empty() {
             return Err(Error::invalid(

@@ -282,6 +282,28 @@ impl Collector {
         }
     }
 
+    /// Records the finished run from the local history into the shared
+    /// one (`history_url`), in one transaction. A failure is a problem of
+    /// the run, not an error: the run stays in the local file, and
+    /// `testrelay history merge` copies it later.
+    fn record_into_shared_history(&self) -> Option<NotDelivered> {
+        let url = self.shared.config.history_url.as_ref()?;
+        let local = self.history.as_ref()?;
+        let recorded = crate::history::HistoryStore::open(url.expose())
+            .and_then(|mut shared| shared.record_run_from(local, &self.run.run_key));
+        let err = recorded.err()?;
+        log::warn!("testrelay: recording the run into the shared history failed: {err}");
+        Some(NotDelivered {
+            operation: "shared history".into(),
+            kind: err.kind(),
+            message: format!(
+                "{err}; the run is kept in the local history: `testrelay history merge FILE \
+                 --history URL` copies it"
+            ),
+            pending: false,
+        })
+    }
+
     fn finish(&mut self) -> Finished {
         let mut problems = Vec::new();
         if let Err(e) = self.persist() {
@@ -319,6 +341,9 @@ impl Collector {
                     pending: false,
                 });
             }
+        }
+        if let Some(problem) = self.record_into_shared_history() {
+            problems.push(problem);
         }
         let diff = self.history.as_ref().and_then(|h| {
             h.diff_against_previous(&self.run.run_key)

@@ -26,14 +26,17 @@ pub const ENV_VARIABLES: [(&str, &str); 6] = [
 
 /// Fills the run's identity that `config` leaves unset from `env` and `det`.
 ///
-/// Errors: `Configuration` when `TESTRELAY_PR_NUMBER` is not a number;
-/// `Unsupported` when `TESTRELAY_HISTORY_URL` is set (a PostgreSQL history
-/// is not supported yet).
+/// Errors: `Configuration` when `TESTRELAY_PR_NUMBER` is not a number, or
+/// the shared history (`history_url`, else `TESTRELAY_HISTORY_URL`) is not
+/// a PostgreSQL URL or comes without `history_path`; `Unsupported` for a
+/// shared history in a build without the `postgres` feature.
 pub(crate) fn fill_config(mut config: Config, det: &Detection, env: &Env) -> Result<Config> {
     let var = |name: &str| env.get(name).filter(|v| !v.is_empty()).map(str::to_string);
-    crate::history::refuse_history_url_variable(
-        var(crate::history::HISTORY_URL_VARIABLE).as_deref(),
-    )?;
+    if config.history_url.is_none() {
+        config.history_url =
+            var(crate::history::HISTORY_URL_VARIABLE).map(crate::config::Secret::new);
+    }
+    check_history_url(&config)?;
     config.repository = config
         .repository
         .or_else(|| var("TESTRELAY_REPOSITORY"))
@@ -60,6 +63,35 @@ pub(crate) fn fill_config(mut config: Config, det: &Detection, env: &Env) -> Res
         };
     }
     Ok(config)
+}
+
+/// A shared history must be a PostgreSQL URL, in a build that has the
+/// backend, beside a local history file (which keeps the run, and the
+/// outbox, whatever happens to the shared one).
+fn check_history_url(config: &Config) -> Result<()> {
+    let Some(url) = &config.history_url else {
+        return Ok(());
+    };
+    if !crate::history::is_database_url(url.expose()) {
+        return Err(Error::new(
+            ErrorKind::Configuration,
+            "history_url (or TESTRELAY_HISTORY_URL) must be a postgres:// URL; a history \
+             file goes in history_path",
+        ));
+    }
+    if cfg!(not(feature = "postgres")) {
+        return Err(crate::history::unsupported_url(
+            "history_url or TESTRELAY_HISTORY_URL",
+        ));
+    }
+    if config.history_path.is_none() {
+        return Err(Error::new(
+            ErrorKind::Configuration,
+            "history_url needs history_path: the run is kept in the local history file and \
+             recorded from there into the shared history; set history_path",
+        ));
+    }
+    Ok(())
 }
 
 /// The run's identity: the explicit `test_run_id`, else one derived from the

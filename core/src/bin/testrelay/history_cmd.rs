@@ -12,49 +12,100 @@ use serde::Serialize;
 use testrelay::analysis::split::{self, shard_from_env};
 use testrelay::analysis::trends::{GroupTrend, Grouping, Timeframe, TrendReport};
 use testrelay::history::{
-    CompactPolicy, DurationKey, HISTORY_URL_VARIABLE, History, HistoryFilter, NO_GROUP,
-    is_database_url, refuse_history_url_variable,
+    CompactPolicy, DurationKey, HISTORY_URL_VARIABLE, History, HistoryFilter, HistoryStore,
+    NO_GROUP, is_database_url, unsupported_url,
 };
 use testrelay::time::{format_rfc3339, now_unix_ms, parse_timestamp};
 use testrelay::{Config, Error, ErrorKind};
 
-/// Which history file a command uses.
+/// Which history a command uses.
 #[derive(Args)]
 pub struct Db {
-    /// History database [default: .testrelay/history.db].
+    /// History file, or a postgres:// URL (builds with the `postgres`
+    /// feature) [default: $TESTRELAY_HISTORY_URL, else .testrelay/history.db].
     #[arg(long)]
     history: Option<PathBuf>,
 }
 
+/// Where a history is: a file, or a database URL (never printed).
+enum Location {
+    File(PathBuf),
+    Url(String),
+}
+
 impl Db {
-    /// The file given, or the configuration's default.
+    /// The history given (`--history`), else `TESTRELAY_HISTORY_URL`, else
+    /// the configuration's default file.
     ///
-    /// Errors: `Unsupported` when `TESTRELAY_HISTORY_URL` is set or the
-    /// file given is a PostgreSQL URL (not supported yet).
-    fn path(&self) -> Result<PathBuf, Error> {
-        refuse_history_url_variable(std::env::var(HISTORY_URL_VARIABLE).ok().as_deref())?;
-        self.history
-            .clone()
-            .or_else(|| Config::default().history_path)
+    /// Errors: `Configuration` when there is none.
+    fn location(&self) -> Result<Location, Error> {
+        if let Some(given) = &self.history {
+            return Ok(match given.to_str() {
+                Some(text) if is_database_url(text) => Location::Url(text.to_string()),
+                _ => Location::File(given.clone()),
+            });
+        }
+        if let Ok(url) = std::env::var(HISTORY_URL_VARIABLE)
+            && !url.trim().is_empty()
+        {
+            return Ok(Location::Url(url));
+        }
+        Config::default()
+            .history_path
+            .map(Location::File)
             .ok_or_else(|| Error::new(ErrorKind::Configuration, "no history file: pass --history"))
     }
 
-    /// The history file's path (given or default).
+    /// The history file's path (given or default), for the commands that
+    /// work on a file only.
     ///
-    /// Errors: as [`Db::path`].
+    /// Errors: `Unsupported` for a PostgreSQL URL (option or variable).
     pub(crate) fn history_path(&self) -> Result<PathBuf, Error> {
-        self.path()
+        match self.location()? {
+            Location::File(path) => Ok(path),
+            Location::Url(_) if self.history.is_some() => Err(unsupported_url("--history")),
+            Location::Url(_) => Err(unsupported_url(HISTORY_URL_VARIABLE)),
+        }
     }
 
     /// Opens an existing history file (reading commands never create one).
     ///
-    /// Errors: `NotFound` when the file does not exist.
+    /// Errors: `NotFound` when the file does not exist; `Unsupported` for
+    /// a PostgreSQL URL.
     pub(crate) fn open_existing(&self) -> Result<History, Error> {
-        let path = self.path()?;
-        if !path.is_file() && !path.to_str().is_some_and(is_database_url) {
+        let path = self.history_path()?;
+        if !path.is_file() {
             return Err(no_history(&path));
         }
         History::open(&path)
+    }
+
+    /// Opens the history, a file (which must exist) or a PostgreSQL
+    /// database (created or upgraded on open).
+    ///
+    /// Errors: `NotFound` for a missing file; `Unsupported` for a URL in a
+    /// build without the `postgres` feature; `Database` or `Connection`
+    /// when the database cannot be used (never with the URL).
+    pub(crate) fn open_store(&self) -> Result<HistoryStore, Error> {
+        match self.location()? {
+            Location::Url(url) => HistoryStore::open(&url),
+            Location::File(path) => {
+                if !path.is_file() {
+                    return Err(no_history(&path));
+                }
+                Ok(HistoryStore::Sqlite(History::open(&path)?))
+            }
+        }
+    }
+
+    /// Opens the history to write into: a file is created when missing.
+    ///
+    /// Errors: as [`Db::open_store`] but for a missing file.
+    fn open_or_create(&self) -> Result<HistoryStore, Error> {
+        match self.location()? {
+            Location::Url(url) => HistoryStore::open(&url),
+            Location::File(path) => Ok(HistoryStore::Sqlite(History::open(&path)?)),
+        }
     }
 }
 
@@ -99,10 +150,12 @@ pub struct HistoryCmd {
 
 #[derive(Subcommand)]
 enum HistoryAction {
-    /// Add the runs of another history file (e.g. from a parallel shard);
+    /// Add the runs of another history (a parallel shard's file, or the
+    /// shared PostgreSQL history);
     /// runs already present are skipped, so merging twice adds nothing.
     Merge {
-        /// The history file to read from.
+        /// The history to read from: a file, or a postgres:// URL (builds
+        /// with the `postgres` feature).
         other: PathBuf,
         /// Print JSON instead of the summary line.
         #[arg(long)]
@@ -149,7 +202,7 @@ impl HistoryCmd {
             }
             None => {}
         }
-        let history = self.db.open_existing()?;
+        let history = self.db.open_store()?;
         let since_ms = match &self.since {
             Some(s) => Some(parse_since(s, now_unix_ms())?),
             None => None,
@@ -205,22 +258,27 @@ impl HistoryCmd {
 }
 
 fn merge(other: &Path, json: bool, db: &Db) -> Result<ExitCode, Error> {
-    if other.to_str().is_some_and(is_database_url) {
-        // History::open refuses it with the reason.
-        History::open(other)?;
+    let source = match other.to_str() {
+        Some(url) if is_database_url(url) => HistoryStore::open(url)?,
+        _ if !other.is_file() => return Err(no_history(other)),
+        _ => HistoryStore::Sqlite(History::open(other)?),
+    };
+    let mut history = db.open_or_create()?;
+    let stats = history.merge(&source)?;
+    if stats.artifacts_left > 0 {
+        crate::out::warn(&format!(
+            "testrelay: {} artifact rows of the merged runs were not copied: a PostgreSQL \
+             history keeps no artifacts yet",
+            stats.artifacts_left
+        ));
     }
-    if !other.is_file() {
-        return Err(no_history(other));
-    }
-    let mut history = History::open(&db.path()?)?;
-    let stats = history.merge(other)?;
     if json {
         return print_json(&stats);
     }
     emit(&format!(
         "Merged {} into {}: {} runs added, {} already present ({} cases, {} metrics, {} artifacts).\n",
-        other.display(),
-        history.path().display(),
+        source.name(),
+        history.name(),
         stats.runs_added,
         stats.runs_skipped,
         stats.cases,
@@ -273,7 +331,7 @@ impl TrendsCmd {
     pub fn run(self) -> Result<ExitCode, Error> {
         let grouping = Grouping::parse(&self.grouping)?;
         let timeframe = Timeframe::parse(&self.timeframe)?;
-        let history = self.db.open_existing()?;
+        let history = self.db.open_store()?;
         let report = history.analyze_performance_trends(
             &self.metric,
             grouping,
@@ -382,7 +440,7 @@ pub struct FlakyCmd {
 impl FlakyCmd {
     /// Scores the tests and prints the flaky ones.
     pub fn run(self) -> Result<ExitCode, Error> {
-        let history = self.db.open_existing()?;
+        let history = self.db.open_store()?;
         let found = history.flaky_tests(self.window, self.branch.as_deref())?;
         if self.json {
             return print_json(&found);
@@ -477,11 +535,13 @@ impl SplitCmd {
             SplitBy::Id => DurationKey::TestId,
             SplitBy::File => DurationKey::File,
         };
-        let path = self.db.path()?;
-        let tests = if path.is_file() || path.to_str().is_some_and(is_database_url) {
-            History::open(&path)?.split_tests(&self.items, key, index, total, self.last_runs)?
-        } else {
-            split::split(&self.items, &HashMap::new(), index, total)?
+        let tests = match self.db.open_store() {
+            Ok(history) => history.split_tests(&self.items, key, index, total, self.last_runs)?,
+            // Without a history file every item gets the same estimate.
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                split::split(&self.items, &HashMap::new(), index, total)?
+            }
+            Err(e) => return Err(e),
         };
         let text: String = tests.iter().map(|t| format!("{t}\n")).collect();
         emit(&text)
@@ -505,7 +565,7 @@ impl PruneCmd {
     /// Deletes the old runs and says how much went.
     pub fn run(self) -> Result<ExitCode, Error> {
         let age = parse_age(&self.older_than)?;
-        let mut history = self.db.open_existing()?;
+        let mut history = self.db.open_store()?;
         let cutoff = now_unix_ms().saturating_sub(age);
         let stats = history.prune(cutoff)?;
         if self.json {
