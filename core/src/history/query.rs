@@ -2,7 +2,7 @@
 //! case outcomes, a run's cases and recent durations. The statistics over
 //! them live in `crate::analysis`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, params, params_from_iter};
@@ -370,8 +370,7 @@ impl History {
     ///
     /// Errors: `Database` when reading fails.
     pub fn test_ids_by_name<S: AsRef<str>>(&self, names: &[S]) -> Result<BTreeMap<String, String>> {
-        let wanted: BTreeSet<&str> = names.iter().map(AsRef::as_ref).collect();
-        let mut candidates: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        let mut matcher = super::reads::NameMatcher::new(names.iter().map(AsRef::as_ref));
         let fail = |e| self.db_error("looking tests up by name", e);
         let mut stmt = self
             .conn
@@ -383,29 +382,9 @@ impl History {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
             };
             let (test_id, name, classname, file) = read().map_err(fail)?;
-            let mut forms = vec![name.clone()];
-            if !classname.is_empty() {
-                for sep in [".", "::", "#"] {
-                    forms.push(format!("{classname}{sep}{name}"));
-                }
-            }
-            if let Some(file) = file.filter(|f| !f.is_empty()) {
-                forms.push(format!("{file}::{name}"));
-            }
-            for form in forms {
-                if let Some(&wanted) = wanted.get(form.as_str()) {
-                    candidates
-                        .entry(wanted)
-                        .or_default()
-                        .insert(test_id.clone());
-                }
-            }
+            matcher.offer(&test_id, &name, &classname, file.as_deref());
         }
-        Ok(candidates
-            .into_iter()
-            .filter(|(_, ids)| ids.len() == 1)
-            .filter_map(|(name, ids)| ids.into_iter().next().map(|id| (name.to_string(), id)))
-            .collect())
+        Ok(matcher.unique())
     }
 
     /// Every metric of the run `run_key`, in recorded order (`recorded_at`

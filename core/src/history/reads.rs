@@ -3,7 +3,7 @@
 //! history. Trends, flaky scores, run diffs and splits are written once
 //! against [`Reads`] (in `insights.rs`), so both stores answer them alike.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::query::{CaseOutcome, DurationKey, HistoryFilter, MetricPoint};
 use super::runs::{RunKind, RunSummary};
@@ -108,5 +108,53 @@ impl Reads for History {
 
     fn test_ids_by_name(&self, names: &[&str]) -> Result<BTreeMap<String, String>> {
         History::test_ids_by_name(self, names)
+    }
+}
+
+/// Finds the stored test id each wanted name stands for, as
+/// [`History::test_ids_by_name`] documents (`N`, `C.N`, `C::N`, `C#N`,
+/// `F::N`); both stores offer it every stored test identity.
+pub(super) struct NameMatcher<'a> {
+    wanted: BTreeSet<&'a str>,
+    candidates: BTreeMap<&'a str, BTreeSet<String>>,
+}
+
+impl<'a> NameMatcher<'a> {
+    /// A matcher for `names`.
+    pub(super) fn new(names: impl IntoIterator<Item = &'a str>) -> NameMatcher<'a> {
+        NameMatcher {
+            wanted: names.into_iter().collect(),
+            candidates: BTreeMap::new(),
+        }
+    }
+
+    /// Offers one stored test identity.
+    pub(super) fn offer(&mut self, test_id: &str, name: &str, classname: &str, file: Option<&str>) {
+        let mut forms = vec![name.to_string()];
+        if !classname.is_empty() {
+            for sep in [".", "::", "#"] {
+                forms.push(format!("{classname}{sep}{name}"));
+            }
+        }
+        if let Some(file) = file.filter(|f| !f.is_empty()) {
+            forms.push(format!("{file}::{name}"));
+        }
+        for form in forms {
+            if let Some(&wanted) = self.wanted.get(form.as_str()) {
+                self.candidates
+                    .entry(wanted)
+                    .or_default()
+                    .insert(test_id.to_string());
+            }
+        }
+    }
+
+    /// Each wanted name that matched exactly one test id, with that id.
+    pub(super) fn unique(self) -> BTreeMap<String, String> {
+        self.candidates
+            .into_iter()
+            .filter(|(_, ids)| ids.len() == 1)
+            .filter_map(|(name, ids)| ids.into_iter().next().map(|id| (name.to_string(), id)))
+            .collect()
     }
 }

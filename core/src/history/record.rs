@@ -121,16 +121,7 @@ impl History {
     /// an empty metric name or a metric time that is not a timestamp (all
     /// checked before anything is written); `Database` when writing fails.
     pub fn record_run(&mut self, meta: &RunRecord, run: &TestRun) -> Result<i64> {
-        meta.validate()?;
-        if !run.run_key.is_empty() && run.run_key != meta.run_key {
-            return Err(Error::invalid(format!(
-                "run key mismatch: the record says {:?} but the run says {:?}",
-                meta.run_key, run.run_key
-            )));
-        }
-        validate_cases(&meta.run_key, &run.cases)?;
-        let started = meta.started_at_ms.unwrap_or_else(time::now_unix_ms);
-        let metrics = metric_rows(&meta.run_key, &run.metrics, started)?;
+        let (started, metrics) = checked_run(meta, run)?;
 
         let running = RunRecord {
             status: RunStatus::Running,
@@ -385,6 +376,28 @@ impl History {
         }
         stored
     }
+}
+
+/// What both stores check of a whole run before writing anything: `meta`
+/// itself, that `run` is the same run, and every duration and metric.
+/// Returns the run's start (`meta`'s, else now) and its metric rows.
+///
+/// Errors: `InvalidArgument` naming what is wrong.
+pub(super) fn checked_run<'a>(
+    meta: &RunRecord,
+    run: &'a TestRun,
+) -> Result<(i64, Vec<MetricRow<'a>>)> {
+    meta.validate()?;
+    if !run.run_key.is_empty() && run.run_key != meta.run_key {
+        return Err(Error::invalid(format!(
+            "run key mismatch: the record says {:?} but the run says {:?}",
+            meta.run_key, run.run_key
+        )));
+    }
+    validate_cases(&meta.run_key, &run.cases)?;
+    let started = meta.started_at_ms.unwrap_or_else(time::now_unix_ms);
+    let metrics = metric_rows(&meta.run_key, &run.metrics, started)?;
+    Ok((started, metrics))
 }
 
 /// The metrics of a run ready to store, checked: a metric without a

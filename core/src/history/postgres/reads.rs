@@ -2,7 +2,7 @@
 //! the [`Reads`] the analyses use (the same queries as the file's, in
 //! PostgreSQL's dialect).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use postgres::Row;
 
@@ -281,7 +281,6 @@ impl Reads for PgHistory {
     }
 
     fn test_ids_by_name(&self, names: &[&str]) -> Result<BTreeMap<String, String>> {
-        let wanted: BTreeSet<&str> = names.iter().copied().collect();
         let rows = self.collect(
             "SELECT DISTINCT test_id, name, classname, file FROM tests",
             &Args::default(),
@@ -295,31 +294,11 @@ impl Reads for PgHistory {
             },
             "looking tests up by name",
         )?;
-        let mut candidates: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-        for (test_id, name, classname, file) in rows {
-            let mut forms = vec![name.clone()];
-            if !classname.is_empty() {
-                for sep in [".", "::", "#"] {
-                    forms.push(format!("{classname}{sep}{name}"));
-                }
-            }
-            if let Some(file) = file.filter(|f| !f.is_empty()) {
-                forms.push(format!("{file}::{name}"));
-            }
-            for form in forms {
-                if let Some(&wanted) = wanted.get(form.as_str()) {
-                    candidates
-                        .entry(wanted)
-                        .or_default()
-                        .insert(test_id.clone());
-                }
-            }
+        let mut matcher = super::super::reads::NameMatcher::new(names.iter().copied());
+        for (test_id, name, classname, file) in &rows {
+            matcher.offer(test_id, name, classname, file.as_deref());
         }
-        Ok(candidates
-            .into_iter()
-            .filter(|(_, ids)| ids.len() == 1)
-            .filter_map(|(name, ids)| ids.into_iter().next().map(|id| (name.to_string(), id)))
-            .collect())
+        Ok(matcher.unique())
     }
 }
 

@@ -7,11 +7,11 @@ use postgres::Transaction;
 use postgres::types::ToSql;
 
 use super::PgHistory;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::history::branch::stored_branch;
 use crate::history::identities::test_key;
 use crate::history::maintenance::PruneStats;
-use crate::history::record::{TaskRow, metric_rows, validate_cases};
+use crate::history::record::{TaskRow, checked_run};
 use crate::history::runs::RunRecord;
 use crate::history::schema::RUN_COLUMNS;
 use crate::model::{CaseStatus, Counts, TestCase, TestRun};
@@ -31,16 +31,7 @@ impl PgHistory {
     /// (everything is checked before anything is written); `Database` when
     /// writing fails (then nothing of the run is stored).
     pub fn record_run(&mut self, meta: &RunRecord, run: &TestRun) -> Result<i64> {
-        meta.validate()?;
-        if !run.run_key.is_empty() && run.run_key != meta.run_key {
-            return Err(Error::invalid(format!(
-                "run key mismatch: the record says {:?} but the run says {:?}",
-                meta.run_key, run.run_key
-            )));
-        }
-        validate_cases(&meta.run_key, &run.cases)?;
-        let started = meta.started_at_ms.unwrap_or_else(time::now_unix_ms);
-        let metrics = metric_rows(&meta.run_key, &run.metrics, started)?;
+        let (started, metrics) = checked_run(meta, run)?;
         let finished = meta
             .finished_at_ms
             .or_else(|| meta.status.is_final().then(time::now_unix_ms));
