@@ -14,23 +14,17 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use testrelay::TestRun;
 use testrelay::history::{History, RunRecord};
-use testrelay::{CaseStatus, TestRun};
 
 #[path = "../tests/history_support/mod.rs"]
 mod history_support;
 
 const CASES: usize = 1_000_000;
 
-/// 1M cases; one in a hundred failed, with a message, like a bad day.
+/// 1M cases; one in a hundred failed, with a message.
 fn bench_run(run_key: &str) -> (RunRecord, TestRun) {
-    let mut run = history_support::passing_run(run_key, CASES);
-    for case in run.cases.iter_mut().step_by(100) {
-        case.status = CaseStatus::Failed;
-        case.message = Some("assertion failed: left == right".into());
-    }
-    let meta = history_support::record(run_key, "main", 1_767_225_600_000);
-    (meta, run)
+    history_support::bench_run(run_key, CASES)
 }
 
 /// Copies the history at `from` (with its WAL checkpointed) into a new temp

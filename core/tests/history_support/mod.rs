@@ -46,3 +46,14 @@ pub fn passing_run(run_key: &str, n: usize) -> TestRun {
         ..TestRun::default()
     }
 }
+
+/// The history benches' run: `n` cases of [`passing_run`], one in a
+/// hundred failed with a message, like a bad day; on branch `main`.
+pub fn bench_run(run_key: &str, n: usize) -> (RunRecord, TestRun) {
+    let mut run = passing_run(run_key, n);
+    for case in run.cases.iter_mut().step_by(100) {
+        case.status = CaseStatus::Failed;
+        case.message = Some("assertion failed: left == right".into());
+    }
+    (record(run_key, "main", 1_767_225_600_000), run)
+}
