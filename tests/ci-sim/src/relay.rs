@@ -54,18 +54,9 @@ impl RelayControl {
     /// Closes the client connection whose relayed request tiny_http saw
     /// coming from `seen_from`, and waits (up to a second) until it is closed.
     pub fn cut(&self, seen_from: SocketAddr) {
-        let (done, closed) = mpsc::channel();
-        self.cuts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Cut {
-                upstream_local: seen_from,
-                done,
-                deliver_first: false,
-            });
         // The relay acknowledges every cut within one pass; time out only
         // if it has stopped.
-        let _ = closed.recv_timeout(Duration::from_secs(1));
+        self.queue_cut(seen_from, false, Duration::from_secs(1));
     }
 
     /// Ends the client connection behind `seen_from` once the bytes
@@ -73,6 +64,12 @@ impl RelayControl {
     /// client: the client sees them, then the end of the connection (a
     /// response cut short).
     pub fn close_after_delivery(&self, seen_from: SocketAddr) {
+        self.queue_cut(seen_from, true, Duration::from_secs(5));
+    }
+
+    /// Queues a cut of the connection behind `seen_from` and waits up to
+    /// `wait` for the relay to carry it out.
+    fn queue_cut(&self, seen_from: SocketAddr, deliver_first: bool, wait: Duration) {
         let (done, closed) = mpsc::channel();
         self.cuts
             .lock()
@@ -80,9 +77,9 @@ impl RelayControl {
             .push(Cut {
                 upstream_local: seen_from,
                 done,
-                deliver_first: true,
+                deliver_first,
             });
-        let _ = closed.recv_timeout(Duration::from_secs(5));
+        let _ = closed.recv_timeout(wait);
     }
 
     /// Tells the relay to finish: it delivers what is already buffered, then
